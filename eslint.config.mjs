@@ -1,0 +1,77 @@
+// Lint: TypeScript rules, nx module boundaries (by project tags) and the "no real time or
+// randomness in libraries" rule. Run with `npm run lint`.
+import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+/** Calls that libraries must make through the `Clock`/`Rng` ports of `@metallb-ts/clock`. */
+const clockRules = {
+  'no-restricted-globals': [
+    'error',
+    { name: 'setTimeout', message: 'Use an injected Clock (setTimer) from @metallb-ts/clock.' },
+    { name: 'setInterval', message: 'Use an injected Clock (setInterval) from @metallb-ts/clock.' },
+  ],
+  'no-restricted-properties': [
+    'error',
+    { object: 'Date', property: 'now', message: 'Use an injected Clock (now) from @metallb-ts/clock.' },
+    { object: 'Math', property: 'random', message: 'Use an injected Rng from @metallb-ts/clock.' },
+  ],
+};
+
+export default [
+  { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '**/build/**', '**/.cache/**', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  { plugins: { '@nx': nx } },
+  {
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-constant-condition': ['error', { checkLoops: false }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          banTransitiveDependencies: false,
+          depConstraints: [
+            { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
+            {
+              sourceTag: 'scope:protocol',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:protocol'],
+              bannedExternalImports: ['@kubernetes/*', 'kubernetes-models', '@kubernetes-models/*'],
+            },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['@kubernetes/*'] },
+          ],
+        },
+      ],
+    },
+  },
+  // Protocol and shared libraries never see Kubernetes (belt and braces with the nx tags above,
+  // which only know about packages in the project graph).
+  {
+    files: ['libs/{netaddr,clock,ipam,arp-responder,bgp-speaker,memberlist,election}/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@kubernetes/*', 'kubernetes-models', '@kubernetes-models/*'], message: 'Protocol libraries take no Kubernetes types; map them in the apps.' },
+            { group: ['@metallb-ts/k8s-watch', '@metallb-ts/apiserver-lite', '@metallb-ts/config'], message: 'Protocol libraries must not depend on the Kubernetes-facing libraries.' },
+            { group: ['**/apps/**', '@metallb-ts/controller', '@metallb-ts/speaker', '@metallb-ts/lab', '@metallb-ts/cli'], message: 'Libraries never import apps.' },
+          ],
+        },
+      ],
+    },
+  },
+  // Per-project vitest configs share tools/vitest-project.ts by relative path on purpose.
+  { files: ['**/vitest.config.ts'], rules: { '@nx/enforce-module-boundaries': 'off' } },
+  // Production code of libraries: time and randomness only through the ports.
+  {
+    files: ['libs/*/src/**/*.ts'],
+    ignores: ['libs/*/src/**/*.spec.ts', 'libs/*/src/testing/**', 'libs/clock/src/system.ts'],
+    rules: clockRules,
+  },
+];

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Idempotent, quiet set-up used by `npm test`, `npm start`, `npm run build`:
+#  1. npm dependencies: `npm ci` when node_modules is missing or older than package-lock.json;
+#  2. when running as root, the Debian packages listed in tools/system-deps.txt (the real peers
+#     and tools the integration tests use). Set METALLB_TS_SKIP_SYSTEM_DEPS=1 to skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stamp=node_modules/.metallb-ts-lock-sha
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  echo "$want" > "$stamp"
+fi
+
+if [ "$(id -u)" = 0 ] && [ -z "${METALLB_TS_SKIP_SYSTEM_DEPS:-}" ] && command -v dpkg-query >/dev/null; then
+  missing=()
+  while read -r pkg; do
+    [ -z "$pkg" ] && continue
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done < <(sed -e 's/#.*//' -e 's/[[:space:]]*$//' tools/system-deps.txt)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq >&2 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
