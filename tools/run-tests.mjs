@@ -18,16 +18,21 @@ const tiers = unitOnly ? ['test'] : ['test', 'test-int'];
 /** Every workspace project with the tiers it declares as package.json scripts. */
 function projects() {
   const out = [];
+  const dirs = [join(root, 'tools')];
   for (const group of ['libs', 'apps']) {
     const dir = join(root, group);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir).sort()) {
-      const pj = join(dir, name, 'package.json');
+    for (const name of readdirSync(dir).sort()) dirs.push(join(dir, name));
+  }
+  for (const projectDir of dirs) {
+    {
+      const name = projectDir.split('/').pop();
+      const pj = join(projectDir, 'package.json');
       if (!existsSync(pj)) continue;
       const pkg = JSON.parse(readFileSync(pj, 'utf8'));
       const nxName = pkg.nx?.name ?? name;
       if (only && !only.has(nxName)) continue;
-      out.push({ dir: join(dir, name), name: nxName, tiers: tiers.filter((t) => pkg.scripts?.[t]) });
+      out.push({ dir: projectDir, name: nxName, tiers: tiers.filter((t) => pkg.scripts?.[t]) });
     }
   }
   return out;
@@ -40,8 +45,9 @@ const nxArgs = ['run-many', '-t', ...tiers, '--output-style=static'];
 if (only) nxArgs.push('-p', [...only].join(','));
 if (process.env.CI) nxArgs.push('--skip-nx-cache');
 console.log(`$ nx ${nxArgs.join(' ')}  (node ${process.version})`);
-const run = spawnSync('nx', nxArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
+const run = spawnSync(join(root, 'node_modules', '.bin', 'nx'), nxArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
 
+if (run.error) console.log(`could not start nx: ${run.error.message}`);
 let passed = 0, failed = 0, skipped = 0;
 const rows = [];
 const failures = [];
