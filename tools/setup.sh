@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent, quiet set-up used by `npm test`, `npm start`, `npm run build`:
-#  1. npm dependencies: `npm ci` when node_modules is missing or older than package-lock.json;
+#  1. npm dependencies: `npm ci` when node_modules is missing, `npm install` when package-lock.json
+#     changed since the last set-up;
 #  2. when running as root, the Debian packages listed in tools/system-deps.txt (the real peers
 #     and tools the integration tests use). Set METALLB_TS_SKIP_SYSTEM_DEPS=1 to skip.
 set -euo pipefail
@@ -8,10 +9,15 @@ cd "$(dirname "$0")/.."
 
 stamp=node_modules/.metallb-ts-lock-sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+if [ ! -d node_modules ]; then
   echo "setup: installing npm dependencies (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error >&2
-  echo "$want" > "$stamp"
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
+elif [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  # Incremental (never wipes node_modules under a running process).
+  echo "setup: updating npm dependencies (npm install)" >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
 fi
 
 if [ "$(id -u)" = 0 ] && [ -z "${METALLB_TS_SKIP_SYSTEM_DEPS:-}" ] && command -v dpkg-query >/dev/null; then
