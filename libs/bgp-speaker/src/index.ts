@@ -1,0 +1,49 @@
+/**
+ * @packageDocumentation
+ * `@metallb-ts/bgp-speaker`: a native BGP-4 speaker — pure codec, pure FSM `step`, a thin
+ * session driver, Adj-RIB-Out diffing, TCP MD5 and graceful restart. See README.md.
+ */
+export * from './wire/constants.js';
+export { DecodeError, BgpDecodeError, errorCodeName, type ErrorHandling } from './wire/errors.js';
+export type {
+  AfiSafi,
+  AsPathSegment,
+  BgpMessage,
+  Capability,
+  CodecContext,
+  GracefulRestartFamily,
+  Keepalive,
+  LargeCommunity,
+  Notification,
+  Open,
+  PathAttribute,
+  RawOptionalParameter,
+  RouteRefresh,
+  Update,
+} from './wire/types.js';
+export { decodeOpen, encodeOpenBody, assertNever } from './wire/open.js';
+export {
+  decodeUpdate,
+  encodeUpdateBody,
+  encodeAttribute,
+  endOfRib,
+  endOfRibFamily,
+  announcedPrefixes,
+  withdrawnPrefixes,
+  familyBits,
+  type DecodedUpdate,
+} from './wire/update.js';
+export { decodeMessage, encodeMessage, checkHeader, notificationFor, routeRefresh, Framer, splitFrames, type DecodedMessage } from './wire/message.js';
+export {
+  validateOpen,
+  negotiate,
+  negotiatedHold,
+  keepaliveInterval,
+  peerAsnOf,
+  myAsField,
+  type Negotiated,
+  type OpenExpectations,
+  type PeerAsnSpec,
+} from './wire/negotiate.js';
+export { step, initialFsmState, resolveCollision } from './fsm/step.js';
+export type { FsmAction, FsmConfig, FsmEvent, FsmState, StateName, TimerKind, Transition, TransitionReason } from './fsm/types.js';
