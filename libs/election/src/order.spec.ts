@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IPAddress } from '@metallb-ts/netaddr';
+import { announcerOrder, electAnnouncer, electionKey, ElectionInputError, goIPString, rankAnnouncers } from './index.js';
+
+/** The oracle, written from the spec (§6.1 steps 9–10), not from the code under test. */
+function expectedOrder(ipText: string, nodes: string[], scores: Record<string, number> = {}): string[] {
+  const h = (n: string) => createHash('sha256').update(Buffer.from(`${n}#${ipText}`, 'utf8')).digest();
+  return [...new Set(nodes)].sort((a, b) => {
+    const sa = scores[a] ?? 0;
+    const sb = scores[b] ?? 0;
+    if (sa !== sb) return sb - sa;
+    return Buffer.compare(h(a), h(b));
+  });
+}
+
+describe('Go net.IP.String() forms (the text MetalLB hashes)', () => {
+  it.each([
+    ['198.51.100.10', '198.51.100.10'],
+    ['2001:db8::1', '2001:db8::1'],
+    ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'], // first of two equal runs
+    ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'], // the longer run wins
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'], // a single zero group is never compressed
+    ['::', '::'],
+    ['::1', '::1'],
+    ['1::', '1::'],
+    ['::ffff:198.51.100.1', '198.51.100.1'], // IPv4-mapped prints as IPv4 in Go
+    ['::ffff:c633:6401', '198.51.100.1'],
+    ['::c633:6401', '::c633:6401'], // IPv4-compatible: plain hex in Go (not ::198.51.100.1)
+    ['64:ff9b::198.51.100.1', '64:ff9b::c633:6401'],
+    ['fe80::a:b:c:d', 'fe80::a:b:c:d'],
+  ])('%s → %s', (input, go) => {
+    expect(goIPString(IPAddress.parse(input))).toBe(go);
+    expect(electionKey('n1', input)).toBe(`n1#${go}`);
+  });
+});
+
+describe('announcer order: MetalLB hash order, table', () => {
+  const cases: { name: string; ip: string; nodes: string[]; scores?: Record<string, number>; ipText?: string }[] = [
+    { name: 'three nodes, IPv4', ip: '198.51.100.10', nodes: ['node-a', 'node-b', 'node-c'] },
+    { name: 'same nodes, other IP', ip: '198.51.100.11', nodes: ['node-a', 'node-b', 'node-c'] },
+    { name: 'IPv6', ip: '2001:db8::10', nodes: ['worker-1', 'worker-2', 'worker-3', 'worker-4'] },
+    { name: 'IPv6 written long-hand hashes the short form', ip: '2001:0DB8:0000::0010', ipText: '2001:db8::10', nodes: ['worker-1', 'worker-2', 'worker-3', 'worker-4'] },
+    { name: 'mapped IPv4 hashes as IPv4', ip: '::ffff:203.0.113.7', ipText: '203.0.113.7', nodes: ['x', 'y', 'z'] },
+    { name: 'one node', ip: '203.0.113.1', nodes: ['solo'] },
+    { name: 'duplicates collapse', ip: '203.0.113.1', nodes: ['a', 'b', 'a', 'c', 'b'] },
+    { name: 'UTF-8 node names', ip: '203.0.113.2', nodes: ['nœud-1', 'узел-2', 'ノード3'] },
+    { name: 'scores first', ip: '198.51.100.10', nodes: ['node-a', 'node-b', 'node-c'], scores: { 'node-c': 100, 'node-a': 50 } },
+    { name: 'equal scores fall back to the hash', ip: '198.51.100.10', nodes: ['node-a', 'node-b', 'node-c'], scores: { 'node-a': 10, 'node-b': 10, 'node-c': 10 } },
+    { name: 'a score for an unknown node is ignored', ip: '198.51.100.10', nodes: ['node-a', 'node-b'], scores: { ghost: 100 } },
+  ];
+  it.each(cases)('$name', ({ ip, nodes, scores, ipText }) => {
+    const want = expectedOrder(ipText ?? ip, nodes, scores);
+    expect(announcerOrder(ip, nodes, scores)).toEqual(want);
+    expect(electAnnouncer(ip, nodes, scores)).toBe(want[0]);
+  });
+
+  it('ranked entries carry score and digest', () => {
+    const r = rankAnnouncers('198.51.100.10', ['node-a'], new Map([['node-a', 7]]));
+    expect(r).toEqual([{ node: 'node-a', score: 7, digest: createHash('sha256').update('node-a#198.51.100.10').digest('hex') }]);
+  });
+
+  it('different IPs spread over nodes (pseudo-random)', () => {
+    const nodes = ['n1', 'n2', 'n3', 'n4'];
+    const winners = new Set<string>();
+    for (let i = 1; i <= 64; i++) winners.add(electAnnouncer(`198.51.100.${i}`, nodes)!);
+    expect(winners.size).toBe(4);
+  });
+
+  it('no candidate → undefined', () => {
+    expect(electAnnouncer('198.51.100.1', [])).toBeUndefined();
+    expect(announcerOrder('198.51.100.1', [])).toEqual([]);
+  });
+});
+
+describe('bad input gets a clear error', () => {
+  it.each([
+    ['not-an-ip', ['a']],
+    ['010.0.0.1', ['a']],
+    ['fe80::1%eth0', ['a']],
+    ['198.51.100.1', ['a', '']],
+  ] as const)('%s %j', (ip, nodes) => {
+    expect(() => announcerOrder(ip, [...nodes])).toThrow(ElectionInputError);
+  });
+  it('non-finite score', () => {
+    expect(() => announcerOrder('198.51.100.1', ['a'], { a: Number.NaN })).toThrow(/scores\.a.*finite/);
+  });
+  it('message names the field', () => {
+    expect(() => announcerOrder('nope', ['a'])).toThrow(/invalid election input ip: .*nope/);
+  });
+});
+
+const nodeName = fc.stringMatching(/^[a-z][a-z0-9-]{0,12}$/);
+const ipv4 = fc.ipV4();
+const ipAny = fc.oneof(fc.ipV4(), fc.ipV6());
+
+describe('properties', () => {
+  it('agrees with the SHA-256 oracle', () => {
+    fc.assert(
+      fc.property(ipAny, fc.uniqueArray(nodeName, { maxLength: 12 }), (ip, nodes) => {
+        const text = goIPString(IPAddress.parse(ip));
+        expect(announcerOrder(ip, nodes)).toEqual(expectedOrder(text, nodes));
+      }),
+    );
+  });
+
+  it('same inputs elect the same node on every node (order of the input list does not matter)', () => {
+    fc.assert(
+      fc.property(ipv4, fc.uniqueArray(nodeName, { minLength: 1, maxLength: 10 }), fc.func(fc.integer()), (ip, nodes, keyer) => {
+        const shuffled = [...nodes].sort((a, b) => keyer(a) - keyer(b));
+        const scores = Object.fromEntries(nodes.map((n) => [n, Math.abs(keyer(n + '!')) % 3]));
+        expect(announcerOrder(ip, shuffled, scores)).toEqual(announcerOrder(ip, nodes, scores));
+      }),
+    );
+  });
+
+  it('removing a non-winner never moves the IP', () => {
+    fc.assert(
+      fc.property(ipAny, fc.uniqueArray(nodeName, { minLength: 2, maxLength: 10 }), fc.nat(), (ip, nodes, k) => {
+        const winner = electAnnouncer(ip, nodes)!;
+        const others = nodes.filter((n) => n !== winner);
+        const victim = others[k % others.length]!;
+        expect(electAnnouncer(ip, nodes.filter((n) => n !== victim))).toBe(winner);
+      }),
+    );
+  });
+
+  it('adding a node moves the IP only to the new node', () => {
+    fc.assert(
+      fc.property(ipAny, fc.uniqueArray(nodeName, { minLength: 2, maxLength: 10 }), (ip, nodes) => {
+        const [added, ...rest] = nodes;
+        const before = electAnnouncer(ip, rest);
+        const after = electAnnouncer(ip, nodes);
+        expect(after === before || after === added).toBe(true);
+      }),
+    );
+  });
+});
