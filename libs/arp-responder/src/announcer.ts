@@ -1,0 +1,386 @@
+import type { Clock, TimerHandle } from '@metallb-ts/clock';
+import type { IPAddress, MacAddress } from '@metallb-ts/netaddr';
+import { decideReply, type DropReason, type Ownership, type ReplyDecision } from './decision.js';
+import { arpReply, gratuitousArp, neighborAdvertisement, solicitedNodeMac, unsolicitedAdvertisement } from './packets.js';
+import { ArpOperation } from './wire/constants.js';
+import { encodeFrame, tryDecodeFrame } from './wire/frame.js';
+import type { Frame } from './wire/types.js';
+
+/** An interface the announcer may send on, with what it is able to do (MetalLB §6.4). */
+export interface AnnounceLink {
+  /** Interface name, e.g. `eth0` or `eth0.100`. */
+  readonly name: string;
+  /** The interface's MAC: the address announced. */
+  readonly mac: MacAddress;
+  /** Answer ARP here (the interface has the BROADCAST flag). */
+  readonly arp: boolean;
+  /** Answer NDP here (the interface has an IPv6 link-local address). */
+  readonly ndp: boolean;
+}
+
+/** A foreign host claims an address we announce: another MAC in an ARP or NDP frame for it. */
+export interface ConflictEvent {
+  /** The address we announce. */
+  readonly ip: IPAddress;
+  /** Where the foreign frame arrived. */
+  readonly ifName: string;
+  /** The other host's MAC. */
+  readonly mac: MacAddress;
+  /** What gave it away. */
+  readonly via: 'arp-reply' | 'arp-request' | 'arp-gratuitous' | 'ndp-advertisement' | 'ndp-solicitation';
+}
+
+/** Where the announcer's output goes. The driver ({@link Responder}) sends frames on sockets. */
+export interface AnnouncerSink {
+  /** Send an encoded frame on an interface. */
+  send(ifName: string, frame: Uint8Array): void;
+  /** A foreign responder answers for an address we own (see {@link ConflictEvent}). */
+  conflict?(event: ConflictEvent): void;
+}
+
+/** Tunables. Every default is in {@link DEFAULT_ANNOUNCER_OPTIONS}. */
+export interface AnnouncerOptions {
+  /** Period of the shared gratuitous ticker (MetalLB `spamLoop`). @default 1100 */
+  gratuitousIntervalMs: number;
+  /** Gratuitous rounds continue until this long after the last (re)announcement. @default 5000 */
+  gratuitousWindowMs: number;
+  /** Requesters of an address are remembered this long, for unicast replies on takeover. @default 60000 */
+  requesterTtlMs: number;
+  /** At most this many requesters are remembered per address (oldest forgotten first). @default 16 */
+  maxRequestersPerIp: number;
+  /** At most this many addresses have requesters remembered (least recently asked forgotten first). @default 4096 */
+  maxTrackedIps: number;
+  /** The same (address, foreign MAC) conflict is reported at most once per this period. @default 10000 */
+  conflictHoldDownMs: number;
+}
+
+/** The defaults of {@link AnnouncerOptions}: MetalLB's schedule, plus our own bounds. */
+export const DEFAULT_ANNOUNCER_OPTIONS: Readonly<AnnouncerOptions> = Object.freeze({
+  gratuitousIntervalMs: 1100,
+  gratuitousWindowMs: 5000,
+  requesterTtlMs: 60_000,
+  maxRequestersPerIp: 16,
+  maxTrackedIps: 4096,
+  conflictHoldDownMs: 10_000,
+});
+
+/** Counters, for metrics (`metallb_layer2_*`) and benchmarks. */
+export interface AnnouncerStats {
+  /** Requests for announced addresses that we answered. */
+  responses: number;
+  /** Gratuitous frames sent (ARP counts 2 per round, NDP 1, as MetalLB counts). */
+  gratuitous: number;
+  /** Unicast frames sent to remembered requesters on takeover. */
+  takeoverUnicasts: number;
+  /** Frames not answered, by reason. */
+  drops: Record<DropReason, number>;
+  /** Conflict events raised. */
+  conflicts: number;
+}
+
+interface Requester {
+  ifName: string;
+  mac: MacAddress;
+  ip: IPAddress;
+  at: number;
+}
+
+interface Registration {
+  ip: IPAddress;
+  /** Interface restriction; empty = all interfaces. */
+  interfaces: readonly string[];
+}
+
+const emptyDrops = (): Record<DropReason, number> => ({
+  malformed: 0,
+  unsupported: 0,
+  'not-request': 0,
+  'wrong-dst-mac': 0,
+  'own-frame': 0,
+  gratuitous: 0,
+  invalid: 0,
+  'bad-hop-limit': 0,
+  'wrong-dst-ip': 0,
+  'not-owned': 0,
+  'wrong-interface': 0,
+});
+
+/**
+ * The Layer 2 announcer: which addresses are announced on which interfaces (MetalLB §6.3),
+ * answering requests for them ({@link decideReply}), the gratuitous schedule (MetalLB §6.7:
+ * a round at once, then every 1.1 s until 5 s after the last announcement), and two additions:
+ * unicast replies to the recent requesters of an address when we take it over (so clients that
+ * ignore gratuitous ARP learn the new MAC too), and {@link ConflictEvent}s when another MAC
+ * answers for an address we announce.
+ *
+ * It does no I/O: frames go to the {@link AnnouncerSink}, time comes from the {@link Clock}.
+ */
+export class Announcer {
+  private readonly opts: AnnouncerOptions;
+  /** service key → ip text → registration. */
+  private readonly services = new Map<string, Map<string, Registration>>();
+  /** ip text → number of services announcing it. */
+  private readonly refs = new Map<string, { ip: IPAddress; count: number }>();
+  private readonly links = new Map<string, AnnounceLink>();
+  /** ip text → gratuitous stop time (monotonic ms). */
+  private readonly schedule = new Map<string, number>();
+  private ticker: TimerHandle | undefined;
+  /** ip text → requester key → requester; Map order is recency order. */
+  private readonly requesters = new Map<string, Map<string, Requester>>();
+  private readonly conflictsSeen = new Map<string, number>();
+  private readonly counters: AnnouncerStats = { responses: 0, gratuitous: 0, takeoverUnicasts: 0, drops: emptyDrops(), conflicts: 0 };
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly sink: AnnouncerSink,
+    options: Partial<AnnouncerOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_ANNOUNCER_OPTIONS, ...options };
+  }
+
+  /** Replaces the set of interfaces to announce on. */
+  setLinks(links: readonly AnnounceLink[]): void {
+    this.links.clear();
+    for (const l of links) this.links.set(l.name, l);
+  }
+
+  /** The interfaces currently known. */
+  getLinks(): AnnounceLink[] {
+    return [...this.links.values()];
+  }
+
+  /**
+   * Announces `ip` for the service `key`, optionally only on some interfaces (empty or absent =
+   * all). Re-announcing replaces the restriction. Every call (re)starts the gratuitous window;
+   * the first announcement of an address (reference count 0→1) is a takeover: a gratuitous round
+   * goes out at once, plus unicast replies to its recent requesters.
+   */
+  announce(key: string, ip: IPAddress, opts: { interfaces?: readonly string[] } = {}): void {
+    const k = ip.toString();
+    let svc = this.services.get(key);
+    if (!svc) this.services.set(key, (svc = new Map()));
+    const had = svc.has(k);
+    svc.set(k, { ip, interfaces: [...(opts.interfaces ?? [])] });
+    let takeover = false;
+    if (!had) {
+      const r = this.refs.get(k);
+      if (r) r.count++;
+      else {
+        this.refs.set(k, { ip, count: 1 });
+        takeover = true;
+      }
+    }
+    const wasScheduled = this.schedule.has(k);
+    this.schedule.set(k, this.clock.monotonic() + this.opts.gratuitousWindowMs);
+    if (!wasScheduled) this.gratuitousRound(ip);
+    if (takeover) this.unicastToRequesters(ip);
+    this.ensureTicker();
+  }
+
+  /**
+   * Stops announcing for `key` (only `ip` when given). When no service announces an address any
+   * more, its gratuitous rounds stop and requests for it are no longer answered.
+   */
+  withdraw(key: string, ip?: IPAddress): void {
+    const svc = this.services.get(key);
+    if (!svc) return;
+    const keys = ip ? [ip.toString()] : [...svc.keys()];
+    for (const k of keys) {
+      if (!svc.delete(k)) continue;
+      const r = this.refs.get(k);
+      if (r && --r.count === 0) {
+        this.refs.delete(k);
+        this.schedule.delete(k);
+      }
+    }
+    if (svc.size === 0) this.services.delete(key);
+    if (this.schedule.size === 0) this.stopTicker();
+  }
+
+  /** Every announced address. */
+  announced(): IPAddress[] {
+    return [...this.refs.values()].map((r) => r.ip);
+  }
+
+  /** Ownership of `ip` on `ifName` (MetalLB §6.3: some registration allows the interface). */
+  ownership(ip: IPAddress, ifName: string): Ownership {
+    const k = ip.toString();
+    if (!this.refs.has(k)) return 'not-owned';
+    for (const svc of this.services.values()) {
+      const reg = svc.get(k);
+      if (reg && (reg.interfaces.length === 0 || reg.interfaces.includes(ifName))) return 'owned';
+    }
+    return 'wrong-interface';
+  }
+
+  /** Ethernet multicast groups to join on `ifName`: the solicited-node group of each IPv6 address announced there. */
+  multicastGroups(ifName: string): MacAddress[] {
+    const out = new Map<string, MacAddress>();
+    for (const { ip } of this.refs.values()) {
+      if (ip.isV6 && this.ownership(ip, ifName) === 'owned') {
+        const mac = solicitedNodeMac(ip);
+        out.set(mac.toString(), mac);
+      }
+    }
+    return [...out.values()];
+  }
+
+  /** Whether the gratuitous ticker is running (for tests). */
+  get tickerRunning(): boolean {
+    return this.ticker !== undefined;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): AnnouncerStats {
+    return { ...this.counters, drops: { ...this.counters.drops } };
+  }
+
+  /**
+   * Handles one frame received on `ifName`: answers it when {@link decideReply} says so, and
+   * remembers requesters and reports conflicts along the way. Returns the decision.
+   */
+  receive(ifName: string, bytes: Uint8Array): ReplyDecision {
+    const link = this.links.get(ifName);
+    const decoded = tryDecodeFrame(bytes);
+    if (!link) {
+      this.counters.drops['wrong-interface']++;
+      return { kind: 'drop', reason: 'wrong-interface' };
+    }
+    if (!(decoded instanceof Error)) this.observe(link, decoded);
+    const d = decideReply(decoded, { ifName, mac: link.mac, ownership: (ip, i) => this.ownership(ip, i) });
+    if (d.kind === 'reply' && ((d.proto === 'arp' && link.arp) || (d.proto === 'ndp' && link.ndp))) {
+      this.counters.responses++;
+      this.sink.send(ifName, encodeFrame(d.frame));
+    } else if (d.kind === 'drop') {
+      this.counters.drops[d.reason]++;
+    }
+    return d;
+  }
+
+  /** Stops the ticker. The announcer can be used again afterwards. */
+  close(): void {
+    this.stopTicker();
+  }
+
+  // --- requesters and conflicts ---------------------------------------------------------------
+
+  private observe(link: AnnounceLink, f: Frame): void {
+    const body = f.body;
+    const ours = (mac: MacAddress) => mac.equals(link.mac);
+    if (body.kind === 'arp') {
+      if (ours(body.senderMac) || ours(f.src)) return;
+      const probe = body.senderIp.value === 0n;
+      if (body.operation === ArpOperation.REQUEST && !probe && !body.senderIp.equals(body.targetIp)) {
+        this.remember(body.targetIp, { ifName: link.name, mac: body.senderMac, ip: body.senderIp, at: this.clock.monotonic() });
+      }
+      if (!probe && this.ownership(body.senderIp, link.name) === 'owned') {
+        const via =
+          body.senderIp.equals(body.targetIp) ? 'arp-gratuitous' : body.operation === ArpOperation.REPLY ? 'arp-reply' : 'arp-request';
+        this.reportConflict({ ip: body.senderIp, ifName: link.name, mac: body.senderMac, via });
+      }
+    } else if (body.kind === 'ndp') {
+      if (ours(f.src)) return;
+      const m = body.message;
+      if (m.type === 'ns') {
+        if (body.ip.src.value !== 0n) {
+          const slla = m.options.find((o) => o.type === 'source-lla');
+          const mac = slla && slla.type === 'source-lla' ? slla.mac : f.src;
+          this.remember(m.target, { ifName: link.name, mac, ip: body.ip.src, at: this.clock.monotonic() });
+          if (this.ownership(body.ip.src, link.name) === 'owned') {
+            this.reportConflict({ ip: body.ip.src, ifName: link.name, mac, via: 'ndp-solicitation' });
+          }
+        }
+      } else if (this.ownership(m.target, link.name) === 'owned') {
+        const tlla = m.options.find((o) => o.type === 'target-lla');
+        const mac = tlla && tlla.type === 'target-lla' ? tlla.mac : f.src;
+        if (!ours(mac)) this.reportConflict({ ip: m.target, ifName: link.name, mac, via: 'ndp-advertisement' });
+      }
+    }
+  }
+
+  private remember(ip: IPAddress, r: Requester): void {
+    const k = ip.toString();
+    let m = this.requesters.get(k);
+    if (m) this.requesters.delete(k); // re-insert: most recently asked last
+    else m = new Map();
+    this.requesters.set(k, m);
+    const rk = `${r.ifName}|${r.ip}`;
+    m.delete(rk);
+    m.set(rk, r);
+    while (m.size > this.opts.maxRequestersPerIp) m.delete(m.keys().next().value!);
+    while (this.requesters.size > this.opts.maxTrackedIps) this.requesters.delete(this.requesters.keys().next().value!);
+  }
+
+  /** Requesters of `ip` seen within the TTL (for tests and diagnostics). */
+  recentRequesters(ip: IPAddress): { ifName: string; mac: MacAddress; ip: IPAddress }[] {
+    const m = this.requesters.get(ip.toString());
+    if (!m) return [];
+    const cutoff = this.clock.monotonic() - this.opts.requesterTtlMs;
+    return [...m.values()].filter((r) => r.at >= cutoff).map(({ ifName, mac, ip: rip }) => ({ ifName, mac, ip: rip }));
+  }
+
+  private reportConflict(ev: ConflictEvent): void {
+    const k = `${ev.ip}|${ev.mac}`;
+    const now = this.clock.monotonic();
+    const last = this.conflictsSeen.get(k);
+    if (last !== undefined && now - last < this.opts.conflictHoldDownMs) return;
+    this.conflictsSeen.set(k, now);
+    if (this.conflictsSeen.size > 1024) this.conflictsSeen.delete(this.conflictsSeen.keys().next().value!);
+    this.counters.conflicts++;
+    this.sink.conflict?.(ev);
+  }
+
+  // --- gratuitous schedule (MetalLB spamLoop) -------------------------------------------------
+
+  private ensureTicker(): void {
+    if (this.ticker || this.schedule.size === 0) return;
+    this.ticker = this.clock.setInterval(this.opts.gratuitousIntervalMs, () => this.tick());
+  }
+
+  private stopTicker(): void {
+    this.ticker?.cancel();
+    this.ticker = undefined;
+  }
+
+  private tick(): void {
+    const now = this.clock.monotonic();
+    for (const [k, stopAt] of [...this.schedule]) {
+      const r = this.refs.get(k);
+      if (!r || now > stopAt) {
+        this.schedule.delete(k);
+        continue;
+      }
+      this.gratuitousRound(r.ip);
+    }
+    if (this.schedule.size === 0) this.stopTicker();
+  }
+
+  private linksFor(ip: IPAddress): AnnounceLink[] {
+    return [...this.links.values()].filter((l) => (ip.isV4 ? l.arp : l.ndp) && this.ownership(ip, l.name) === 'owned');
+  }
+
+  private gratuitousRound(ip: IPAddress): void {
+    for (const l of this.linksFor(ip)) {
+      const frames = ip.isV4
+        ? [gratuitousArp(l.mac, ip, 'request'), gratuitousArp(l.mac, ip, 'reply')]
+        : [unsolicitedAdvertisement(l.mac, ip)];
+      for (const f of frames) {
+        this.counters.gratuitous++;
+        this.sink.send(l.name, encodeFrame(f));
+      }
+    }
+  }
+
+  private unicastToRequesters(ip: IPAddress): void {
+    const allowed = new Map(this.linksFor(ip).map((l) => [l.name, l]));
+    for (const r of this.recentRequesters(ip)) {
+      const l = allowed.get(r.ifName);
+      if (!l || r.ip.family !== ip.family) continue;
+      const f = ip.isV4
+        ? arpReply(l.mac, ip, { mac: r.mac, ip: r.ip })
+        : neighborAdvertisement(l.mac, ip, { mac: r.mac, ip: r.ip }, { solicited: false, override: true });
+      this.counters.takeoverUnicasts++;
+      this.sink.send(l.name, encodeFrame(f));
+    }
+  }
+}

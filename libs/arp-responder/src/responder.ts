@@ -1,0 +1,229 @@
+import type { Clock, TimerHandle } from '@metallb-ts/clock';
+import type { IPAddress, MacAddress } from '@metallb-ts/netaddr';
+import { Announcer, type AnnounceLink, type AnnouncerOptions, type AnnouncerStats, type ConflictEvent } from './announcer.js';
+import type { ReplyDecision } from './decision.js';
+import { TransportError, type FrameSocket, type LinkInfo, type Transport } from './transport.js';
+
+/** Options of {@link Responder}. Defaults are in {@link DEFAULT_RESPONDER_OPTIONS}. */
+export interface ResponderOptions {
+  /** Interface discovery and raw sockets: `AfPacketTransport` in production, `MemoryTransport` in tests. */
+  transport: Transport;
+  /** Time source for the gratuitous schedule and interface scans. */
+  clock: Clock;
+  /**
+   * Only these interfaces (by name). Each must exist when the responder starts.
+   * @default undefined (every qualifying interface)
+   */
+  interfaces?: readonly string[];
+  /** Interfaces whose name matches any of these are never used (MetalLB `announcedInterfacesToExclude`). @default [] */
+  excludeInterfaces?: readonly RegExp[];
+  /** Interface re-scan period in ms; 0 disables periodic scans (call {@link Responder.scan}). @default 10000 */
+  scanIntervalMs?: number;
+  /** Announcer tunables. */
+  announcer?: Partial<AnnouncerOptions>;
+  /** Called for every frame with the decision taken (debug logs, metrics). */
+  onDecision?(ifName: string, decision: ReplyDecision): void;
+  /** A foreign MAC answers for one of our addresses. */
+  onConflict?(event: ConflictEvent): void;
+  /** A socket or scan failed after start (interface gone or down, send failure …). */
+  onError?(err: TransportError): void;
+}
+
+/** Default option values of {@link Responder}. */
+export const DEFAULT_RESPONDER_OPTIONS = Object.freeze({ scanIntervalMs: 10_000, excludeInterfaces: [] as readonly RegExp[] });
+
+interface Open {
+  socket: FrameSocket;
+  link: AnnounceLink;
+  index: number;
+  groups: Map<string, MacAddress>;
+}
+
+const LINK_LOCAL = (ip: IPAddress): boolean => ip.isV6 && ip.value >> 118n === 0x3fan; // fe80::/10
+
+/**
+ * Which interfaces can answer, and how (MetalLB §6.4): up, not enslaved, not NOARP, not
+ * loopback; ARP if it has the BROADCAST flag, NDP if it has an IPv6 link-local address.
+ */
+export function qualifyLink(l: LinkInfo): AnnounceLink | undefined {
+  if (!l.up || l.hasMaster || l.noArp || l.loopback) return undefined;
+  const arp = l.broadcast;
+  const ndp = l.addresses.some((a) => LINK_LOCAL(a.ip));
+  return arp || ndp ? { name: l.name, mac: l.mac, arp, ndp } : undefined;
+}
+
+/**
+ * The driver: opens a {@link FrameSocket} per qualifying interface, feeds received frames to the
+ * {@link Announcer}, sends what it returns, keeps solicited-node multicast memberships in step
+ * with the announced IPv6 addresses, and re-scans interfaces periodically.
+ *
+ * ```ts
+ * const r = Responder.start({ transport: new AfPacketTransport(), clock: systemClock, interfaces: ['eth0'] });
+ * r.announce('default/web', IPAddress.parse('198.51.100.10'));
+ * ```
+ */
+export class Responder {
+  readonly announcer: Announcer;
+  private readonly sockets = new Map<string, Open>();
+  private scanTimer: TimerHandle | undefined;
+  private closed = false;
+
+  private constructor(private readonly opts: ResponderOptions) {
+    this.announcer = new Announcer(
+      opts.clock,
+      {
+        send: (ifName, frame) => this.send(ifName, frame),
+        conflict: (ev) => opts.onConflict?.(ev),
+      },
+      opts.announcer,
+    );
+  }
+
+  /**
+   * Discovers interfaces and opens sockets.
+   * @throws {TransportError} `permission` without CAP_NET_RAW; `interface-gone` when a named
+   *   interface does not exist; `addon` when the native addon cannot be loaded.
+   */
+  static start(opts: ResponderOptions): Responder {
+    const r = new Responder(opts);
+    const errors = r.scan();
+    const fatal = errors.find((e) => e.kind === 'permission' || e.kind === 'addon') ?? (opts.interfaces ? errors[0] : undefined);
+    if (fatal) {
+      r.close();
+      throw fatal;
+    }
+    for (const e of errors) opts.onError?.(e);
+    const every = opts.scanIntervalMs ?? DEFAULT_RESPONDER_OPTIONS.scanIntervalMs;
+    if (every > 0) r.scanTimer = opts.clock.setInterval(every, () => r.scan().forEach((e) => opts.onError?.(e)));
+    return r;
+  }
+
+  /** Announces `ip` for service `key` (see {@link Announcer.announce}). */
+  announce(key: string, ip: IPAddress, opts: { interfaces?: readonly string[] } = {}): void {
+    this.announcer.announce(key, ip, opts);
+    this.syncGroups();
+  }
+
+  /** Stops announcing for `key` (only `ip` when given). */
+  withdraw(key: string, ip?: IPAddress): void {
+    this.announcer.withdraw(key, ip);
+    this.syncGroups();
+  }
+
+  /** Names of the interfaces with an open socket. */
+  activeInterfaces(): string[] {
+    return [...this.sockets.keys()];
+  }
+
+  /** The announcer's counters. */
+  stats(): AnnouncerStats {
+    return this.announcer.stats();
+  }
+
+  /**
+   * Re-reads the interfaces: opens sockets on new qualifying ones, closes the others. Returns
+   * the errors met (it does not throw).
+   */
+  scan(): TransportError[] {
+    if (this.closed) return [];
+    const errors: TransportError[] = [];
+    let links: LinkInfo[];
+    try {
+      links = this.opts.transport.listLinks();
+    } catch (e) {
+      return [asTransportError(e, undefined)];
+    }
+    const exclude = this.opts.excludeInterfaces ?? [];
+    const wanted = new Map<string, { link: AnnounceLink; index: number }>();
+    for (const l of links) {
+      if (exclude.some((re) => re.test(l.name))) continue;
+      if (this.opts.interfaces && !this.opts.interfaces.includes(l.name)) continue;
+      const q = qualifyLink(l);
+      if (q) wanted.set(l.name, { link: q, index: l.index });
+    }
+    for (const name of this.opts.interfaces ?? []) {
+      if (!links.some((l) => l.name === name)) errors.push(new TransportError('interface-gone', name, `interface "${name}" does not exist`, 'ENODEV'));
+    }
+    for (const [name, o] of this.sockets) {
+      const w = wanted.get(name);
+      if (!w || w.index !== o.index || !w.link.mac.equals(o.link.mac)) this.drop(name);
+      else o.link = w.link;
+    }
+    for (const [name, w] of wanted) {
+      if (this.sockets.has(name)) continue;
+      try {
+        const socket = this.opts.transport.open(name, {
+          onFrame: (frame) => this.onFrame(name, frame),
+          onError: (err) => this.onSocketError(name, err),
+        });
+        this.sockets.set(name, { socket, link: w.link, index: w.index, groups: new Map() });
+      } catch (e) {
+        errors.push(asTransportError(e, name));
+      }
+    }
+    this.announcer.setLinks([...this.sockets.values()].map((o) => o.link));
+    this.syncGroups();
+    return errors;
+  }
+
+  /** Closes every socket and stops the timers. */
+  close(): void {
+    this.closed = true;
+    this.scanTimer?.cancel();
+    this.announcer.close();
+    for (const name of [...this.sockets.keys()]) this.drop(name);
+    this.announcer.setLinks([]);
+  }
+
+  private onFrame(ifName: string, frame: Uint8Array): void {
+    const d = this.announcer.receive(ifName, frame);
+    this.opts.onDecision?.(ifName, d);
+  }
+
+  private onSocketError(ifName: string, err: TransportError): void {
+    if (err.kind === 'interface-gone') {
+      this.drop(ifName);
+      this.announcer.setLinks([...this.sockets.values()].map((o) => o.link));
+    }
+    this.opts.onError?.(err);
+  }
+
+  private send(ifName: string, frame: Uint8Array): void {
+    const o = this.sockets.get(ifName);
+    if (!o) return;
+    try {
+      o.socket.send(frame);
+    } catch (e) {
+      this.onSocketError(ifName, asTransportError(e, ifName));
+    }
+  }
+
+  private drop(name: string): void {
+    const o = this.sockets.get(name);
+    if (!o) return;
+    this.sockets.delete(name);
+    try {
+      o.socket.close();
+    } catch {
+      // closing a socket of a vanished interface may fail; it is gone either way
+    }
+  }
+
+  private syncGroups(): void {
+    for (const [name, o] of this.sockets) {
+      const want = new Map(this.announcer.multicastGroups(name).map((m) => [m.toString(), m]));
+      try {
+        for (const [k, m] of o.groups) if (!want.has(k)) o.socket.leaveGroup(m);
+        for (const [k, m] of want) if (!o.groups.has(k)) o.socket.joinGroup(m);
+        o.groups = want;
+      } catch (e) {
+        this.opts.onError?.(asTransportError(e, name));
+      }
+    }
+  }
+}
+
+function asTransportError(e: unknown, ifName: string | undefined): TransportError {
+  if (e instanceof TransportError) return e;
+  return new TransportError('io', ifName, e instanceof Error ? e.message : String(e));
+}
