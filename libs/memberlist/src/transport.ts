@@ -1,0 +1,43 @@
+/** An IP address and port (the IP in canonical text form). */
+export interface PeerAddress {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** Formats `ip:port` (`[v6]:port` for IPv6). */
+export function formatAddress(a: PeerAddress): string {
+  return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
+}
+
+/**
+ * One TCP-like connection. memberlist sends one request and at most one reply per connection.
+ */
+export interface StreamConn {
+  readonly remote: PeerAddress;
+  /** Queues bytes for sending. */
+  write(data: Uint8Array): void;
+  /** The next chunk of received bytes; `null` at end of stream. Rejects on a connection error. */
+  read(): Promise<Uint8Array | null>;
+  /** Closes both directions; pending reads resolve to `null`. Idempotent. */
+  close(): void;
+}
+
+/**
+ * The network port of the memberlist driver (like Go's `Transport`): datagrams and streams on
+ * one address. `@metallb-ts/memberlist` ships {@link createNodeTransport} (UDP + TCP) and, in
+ * `./testing`, an in-memory network.
+ */
+export interface Transport {
+  /** The bound address (port resolved when 0 was asked for). */
+  readonly localAddress: PeerAddress;
+  /** Sends one datagram; errors are swallowed (UDP semantics) and counted by the transport. */
+  sendPacket(to: PeerAddress, data: Uint8Array): void;
+  /** Installs the datagram handler (one handler; replaces any previous). */
+  onPacket(fn: (data: Uint8Array, from: PeerAddress) => void): void;
+  /** Opens a stream; rejects when it cannot connect within `timeoutMs`. */
+  dial(to: PeerAddress, timeoutMs: number): Promise<StreamConn>;
+  /** Installs the handler for accepted streams. */
+  onStream(fn: (conn: StreamConn) => void): void;
+  /** Stops receiving and releases the sockets. */
+  close(): Promise<void>;
+}
