@@ -47,3 +47,35 @@ export {
 } from './wire/negotiate.js';
 export { step, initialFsmState, resolveCollision } from './fsm/step.js';
 export type { FsmAction, FsmConfig, FsmEvent, FsmState, StateName, TimerKind, Transition, TransitionReason } from './fsm/types.js';
+export {
+  BgpSession,
+  SessionConfigError,
+  SESSION_DEFAULTS,
+  type Family,
+  type GracefulRestartOptions,
+  type NotificationInfo,
+  type SentInfo,
+  type SessionComponents,
+  type SessionCounters,
+  type SessionEvents,
+  type SessionOptions,
+  type SessionStatus,
+  type StateChange,
+} from './session/session.js';
+export { BgpListener } from './session/listener.js';
+export { NodeTransport, NativeAddonError, loadTcpMd5Addon, tcpMd5Available, type TcpMd5Addon } from './session/node-transport.js';
+export type { Connection, ConnectAttempt, ConnectOptions, ListenOptions, ListeningSocket, ListenTransport, Transport } from './session/ports.js';
+export { Emitter } from './session/emitter.js';
+export {
+  type Route,
+  RouteParseError,
+  DEFAULT_LOCAL_PREF,
+  WellKnownCommunity,
+  parseCommunity,
+  formatCommunity,
+  parseLargeCommunity,
+  formatLargeCommunity,
+  checkRoute,
+  attributeKey,
+} from './rib/route.js';
+export { AdjRibOut, diffRib, buildUpdates, pathAttributes, familyOf, type Advertised, type PeerContext, type RibDiff } from './rib/adj-rib-out.js';

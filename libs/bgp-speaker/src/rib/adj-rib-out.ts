@@ -1,0 +1,216 @@
+import type { Cidr } from '@metallb-ts/netaddr';
+import { Afi, Safi, Wire } from '../wire/constants.js';
+import { myAsField } from '../wire/negotiate.js';
+import { prefixLength } from '../wire/nlri.js';
+import type { AfiSafi, PathAttribute, Update } from '../wire/types.js';
+import { attributeKey, DEFAULT_LOCAL_PREF, parseLargeCommunity, type Route } from './route.js';
+
+/** What the UPDATE builder needs to know about the session. */
+export interface PeerContext {
+  localAsn: number;
+  ibgp: boolean;
+  fourOctetAs: boolean;
+  /** Negotiated families; routes of other families stay pending. */
+  families: readonly AfiSafi[];
+}
+
+/** What the peer was told about one prefix. */
+export interface Advertised {
+  prefix: Cidr;
+  /** {@link attributeKey} of the route sent. */
+  key: string;
+}
+
+/** The changes to send: routes to (re)announce and prefixes to withdraw. */
+export interface RibDiff {
+  announce: Route[];
+  withdraw: Cidr[];
+}
+
+/** The family of a prefix. */
+export function familyOf(p: Cidr): AfiSafi {
+  return { afi: p.network.isV4 ? Afi.IPV4 : Afi.IPV6, safi: Safi.UNICAST };
+}
+
+function negotiated(ctx: PeerContext, p: Cidr): boolean {
+  const f = familyOf(p);
+  return ctx.families.some((x) => x.afi === f.afi && x.safi === f.safi);
+}
+
+/**
+ * The minimal diff between what was advertised (prefix → attribute key) and what is desired
+ * (prefix → route), restricted to negotiated families. Pure.
+ */
+export function diffRib(advertised: ReadonlyMap<string, Advertised>, desired: ReadonlyMap<string, Route>, ctx: PeerContext): RibDiff {
+  const announce: Route[] = [];
+  const withdraw: Cidr[] = [];
+  for (const [k, r] of desired) {
+    if (!negotiated(ctx, r.prefix)) continue;
+    if (advertised.get(k)?.key !== attributeKey(r, ctx.ibgp)) announce.push(r);
+  }
+  for (const [k, a] of advertised) {
+    if (!desired.has(k)) withdraw.push(a.prefix);
+  }
+  return { announce, withdraw };
+}
+
+/** The path attributes (without NLRI) for routes sharing one attribute key. */
+export function pathAttributes(r: Route, ctx: PeerContext): PathAttribute[] {
+  const attrs: PathAttribute[] = [{ type: 'origin', origin: 0 }];
+  if (ctx.ibgp) attrs.push({ type: 'as-path', segments: [] });
+  else if (ctx.fourOctetAs || ctx.localAsn <= 0xffff) attrs.push({ type: 'as-path', segments: [{ kind: 'sequence', asns: [ctx.localAsn] }] });
+  else attrs.push({ type: 'as-path', segments: [{ kind: 'sequence', asns: [myAsField(ctx.localAsn)] }] });
+  if (r.prefix.network.isV4) attrs.push({ type: 'next-hop', nextHop: r.nextHop });
+  if (r.med !== undefined) attrs.push({ type: 'med', med: r.med });
+  if (ctx.ibgp) attrs.push({ type: 'local-pref', localPref: r.localPref ?? DEFAULT_LOCAL_PREF });
+  const comms = [...new Set(r.communities ?? [])].sort((a, b) => a - b);
+  if (comms.length > 0) attrs.push({ type: 'communities', communities: comms });
+  if (!ctx.ibgp && !ctx.fourOctetAs && ctx.localAsn > 0xffff) {
+    // RFC 6793 §4.2.2: a 2-octet peer sees AS_TRANS; the real path rides in AS4_PATH.
+    attrs.push({ type: 'as4-path', segments: [{ kind: 'sequence', asns: [ctx.localAsn] }] });
+  }
+  const large = [...new Set((r.largeCommunities ?? []).map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`))].sort().map(parseLargeCommunity);
+  if (large.length > 0) attrs.push({ type: 'large-communities', communities: large });
+  return attrs;
+}
+
+/** Size of the attributes once encoded, computed without encoding (for packing). */
+function attributesSize(attrs: PathAttribute[]): number {
+  let n = 0;
+  for (const a of attrs) {
+    let v: number;
+    switch (a.type) {
+      case 'origin':
+        v = 1;
+        break;
+      case 'as-path':
+      case 'as4-path':
+        v = a.segments.reduce((s, g) => s + 2 + 4 * g.asns.length, 0);
+        break;
+      case 'communities':
+        v = 4 * a.communities.length;
+        break;
+      case 'large-communities':
+        v = 12 * a.communities.length;
+        break;
+      default:
+        v = 16;
+    }
+    n += (v > 255 ? 4 : 3) + v;
+  }
+  return n;
+}
+
+/** Room for NLRI/withdrawn bytes in one UPDATE next to `attrBytes` of attributes. */
+const room = (attrBytes: number) => Wire.MAX_MESSAGE_LEN - Wire.UPDATE_MIN_LEN - attrBytes;
+
+/**
+ * Turns a diff into UPDATE messages: withdrawals first (packed), then one group of UPDATEs per
+ * distinct attribute set, each packed with as many prefixes as fit in 4096 bytes. Pure.
+ */
+export function buildUpdates(diff: RibDiff, ctx: PeerContext): Update[] {
+  const out: Update[] = [];
+  const v4w = diff.withdraw.filter((p) => p.network.isV4);
+  const v6w = diff.withdraw.filter((p) => p.network.isV6);
+  for (const chunk of pack(v4w, room(0))) out.push({ type: 'update', withdrawn: chunk, attributes: [], nlri: [] });
+  for (const chunk of pack(v6w, room(4 + 3))) out.push({ type: 'update', withdrawn: [], attributes: [{ type: 'mp-unreach', afi: Afi.IPV6, safi: Safi.UNICAST, withdrawn: chunk }], nlri: [] });
+
+  const groups = new Map<string, Route[]>();
+  for (const r of diff.announce) {
+    const k = (r.prefix.network.isV4 ? '4|' : '6|') + attributeKey(r, ctx.ibgp);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(r);
+  }
+  for (const routes of groups.values()) {
+    const first = routes[0]!;
+    const attrs = pathAttributes(first, ctx);
+    const prefixes = routes.map((r) => r.prefix);
+    if (first.prefix.network.isV4) {
+      for (const chunk of pack(prefixes, room(attributesSize(attrs)))) out.push({ type: 'update', withdrawn: [], attributes: attrs, nlri: chunk });
+    } else {
+      // MP_REACH_NLRI header: 4 (flags, type, 2-byte length) + AFI/SAFI 3 + next hop 1 + 16|32 + reserved 1.
+      const mpOverhead = 4 + 3 + 1 + (first.linkLocalNextHop ? 32 : 16) + 1;
+      for (const chunk of pack(prefixes, room(attributesSize(attrs) + mpOverhead))) {
+        const mp: PathAttribute = first.linkLocalNextHop
+          ? { type: 'mp-reach', afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: first.nextHop, linkLocal: first.linkLocalNextHop, nlri: chunk }
+          : { type: 'mp-reach', afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: first.nextHop, nlri: chunk };
+        out.push({ type: 'update', withdrawn: [], attributes: [...attrs, mp], nlri: [] });
+      }
+    }
+  }
+  return out;
+}
+
+function pack(prefixes: Cidr[], budget: number): Cidr[][] {
+  const out: Cidr[][] = [];
+  let cur: Cidr[] = [];
+  let used = 0;
+  for (const p of prefixes) {
+    const n = prefixLength(p);
+    if (used + n > budget && cur.length > 0) {
+      out.push(cur);
+      cur = [];
+      used = 0;
+    }
+    cur.push(p);
+    used += n;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/**
+ * Per-peer Adj-RIB-Out: the desired routes (set by the caller at any time) and what the peer
+ * was told. {@link AdjRibOut.pending} yields the minimal UPDATEs; {@link AdjRibOut.commit}
+ * records them as advertised once written.
+ */
+export class AdjRibOut {
+  private desired = new Map<string, Route>();
+  /** prefix → what the peer has. */
+  private advertised = new Map<string, Advertised>();
+
+  /** Replaces the desired set (later duplicates of a prefix win). */
+  setDesired(routes: Iterable<Route>): void {
+    const m = new Map<string, Route>();
+    for (const r of routes) m.set(r.prefix.toString(), r);
+    this.desired = m;
+  }
+
+  /** The desired routes. */
+  desiredRoutes(): Route[] {
+    return [...this.desired.values()];
+  }
+
+  /** Number of desired prefixes. */
+  get desiredCount(): number {
+    return this.desired.size;
+  }
+
+  /** Number of prefixes the peer currently has from us. */
+  get advertisedCount(): number {
+    return this.advertised.size;
+  }
+
+  /** Forgets what the peer has (new session, or a ROUTE-REFRESH asking for everything). */
+  reset(family?: AfiSafi): void {
+    if (!family) {
+      this.advertised.clear();
+      return;
+    }
+    for (const [k, a] of [...this.advertised]) {
+      if (familyOf(a.prefix).afi === family.afi) this.advertised.delete(k);
+    }
+  }
+
+  /** The diff to send now. */
+  pending(ctx: PeerContext): RibDiff {
+    return diffRib(this.advertised, this.desired, ctx);
+  }
+
+  /** Records a diff as sent. */
+  commit(diff: RibDiff, ctx: PeerContext): void {
+    for (const p of diff.withdraw) this.advertised.delete(p.toString());
+    for (const r of diff.announce) this.advertised.set(r.prefix.toString(), { prefix: r.prefix, key: attributeKey(r, ctx.ibgp) });
+  }
+}

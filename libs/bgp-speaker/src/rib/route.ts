@@ -1,0 +1,101 @@
+import { Cidr, IPAddress } from '@metallb-ts/netaddr';
+import type { LargeCommunity } from '../wire/types.js';
+
+/** One route the caller wants advertised to a peer. */
+export interface Route {
+  /** The prefix (IPv4 goes in classic NLRI, IPv6 in MP_REACH_NLRI). */
+  prefix: Cidr;
+  /** NEXT_HOP; same family as `prefix`. Avoid 127/8: routers refuse it (FRR resets the session). */
+  nextHop: IPAddress;
+  /** IPv6 only: a link-local next hop sent beside the global one (RFC 2545). */
+  linkLocalNextHop?: IPAddress;
+  /** LOCAL_PREF, sent to iBGP peers only. @default 100 */
+  localPref?: number;
+  /** MULTI_EXIT_DISC, when set. */
+  med?: number;
+  /** Standard communities as 32-bit values (see {@link parseCommunity}). */
+  communities?: readonly number[];
+  /** RFC 8092 large communities. */
+  largeCommunities?: readonly LargeCommunity[];
+}
+
+/** The LOCAL_PREF sent to iBGP peers when a route sets none. */
+export const DEFAULT_LOCAL_PREF = 100;
+
+/** Well-known community names (RFC 1997, RFC 7999, RFC 8326). */
+export const WellKnownCommunity = {
+  'no-export': 0xffffff01,
+  'no-advertise': 0xffffff02,
+  'no-export-subconfed': 0xffffff03,
+  blackhole: 0xffff029a,
+  'graceful-shutdown': 0xffff0000,
+} as const;
+
+/** A refusal to parse a route option. */
+export class RouteParseError extends Error {
+  override name = 'RouteParseError';
+  constructor(
+    readonly input: string,
+    readonly reason: string,
+  ) {
+    super(`invalid ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
+function u(text: string, max: number, input: string): number {
+  if (!/^\d+$/.test(text)) throw new RouteParseError(input, `"${text}" is not a decimal number`);
+  const v = Number(text);
+  if (v > max) throw new RouteParseError(input, `${v} exceeds ${max}`);
+  return v;
+}
+
+/** Parses `A:B` (16-bit each) or a well-known name into a 32-bit community. */
+export function parseCommunity(text: string): number {
+  const known = (WellKnownCommunity as Record<string, number>)[text];
+  if (known !== undefined) return known;
+  const parts = text.split(':');
+  if (parts.length !== 2) throw new RouteParseError(text, 'a community is A:B with 16-bit A and B, or a well-known name');
+  return u(parts[0]!, 0xffff, text) * 65536 + u(parts[1]!, 0xffff, text);
+}
+
+/** Formats a 32-bit community as `A:B`. */
+export function formatCommunity(c: number): string {
+  return `${Math.floor(c / 65536)}:${c % 65536}`;
+}
+
+/** Parses `G:L1:L2` (32-bit each) into a large community. */
+export function parseLargeCommunity(text: string): LargeCommunity {
+  const parts = text.split(':');
+  if (parts.length !== 3) throw new RouteParseError(text, 'a large community is G:L1:L2 with 32-bit parts');
+  return { globalAdmin: u(parts[0]!, 0xffffffff, text), localData1: u(parts[1]!, 0xffffffff, text), localData2: u(parts[2]!, 0xffffffff, text) };
+}
+
+/** Formats a large community as `G:L1:L2`. */
+export function formatLargeCommunity(c: LargeCommunity): string {
+  return `${c.globalAdmin}:${c.localData1}:${c.localData2}`;
+}
+
+/**
+ * Checks a route for what the wire can carry: next hop of the prefix's family, numbers in range,
+ * at most 1000 communities. Returns the reason, or undefined when valid.
+ */
+export function checkRoute(r: Route): string | undefined {
+  if (r.nextHop.family !== r.prefix.family) return `next hop ${r.nextHop} is not ${r.prefix.family} like ${r.prefix}`;
+  if (r.linkLocalNextHop && (!r.prefix.network.isV6 || !r.linkLocalNextHop.isV6)) return 'a link-local next hop is for IPv6 routes only';
+  for (const [k, v] of [['localPref', r.localPref], ['med', r.med]] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) return `${k} ${v} is not a 32-bit unsigned integer`;
+  }
+  if ((r.communities?.length ?? 0) > 1000 || (r.largeCommunities?.length ?? 0) > 300) return 'too many communities for one UPDATE';
+  for (const c of r.communities ?? []) if (!Number.isInteger(c) || c < 0 || c > 0xffffffff) return `community ${c} is not 32-bit`;
+  return undefined;
+}
+
+/**
+ * A canonical key of everything but the prefix: routes with equal keys share one UPDATE.
+ * Communities are sorted and de-duplicated (order carries no meaning, RFC 1997).
+ */
+export function attributeKey(r: Route, ibgp: boolean): string {
+  const comms = [...new Set(r.communities ?? [])].sort((a, b) => a - b);
+  const large = [...new Set((r.largeCommunities ?? []).map(formatLargeCommunity))].sort();
+  return [r.nextHop.toString(), r.linkLocalNextHop?.toString() ?? '', ibgp ? (r.localPref ?? DEFAULT_LOCAL_PREF) : '', r.med ?? '', comms.join(','), large.join(',')].join('|');
+}

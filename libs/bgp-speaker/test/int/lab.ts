@@ -1,0 +1,183 @@
+/**
+ * Integration lab: spawns real BGP daemons (gobgpd, bird, FRR bgpd) on 127.0.30.x with their
+ * own config in a temp dir, queries their own view, and stops them by their child handle.
+ * Address plan (loopback only): daemons 127.0.30.1–.9, our speakers 127.0.30.10–.250.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+
+export const isRoot = process.getuid?.() === 0;
+
+/** True when `cmd` is executable on PATH (or an absolute path exists). */
+export function haveTool(cmd: string): boolean {
+  if (cmd.startsWith('/')) return existsSync(cmd);
+  return (process.env['PATH'] ?? '').split(':').some((d) => existsSync(join(d, cmd)));
+}
+
+/** Resolves after `ms`. Tests only. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Runs a command, resolving stdout (rejects with stderr on failure). */
+export function run(cmd: string, args: string[], timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${err.message} ${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** Waits until something accepts TCP on address:port. */
+export function waitListening(address: string, port: number, timeoutMs = 10_000): Promise<true> {
+  return waitFor(`${address}:${port} listening`, () =>
+    new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: address, port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    }), timeoutMs, 25);
+}
+
+/** A spawned daemon with its temp dir and captured log. */
+export class Daemon {
+  log = '';
+  private exited: Promise<void>;
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on('data', (d) => (this.log += String(d)));
+    child.stderr?.on('data', (d) => (this.log += String(d)));
+    this.exited = new Promise((r) => child.once('exit', () => r()));
+  }
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+  /** SIGTERM, then SIGKILL after 3 s; resolves on the child's exit event. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (!this.running) return;
+    this.child.kill(signal);
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await this.exited;
+    clearTimeout(t);
+  }
+}
+
+export function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), `mtsbgp-${prefix}-`));
+  chmodSync(d, 0o755);
+  return d;
+}
+
+export function removeDir(d: string): void {
+  rmSync(d, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// gobgpd
+
+/** One neighbor of a daemon: our speaker's address and what the daemon expects from it. */
+export interface NeighborSpec {
+  address: string;
+  /** Our ASN as the daemon should expect it. */
+  peerAs: number;
+  /** The daemon's own ASN toward this neighbor (default: the daemon's global ASN). */
+  localAs?: number;
+  password?: string;
+  holdTime?: number;
+  keepalive?: number;
+  gracefulRestart?: boolean;
+}
+
+export interface DaemonSpec {
+  asn: number;
+  routerId: string;
+  address: string;
+  port: number;
+  neighbors: NeighborSpec[];
+}
+
+export class Gobgp extends Daemon {
+  get target(): string {
+    return `unix://${join(this.dir, 'api.sock')}`;
+  }
+  cli(...args: string[]): Promise<string> {
+    return run('gobgp', ['--target', this.target, ...args]);
+  }
+  async json<T = any>(...args: string[]): Promise<T> {
+    return JSON.parse(await this.cli(...args, '-j')) as T;
+  }
+  /** `gobgp global rib [-a ipv6] -j` as prefix → paths. */
+  async rib(family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<Record<string, any[]>> {
+    return this.json('global', 'rib', '-a', family);
+  }
+  /** Neighbor state (`gobgp neighbor ADDR -j`). */
+  async neighbor(addr: string): Promise<any> {
+    return this.json('neighbor', addr);
+  }
+}
+
+export function gobgpConfig(spec: DaemonSpec): string {
+  const lines = [
+    '[global.config]',
+    `  as = ${spec.asn}`,
+    `  router-id = "${spec.routerId}"`,
+    `  port = ${spec.port}`,
+    `  local-address-list = ["${spec.address}"]`,
+  ];
+  for (const n of spec.neighbors) {
+    lines.push(
+      '[[neighbors]]',
+      '  [neighbors.config]',
+      `    neighbor-address = "${n.address}"`,
+      `    peer-as = ${n.peerAs}`,
+      ...(n.localAs ? [`    local-as = ${n.localAs}`] : []),
+      ...(n.password ? [`    auth-password = "${n.password}"`] : []),
+      '  [neighbors.transport.config]',
+      '    passive-mode = true',
+      `    local-address = "${spec.address}"`,
+      '  [neighbors.timers.config]',
+      `    hold-time = ${n.holdTime ?? 90}`,
+      `    keepalive-interval = ${n.keepalive ?? Math.max(1, Math.floor((n.holdTime ?? 90) / 3))}`,
+      '    connect-retry = 1',
+      ...(n.gracefulRestart ? ['  [neighbors.graceful-restart.config]', '    enabled = true', '    restart-time = 120'] : []),
+    );
+    for (const fam of ['ipv4-unicast', 'ipv6-unicast']) {
+      lines.push('  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = "${fam}"`);
+      if (n.gracefulRestart) lines.push('    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true');
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Starts gobgpd (API on a unix socket, no pprof) and waits for its BGP port and API. */
+export async function startGobgp(spec: DaemonSpec, dir = tempDir('gobgp')): Promise<Gobgp> {
+  writeFileSync(join(dir, 'gobgpd.toml'), gobgpConfig(spec));
+  const child = spawn('gobgpd', ['-f', join(dir, 'gobgpd.toml'), '--api-hosts', `unix://${join(dir, 'api.sock')}`, '--pprof-disable', '-p', '-l', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const d = new Gobgp('gobgpd', dir, child);
+  await waitListening(spec.address, spec.port);
+  await waitFor('gobgp API', () => d.cli('global').then(() => true));
+  return d;
+}
