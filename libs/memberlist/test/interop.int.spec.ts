@@ -1,0 +1,198 @@
+/**
+ * Interop with the real hashicorp/memberlist (Debian 0.2.2, same wire as MetalLB's v0.5.1):
+ * mixed clusters on loopback (127.0.20.0/24, random high ports), with and without encryption
+ * (MetalLB key derivation). Go peers and our agent run as child processes; one of our nodes
+ * runs in-process so the test can read its membership view and events directly.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemberlist, createNodeTransport, type Memberlist, type MemberEvent } from '../src/index.js';
+import { buildPeers, randomPort, startAgent, startGoPeer, type PeerBuild, type PeerProcess } from './go-peer/fixture.js';
+
+let peers: PeerBuild;
+const procs: PeerProcess[] = [];
+const nodes: Memberlist[] = [];
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+beforeAll(async () => {
+  peers = await buildPeers();
+  if ('skip' in peers) console.warn(`SKIP memberlist interop: ${peers.skip}`);
+}, 300_000);
+
+afterAll(async () => {
+  for (const p of procs) p.signal('SIGKILL');
+  await Promise.all(procs.map((p) => p.exited));
+  await Promise.all(nodes.map((n) => n.shutdown()));
+});
+
+const skip = () => 'skip' in peers;
+const bins = () => peers as { goPeer: string; agent: string };
+
+function go(name: string, ip: string, port: number, extra: string[] = []): PeerProcess {
+  const p = startGoPeer(bins().goPeer, name, ['-bind', ip, '-port', String(port), '-seconds', '120', ...extra]);
+  procs.push(p);
+  return p;
+}
+
+function agent(name: string, ip: string, port: number, extra: string[] = []): PeerProcess {
+  const p = startAgent(bins().agent, name, ['--bind', ip, '--port', String(port), '--seconds', '120', ...extra]);
+  procs.push(p);
+  return p;
+}
+
+interface Local {
+  ml: Memberlist;
+  events: MemberEvent[];
+  msgs: string[];
+  port: number;
+  waitEvent(pred: (e: MemberEvent) => boolean, ms: number): Promise<MemberEvent>;
+  waitMsg(text: string, ms: number): Promise<void>;
+}
+
+async function local(name: string, ip: string, opts: { secret?: string; meta?: string } = {}): Promise<Local> {
+  const transport = await createNodeTransport({ bindAddress: ip, bindPort: 0 });
+  const events: MemberEvent[] = [];
+  const msgs: string[] = [];
+  const ml = createMemberlist({
+    name,
+    transport,
+    ...(opts.meta ? { meta: enc.encode(opts.meta) } : {}),
+    ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
+    delegate: { notifyMsg: (p) => msgs.push(dec.decode(p)) },
+  });
+  nodes.push(ml);
+  ml.onEvent((e) => events.push(e));
+  const poll = async <T>(get: () => T | undefined, ms: number, what: string): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = get();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`${name}: no ${what} within ${ms} ms; events: ${events.map((e) => `${e.type}:${e.member.name}:${e.reason}`).join(', ')}; msgs: ${msgs.join('|')}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return {
+    ml,
+    events,
+    msgs,
+    port: transport.localAddress.port,
+    waitEvent: (pred, ms) => poll(() => events.find(pred), ms, 'matching event'),
+    waitMsg: async (text, ms) => {
+      await poll(() => (msgs.includes(text) ? true : undefined), ms, `message "${text}"`);
+    },
+  };
+}
+
+for (const mode of ['plain', 'encrypted'] as const) {
+  describe(`mixed Go + TS cluster (${mode})`, () => {
+    const secret = mode === 'encrypted' ? 'metallb-lab-secret' : undefined;
+    const goSecret = secret ? ['-secret', secret] : [];
+    const agentSecret = secret ? ['--secret', secret] : [];
+    const net = mode === 'plain' ? 10 : 20;
+    const ip = (i: number) => `127.0.20.${net + i}`;
+
+    it('joins both ways, exchanges meta and user messages, detects kill -9 of either kind, accepts a restart, handles leave', async (ctx) => {
+      if (skip()) return ctx.skip();
+      const portA = randomPort();
+      const portC = randomPort();
+      const portD = randomPort();
+      // Go a, then our b joins a (TS → Go).
+      const a = go('a', ip(1), portA, ['-meta', 'go-a', ...goSecret]);
+      await a.waitFor((l) => l.event === 'start', 10_000, 'start');
+      const b = await local('b', ip(2), { meta: 'ts-b', ...(secret ? { secret } : {}) });
+      expect(await b.ml.join([`${ip(1)}:${portA}`])).toBe(1);
+      await a.waitFor((l) => l.event === 'join' && l.node === 'b' && l.meta === 'ts-b', 5_000, 'join of b with meta');
+      const ja = await b.waitEvent((e) => e.type === 'join' && e.member.name === 'a', 5_000);
+      expect(dec.decode(ja.member.meta)).toBe('go-a');
+      expect(ja.member.vsn).toEqual([1, 5, 2, 0, 0, 0]);
+
+      // Go c joins our b (Go → TS) and sends user messages over UDP and TCP to everyone.
+      const c = go('c', ip(3), portC, ['-join', `${ip(2)}:${b.port}`, '-send', 'hello-from-c', ...goSecret]);
+      await c.waitFor((l) => l.event === 'joined', 10_000, 'joined');
+      expect(c.lines.find((l) => l.event === 'joined')?.err).toBeUndefined();
+      await b.waitEvent((e) => e.type === 'join' && e.member.name === 'c', 5_000);
+      await a.waitFor((l) => l.event === 'join' && l.node === 'c', 5_000, 'a sees c (gossip)');
+      await b.waitMsg('hello-from-c (udp)', 5_000);
+      await b.waitMsg('hello-from-c (tcp)', 5_000);
+
+      // Our b sends to Go a over UDP and TCP.
+      const memberA = b.ml.members().find((m) => m.name === 'a')!;
+      b.ml.sendBestEffort(memberA, enc.encode('hello-from-b (udp)'));
+      await b.ml.sendReliable(memberA, enc.encode('hello-from-b (tcp)'));
+      await a.waitFor((l) => l.event === 'user_msg' && l.text === 'hello-from-b (udp)', 5_000, 'udp user msg');
+      await a.waitFor((l) => l.event === 'user_msg' && l.text === 'hello-from-b (tcp)', 5_000, 'tcp user msg');
+
+      // Our agent d (separate process) joins Go c.
+      const d = agent('d', ip(4), portD, ['--join', `${ip(3)}:${portC}`, '--meta', 'ts-d', ...agentSecret]);
+      await d.waitFor((l) => l.event === 'joined' && l.contacted === 1, 10_000, 'agent joined');
+      await a.waitFor((l) => l.event === 'join' && l.node === 'd' && l.meta === 'ts-d', 8_000, 'a sees d');
+      await b.waitEvent((e) => e.type === 'join' && e.member.name === 'd', 8_000);
+      await d.waitFor((l) => l.event === 'join' && l.node === 'a', 8_000, 'd sees a');
+      expect(b.ml.members().map((m) => m.name).sort()).toEqual(['a', 'b', 'c', 'd']);
+
+      // kill -9 the Go peer c: our b and agent d and Go a declare it dead.
+      const killC = Date.now();
+      c.signal('SIGKILL');
+      await c.exited;
+      const deadC = await b.waitEvent((e) => e.type === 'dead' && e.member.name === 'c', 20_000);
+      expect(deadC.reason).toMatch(/suspicion-timeout|dead-message/);
+      await d.waitFor((l) => l.event === 'dead' && l.node === 'c', 20_000, 'd: c dead');
+      await a.waitFor((l) => l.event === 'leave' && l.node === 'c', 20_000, 'a: c leave');
+      expect(Date.now() - killC).toBeLessThan(20_000);
+
+      // Restart c under the same name and port: it is accepted again (refutes with a newer incarnation).
+      const c2 = go('c', ip(3), portC, ['-join', `${ip(1)}:${portA}`, ...goSecret]);
+      await c2.waitFor((l) => l.event === 'joined', 10_000, 'c2 joined');
+      const rejoin = await b.waitEvent((e) => e.type === 'join' && e.member.name === 'c' && e.reason === 'rejoined-after-dead', 10_000);
+      expect(rejoin.member.incarnation).toBeGreaterThan(1);
+
+      // kill -9 our agent d: the Go peers and our b declare it failed.
+      d.signal('SIGKILL');
+      await d.exited;
+      await a.waitFor((l) => l.event === 'leave' && l.node === 'd', 20_000, 'a: d leave');
+      await c2.waitFor((l) => l.event === 'leave' && l.node === 'd', 20_000, 'c2: d leave');
+      expect(a.lines.some((l) => l.event === 'log' && /Marking d as failed|Suspect d has failed/.test(l.msg ?? ''))
+        || c2.lines.some((l) => l.event === 'log' && /Marking d as failed|Suspect d has failed/.test(l.msg ?? ''))).toBe(true);
+      await b.waitEvent((e) => e.type === 'dead' && e.member.name === 'd', 20_000);
+
+      // Graceful leave of Go a (SIGTERM → Leave(1s)) is seen as a leave, fast.
+      // (a was started without -leave; start a fresh Go e with -leave for this.)
+      const portE = randomPort();
+      const e = go('e', ip(5), portE, ['-join', `${ip(2)}:${b.port}`, '-leave', ...goSecret]);
+      await b.waitEvent((x) => x.type === 'join' && x.member.name === 'e', 10_000);
+      await c2.waitFor((l) => l.event === 'join' && l.node === 'e', 10_000, 'c2 sees e');
+      const t0 = Date.now();
+      e.signal('SIGTERM');
+      const left = await b.waitEvent((x) => x.type === 'leave' && x.member.name === 'e', 5_000);
+      expect(left.reason).toBe('left-message');
+      expect(Date.now() - t0).toBeLessThan(2_000);
+
+      // Graceful leave of our b: Go peers see it leave without a failure log.
+      await b.ml.leave(1000);
+      await b.ml.shutdown();
+      await a.waitFor((l) => l.event === 'leave' && l.node === 'b', 5_000, 'a: b leave');
+      await c2.waitFor((l) => l.event === 'leave' && l.node === 'b', 5_000, 'c2: b leave');
+      expect(a.lines.some((l) => l.event === 'log' && /Marking b as failed/.test(l.msg ?? ''))).toBe(false);
+    }, 170_000);
+  });
+}
+
+describe('encryption mismatches', () => {
+  it('a wrong key or missing encryption cannot join, and nothing crashes', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const port = randomPort();
+    const g = go('g', '127.0.20.31', port, ['-secret', 'right-secret']);
+    await g.waitFor((l) => l.event === 'start', 10_000, 'start');
+    const wrong = await local('w', '127.0.20.32', { secret: 'wrong-secret' });
+    await expect(wrong.ml.join([`127.0.20.31:${port}`])).rejects.toThrow(/failed to join/);
+    const plain = await local('p', '127.0.20.33');
+    await expect(plain.ml.join([`127.0.20.31:${port}`])).rejects.toThrow(/failed to join/);
+    // Go → us with the wrong key: Go's join fails; our node counts the drop.
+    const h = go('h', '127.0.20.34', randomPort(), ['-join', `127.0.20.32:${wrong.port}`, '-secret', 'right-secret']);
+    const joined = await h.waitFor((l) => l.event === 'joined', 10_000, 'joined');
+    expect(String(joined.err)).toMatch(/decrypt|key/i);
+    expect(wrong.ml.metrics().drops['decrypt-failed']).toBeGreaterThan(0);
+    const ok = await local('k', '127.0.20.35', { secret: 'right-secret' });
+    expect(await ok.ml.join([`127.0.20.31:${port}`])).toBe(1);
+  }, 60_000);
+});
