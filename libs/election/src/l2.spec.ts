@@ -40,13 +40,13 @@ describe('electL2: MetalLB §6.1 rules, table', () => {
     },
     {
       name: 'exclude-from-external-load-balancers label dropped (any value)',
-      input: base({ nodes: ALL.map((name) => ({ name, labels: name === 'node-c' ? { [EXCLUDE_LB_LABEL]: '' } : {} })) }),
+      input: base({ nodes: ALL.map((name) => ({ name, labels: name === 'node-c' ? { [EXCLUDE_LB_LABEL]: '' } : ({} as Record<string, string>) })) }),
       eligible: ['node-a', 'node-b', 'node-d'],
       why: { 'node-c': 'excludedFromLoadBalancers' },
     },
     {
       name: '--ignore-exclude-lb keeps it',
-      input: base({ nodes: ALL.map((name) => ({ name, labels: name === 'node-c' ? { [EXCLUDE_LB_LABEL]: 'true' } : {} })) }),
+      input: base({ nodes: ALL.map((name) => ({ name, labels: name === 'node-c' ? { [EXCLUDE_LB_LABEL]: 'true' } : ({} as Record<string, string>) })) }),
       opts: { ignoreExcludeLb: true },
       eligible: ALL,
     },
@@ -154,7 +154,7 @@ describe('electL2: nobody announces', () => {
   it('allow-shared-ip with a service-selector advertisement', () => {
     const e = electL2(base({ service: { allowSharedIp: true, labels: { app: 'x' } }, advertisements: [{ serviceSelectors: [{ matchLabels: { app: 'x' } }] }] }));
     expect(e).toMatchObject({ kind: 'none', reason: 'sharedIPWithServiceSelector' });
-    expect(decisionFor(e, 'node-b').metallbReason).toBe('sharedIPWithServiceSelector');
+    expect(decisionFor(e, 'node-b')).toMatchObject({ metallbReason: 'sharedIPWithServiceSelector' });
   });
   it('allow-shared-ip without service selectors is fine', () => {
     expect(electL2(base({ service: { allowSharedIp: true } })).kind).toBe('elected');
