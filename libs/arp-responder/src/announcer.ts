@@ -247,11 +247,13 @@ export class Announcer {
       return { kind: 'drop', reason: 'wrong-interface' };
     }
     if (!(decoded instanceof Error)) this.observe(link, decoded);
-    const d = decideReply(decoded, { ifName, mac: link.mac, ownership: (ip, i) => this.ownership(ip, i) });
-    if (d.kind === 'reply' && ((d.proto === 'arp' && link.arp) || (d.proto === 'ndp' && link.ndp))) {
+    let d = decideReply(decoded, { ifName, mac: link.mac, ownership: (ip, i) => this.ownership(ip, i) });
+    // a link that cannot do this protocol (no BROADCAST flag, no IPv6 link-local) stays silent
+    if (d.kind === 'reply' && !(d.proto === 'arp' ? link.arp : link.ndp)) d = { kind: 'drop', reason: 'unsupported', ip: d.ip };
+    if (d.kind === 'reply') {
       this.counters.responses++;
       this.sink.send(ifName, encodeFrame(d.frame));
-    } else if (d.kind === 'drop') {
+    } else {
       this.counters.drops[d.reason]++;
     }
     return d;

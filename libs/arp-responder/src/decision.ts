@@ -27,7 +27,7 @@ export interface ReplyContext {
 export type DropReason =
   /** The bytes did not decode (truncated, bad checksum, bad option length …). */
   | 'malformed'
-  /** Decodes, but is not something we answer: other EtherType or ICMPv6 type, non-Ethernet/IPv4 ARP. */
+  /** Decodes, but is not something we answer: other EtherType or ICMPv6 type, non-Ethernet/IPv4 ARP, or a protocol the interface cannot do. */
   | 'unsupported'
   /** An ARP reply or other operation, or a Neighbor Advertisement. */
   | 'not-request'

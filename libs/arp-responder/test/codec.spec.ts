@@ -225,7 +225,7 @@ describe('properties', () => {
       { numRuns: 100_000 },
     );
     expect(counts.ok).toBeGreaterThan(1000); // the property really exercised successful decodes
-  });
+  }, 180_000);
 
   it('mutated valid frames (checksum repaired) decode or fail with DecodeError only', () => {
     const mutated = fc
@@ -257,7 +257,7 @@ describe('properties', () => {
       }),
       { numRuns: 20_000 },
     );
-  });
+  }, 120_000);
 });
 
 describe('regressions', () => {
