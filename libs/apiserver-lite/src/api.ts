@@ -1,0 +1,511 @@
+/**
+ * The API semantics, independent of HTTP: create/get/list/update/patch/delete with
+ * resourceVersion preconditions, generation, uid and creationTimestamp, finalizers and
+ * deletionTimestamp, the status subresource, server-side apply, CRD registration, and
+ * defaulting/validation of custom objects. The HTTP layer (`http.ts`) maps requests onto it.
+ */
+import type { Clock, Rng } from '@metallb-ts/clock';
+import { parseAllDocuments } from 'yaml';
+import { recordUpdate, serverSideApply } from './apply.js';
+import { startEndpointSliceController } from './controllers.js';
+import { defaultNamespace, defaultService, establishedCrd, ServiceAllocator } from './defaults.js';
+import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, type ErrorSubject, type StatusCause } from './errors.js';
+import { clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { apiVersionOf, storageKey, TypeRegistry, typesFromCrd, type CrdObject, type ResourceType } from './resources.js';
+import { applyDefaults, prune, validate, type Schema } from './schema.js';
+import { collectRules, compileRule } from './cel.js';
+import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector, SelectorParseError, type FieldRequirement, type LabelSelector } from './selectors.js';
+import { ObjectStore, type KObject, type Persistence } from './store.js';
+
+/** Patch kinds by their `Content-Type`. */
+export const PATCH_TYPES = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+/** One of {@link PATCH_TYPES}. */
+export type PatchType = (typeof PATCH_TYPES)[keyof typeof PATCH_TYPES];
+
+/** Write options shared by create/update/patch/delete (query parameters of the real API). */
+export interface WriteOptions {
+  /** `fieldManager`. */
+  fieldManager?: string;
+  /** `dryRun=All`: validate and return the result without storing it. */
+  dryRun?: boolean;
+  /** `force` for server-side apply. */
+  force?: boolean;
+  /** `fieldValidation=Strict`: unknown fields of custom objects are an error. */
+  strict?: boolean;
+}
+
+/** Parsed list/watch selection. */
+export interface Selection {
+  labels: LabelSelector;
+  fields: FieldRequirement[];
+}
+
+/** Options of {@link Api}. */
+export interface ApiOptions {
+  clock: Clock;
+  rng: Rng;
+  persistence?: Persistence;
+  /** @default 10000 */
+  historySize?: number;
+  /** Maintain EndpointSlices from Service selectors and ready Pods. @default true */
+  simulateControllers?: boolean;
+}
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Kinds whose names must be DNS-1123 labels rather than subdomains. */
+const LABEL_NAMED = new Set(['/namespaces', '/services']);
+
+/** A hook run after each committed change (used for controller simulation). */
+export type ChangeHook = (key: string, obj: KObject, deleted: boolean) => void;
+
+/** The in-memory Kubernetes API. */
+export class Api {
+  readonly store: ObjectStore;
+  readonly types = new TypeRegistry();
+  private readonly alloc = new ServiceAllocator();
+  private readonly hooks: ChangeHook[] = [];
+  private inHook = false;
+  private stopControllers: (() => void) | undefined;
+
+  constructor(readonly opts: ApiOptions) {
+    this.store = new ObjectStore({ clock: opts.clock, historySize: opts.historySize, persistence: opts.persistence });
+    // Re-register CRDs and allocations restored from a snapshot.
+    for (const crd of this.store.list('apiextensions.k8s.io/customresourcedefinitions')) for (const t of typesFromCrd(crd as unknown as CrdObject)) this.types.add(t);
+    for (const svc of this.store.list('/services')) this.alloc.observe(svc);
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+      if (!this.store.get('/namespaces', undefined, ns)) this.create(this.mustType('', 'v1', 'namespaces'), undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    if (opts.simulateControllers ?? true) this.stopControllers = startEndpointSliceController(this);
+  }
+
+  /** Stops the simulated controllers. */
+  stop(): void {
+    this.stopControllers?.();
+  }
+
+  /** Registers a hook called after each committed change. */
+  onChange(h: ChangeHook): void {
+    this.hooks.push(h);
+  }
+
+  /** The type at `group/version/plural`, or a 404. */
+  mustType(group: string, version: string, plural: string): ResourceType {
+    const t = this.types.get(group, version, plural);
+    if (!t) throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${plural}${group ? `.${group}` : ''})`);
+    return t;
+  }
+
+  /** The type of an object by its `apiVersion` and `kind`. */
+  typeOfObject(obj: { apiVersion?: string; kind?: string }): ResourceType {
+    const [group, version] = (obj.apiVersion ?? '').includes('/') ? obj.apiVersion!.split('/') : ['', obj.apiVersion ?? ''];
+    const t = this.types.all().find((x) => x.group === group && x.version === version && x.kind === obj.kind);
+    if (!t) throw new StatusError(404, 'NotFound', `no matches for kind "${obj.kind}" in version "${obj.apiVersion}"`);
+    return t;
+  }
+
+  private now(): string {
+    return new Date(this.opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  }
+
+  private uid(): string {
+    const b = this.opts.rng.bytes(16);
+    b[6] = (b[6]! & 0x0f) | 0x40;
+    b[8] = (b[8]! & 0x3f) | 0x80;
+    const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  private subject(t: ResourceType, name: string): ErrorSubject {
+    return { group: t.group, plural: t.plural, kind: t.kind, name };
+  }
+
+  /** An object as served at version `t` (objects of all versions share one storage). */
+  view(t: ResourceType, o: KObject): KObject {
+    const c = clone(o);
+    c.apiVersion = apiVersionOf(t);
+    c.kind = t.kind;
+    return c;
+  }
+
+  /** Parses `labelSelector`/`fieldSelector`; a bad selector is a 400. */
+  selection(labelSelector?: string, fieldSelector?: string): Selection {
+    try {
+      return { labels: parseLabelSelector(labelSelector), fields: parseFieldSelector(fieldSelector) };
+    } catch (e) {
+      if (e instanceof SelectorParseError) throw badRequest(e.message);
+      throw e;
+    }
+  }
+
+  /** Whether an object is selected. */
+  static selects(sel: Selection, o: KObject): boolean {
+    return matchLabels(sel.labels, o.metadata.labels) && matchFields(sel.fields, o);
+  }
+
+  /** GET one object. */
+  get(t: ResourceType, ns: string | undefined, name: string): KObject {
+    const o = this.store.get(storageKey(t), t.namespaced ? ns : undefined, name);
+    if (!o) throw notFound(this.subject(t, name));
+    return this.view(t, o);
+  }
+
+  /** LIST: objects (views) and the list's resourceVersion. */
+  list(t: ResourceType, ns: string | undefined, sel: Selection): { items: KObject[]; resourceVersion: string } {
+    const items = this.store
+      .list(storageKey(t), t.namespaced ? ns : undefined)
+      .filter((o) => Api.selects(sel, o))
+      .map((o) => this.view(t, o));
+    return { items, resourceVersion: String(this.store.currentRv()) };
+  }
+
+  private checkNamespace(t: ResourceType, ns: string | undefined, body: KObject): string | undefined {
+    if (!t.namespaced) {
+      if (body.metadata.namespace) delete body.metadata.namespace;
+      return undefined;
+    }
+    const bodyNs = body.metadata.namespace;
+    if (ns && bodyNs && bodyNs !== ns) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    const effective = ns ?? bodyNs;
+    if (!effective) throw badRequest('an empty namespace may not be set during creation');
+    if (!this.store.get('/namespaces', undefined, effective)) throw notFound({ group: '', plural: 'namespaces', kind: 'Namespace', name: effective });
+    const nsObj = this.store.get('/namespaces', undefined, effective);
+    if (nsObj?.metadata.deletionTimestamp && !this.inHook)
+      throw new StatusError(403, 'Forbidden', `${t.plural} "${body.metadata.name}" is forbidden: unable to create new content in namespace ${effective} because it is being terminated`);
+    return effective;
+  }
+
+  private parseObject(t: ResourceType, body: unknown): KObject {
+    if (!isObj(body)) throw badRequest('the body of the request must be a JSON or YAML object');
+    const o = clone(body) as KObject;
+    if (!isObj(o.metadata)) o.metadata = {} as KObject['metadata'];
+    if (o.kind !== undefined && o.kind !== t.kind) throw badRequest(`the kind "${o.kind}" does not match the resource ${t.plural} (kind "${t.kind}")`);
+    if (o.apiVersion !== undefined && o.apiVersion.split('/')[0] !== (t.group || o.apiVersion.split('/')[0])) throw badRequest(`the API version "${o.apiVersion}" does not match the resource ${t.plural}`);
+    o.apiVersion = apiVersionOf(t);
+    o.kind = t.kind;
+    return o;
+  }
+
+  private validateMeta(t: ResourceType, o: KObject): StatusCause[] {
+    const causes: StatusCause[] = [];
+    const name = o.metadata.name;
+    const re = LABEL_NAMED.has(storageKey(t)) ? DNS1123_LABEL : DNS1123_SUBDOMAIN;
+    const max = re === DNS1123_LABEL ? 63 : 253;
+    if (typeof name !== 'string' || name === '') causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
+    else if (!t.crd && t.plural === 'events') {
+      /* event names are free-form enough */
+    } else if (!re.test(name) || name.length > max)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        field: 'metadata.name',
+        message:
+          re === DNS1123_LABEL
+            ? `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`
+            : `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      });
+    for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
+      const [prefix, nm] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
+      if (!LABEL_NAME.test(nm) || nm.length > 63 || (prefix && !DNS1123_SUBDOMAIN.test(prefix)))
+        causes.push({ reason: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: ${JSON.stringify(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+      if (typeof v !== 'string' || !LABEL_VALUE.test(v) || v.length > 63)
+        causes.push({ reason: 'FieldValueInvalid', field: `metadata.labels`, message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+    }
+    return causes;
+  }
+
+  /** Pruning, defaulting, schema and CEL validation of a custom object; also built-in defaults. */
+  private admit(t: ResourceType, o: KObject, old: KObject | undefined, strict: boolean): KObject {
+    let out = o;
+    if (t.schema) {
+      const pruned = prune(out, t.schema, true) as KObject;
+      if (strict) {
+        const unknown = unknownFields(out, pruned, '');
+        if (unknown.length) throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+      }
+      out = applyDefaults(pruned, t.schema) as KObject;
+    }
+    if (storageKey(t) === '/services') out = defaultService(out, old, this.alloc);
+    if (storageKey(t) === '/namespaces') out = defaultNamespace(out);
+    const causes = this.validateMeta(t, out);
+    if (t.schema) {
+      const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = out;
+      const oldRest = old ? (({ metadata: _om, apiVersion: _oa, kind: _ok, ...r }) => r)(old) : undefined;
+      const props = t.schema.properties ?? {};
+      const schema = { ...t.schema, properties: Object.fromEntries(Object.entries(props).filter(([k]) => !['metadata', 'apiVersion', 'kind'].includes(k))) };
+      causes.push(...validate(rest, schema, '', { old: oldRest }));
+    }
+    if (storageKey(t) === 'apiextensions.k8s.io/customresourcedefinitions') {
+      const types = typesFromCrd(out as unknown as CrdObject);
+      const versions = (out.spec?.versions ?? []) as { name: string; schema?: { openAPIV3Schema?: Schema } }[];
+      versions.forEach((v, i) => {
+        for (const r of collectRules(v.schema?.openAPIV3Schema)) {
+          for (const [expr, what] of [[r.rule, 'rule'], [r.messageExpression, 'messageExpression']] as const) {
+            if (!expr) continue;
+            try {
+              compileRule(expr);
+            } catch (e) {
+              causes.push({ reason: 'FieldValueInvalid', field: `spec.validation.openAPIV3Schema.${r.path}.x-kubernetes-validations`, message: `Invalid value: ${JSON.stringify(expr)}: compilation failed (${what}, version ${v.name ?? i}): ${(e as Error).message.split('\n')[0]}` });
+            }
+          }
+        }
+      });
+      void types;
+    }
+    if (causes.length) throw invalid(this.subject(t, o.metadata.name ?? ''), causes);
+    return out;
+  }
+
+  /** CREATE. */
+  create(t: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions = {}, managedOverride?: any[]): KObject {
+    const o = this.parseObject(t, body);
+    if (!o.metadata.name && typeof o.metadata.generateName === 'string' && o.metadata.generateName) {
+      const chars = 'bcdfghjklmnpqrstvwxz2456789';
+      let suffix = '';
+      for (let i = 0; i < 5; i++) suffix += chars[this.opts.rng.int(chars.length)];
+      o.metadata.name = `${o.metadata.generateName}${suffix}`;
+    }
+    const effectiveNs = this.checkNamespace(t, ns, o);
+    if (effectiveNs) o.metadata.namespace = effectiveNs;
+    const key = storageKey(t);
+    if (o.metadata.name && this.store.get(key, effectiveNs, o.metadata.name)) throw alreadyExists(this.subject(t, o.metadata.name));
+    if (t.statusSubresource && key !== '/services' && key !== '/namespaces' && key !== 'apiextensions.k8s.io/customresourcedefinitions' && key !== '/nodes' && key !== '/pods') delete o.status;
+    const now = this.now();
+    for (const f of ['resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']) delete o.metadata[f];
+    o.metadata.uid = this.uid();
+    o.metadata.creationTimestamp = now;
+    o.metadata.generation = 1;
+    let admitted = this.admit(t, o, undefined, !!opts.strict);
+    if (key === 'apiextensions.k8s.io/customresourcedefinitions') admitted = establishedCrd(admitted, now);
+    admitted.metadata.managedFields = managedOverride ?? recordUpdate(undefined, admitted, opts.fieldManager ?? 'unknown', apiVersionOf(t), now);
+    if (opts.dryRun) return this.view(t, { ...admitted, metadata: { ...admitted.metadata } });
+    const stored = this.store.put(key, admitted);
+    this.afterWrite(key, stored, false);
+    return this.view(t, stored);
+  }
+
+  /** UPDATE (PUT), of the main resource or of `status`. */
+  update(t: ResourceType, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}, subresource?: 'status'): KObject {
+    const o = this.parseObject(t, body);
+    const key = storageKey(t);
+    const effNs = t.namespaced ? ns ?? o.metadata.namespace : undefined;
+    const old = this.store.get(key, effNs, name);
+    if (!old) throw notFound(this.subject(t, name));
+    if (o.metadata.name !== undefined && o.metadata.name !== name) throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
+    return this.commitUpdate(t, old, o, opts, subresource);
+  }
+
+  private commitUpdate(t: ResourceType, old: KObject, o: KObject, opts: WriteOptions, subresource?: 'status', managedOverride?: any[]): KObject {
+    const key = storageKey(t);
+    const name = old.metadata.name;
+    if (o.metadata.resourceVersion !== undefined && o.metadata.resourceVersion !== '' && o.metadata.resourceVersion !== old.metadata.resourceVersion) throw conflict(this.subject(t, name));
+    if (o.metadata.uid !== undefined && o.metadata.uid !== old.metadata.uid) throw conflict(this.subject(t, name));
+    let next: KObject;
+    if (subresource === 'status') {
+      next = { ...clone(old), status: clone(o.status) };
+      if (o.status === undefined) delete next.status;
+    } else {
+      next = clone(o);
+      if (t.statusSubresource) {
+        if (old.status === undefined) delete next.status;
+        else next.status = clone(old.status);
+      }
+    }
+    // System metadata is immutable.
+    next.metadata = {
+      ...next.metadata,
+      name,
+      namespace: old.metadata.namespace,
+      uid: old.metadata.uid,
+      creationTimestamp: old.metadata.creationTimestamp,
+      generation: old.metadata.generation,
+      resourceVersion: old.metadata.resourceVersion,
+    };
+    if (next.metadata.namespace === undefined) delete next.metadata.namespace;
+    if (old.metadata.deletionTimestamp) next.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+    else delete next.metadata.deletionTimestamp;
+    let admitted = this.admit(t, next, old, !!opts.strict);
+    if (key === 'apiextensions.k8s.io/customresourcedefinitions') admitted = establishedCrd(admitted, this.now());
+    // generation counts spec changes: everything but metadata and status.
+    const specOf = (x: KObject) => {
+      const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = x;
+      return t.statusSubresource ? rest : { ...rest, status: x.status };
+    };
+    if (!deepEqual(specOf(admitted), specOf(old))) admitted.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    admitted.metadata.managedFields = managedOverride ?? recordUpdate(old, admitted, opts.fieldManager ?? 'unknown', apiVersionOf(t), this.now(), subresource);
+    const comparable = (x: KObject) => ({ ...x, metadata: { ...x.metadata, managedFields: undefined, resourceVersion: undefined } });
+    const noop = deepEqual(comparable(admitted), comparable(old));
+    if (noop) return this.view(t, old);
+    if (opts.dryRun) return this.view(t, admitted);
+    // Removing the last finalizer of an object being deleted deletes it.
+    if (admitted.metadata.deletionTimestamp && !(admitted.metadata.finalizers?.length)) {
+      const gone = this.store.remove(key, old.metadata.namespace, name)!;
+      this.afterWrite(key, gone, true);
+      return this.view(t, gone);
+    }
+    const stored = this.store.put(key, admitted);
+    this.afterWrite(key, stored, false);
+    return this.view(t, stored);
+  }
+
+  /** PATCH with any of {@link PATCH_TYPES}; apply creates a missing object. */
+  patch(t: ResourceType, ns: string | undefined, name: string, type: string, body: unknown, opts: WriteOptions = {}, subresource?: 'status'): KObject {
+    const key = storageKey(t);
+    const old = this.store.get(key, t.namespaced ? ns : undefined, name);
+    if (type === PATCH_TYPES.apply) return this.apply(t, ns, name, old, body, opts, subresource);
+    if (!old) throw notFound(this.subject(t, name));
+    const base = this.view(t, old);
+    let patched: unknown;
+    switch (type) {
+      case PATCH_TYPES.merge:
+        if (!isObj(body)) throw badRequest('merge patch body must be a JSON object');
+        patched = mergePatch(base, body);
+        break;
+      case PATCH_TYPES.json:
+        patched = jsonPatch(base, body);
+        break;
+      case PATCH_TYPES.strategic:
+        if (t.crd) throw new StatusError(415, 'UnsupportedMediaType', 'strategic merge patch is not supported for custom resources; use --type=merge or --type=json');
+        if (!isObj(body)) throw badRequest('strategic merge patch body must be a JSON object');
+        patched = strategicMergePatch(base, body);
+        break;
+      default:
+        throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPES).join(', ')}`);
+    }
+    if (!isObj(patched)) throw new StatusError(422, 'Invalid', 'the patch produced something that is not an object');
+    const o = this.parseObject(t, patched);
+    if (o.metadata.name !== name) throw badRequest('the name of the object cannot be changed by a patch');
+    // A patch only carries a precondition when it sets metadata.resourceVersion itself.
+    const bodyRv = isObj(body) && isObj((body as any).metadata) ? (body as any).metadata.resourceVersion : undefined;
+    o.metadata.resourceVersion = bodyRv ?? old.metadata.resourceVersion;
+    return this.commitUpdate(t, old, o, opts, subresource);
+  }
+
+  private apply(t: ResourceType, ns: string | undefined, name: string, old: KObject | undefined, body: unknown, opts: WriteOptions, subresource?: 'status'): KObject {
+    if (!opts.fieldManager) throw new StatusError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`);
+    const applied = this.parseObject(t, body);
+    if (applied.metadata.name !== undefined && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    applied.metadata.name = name;
+    if (t.namespaced && ns) applied.metadata.namespace ??= ns;
+    const merged = serverSideApply({ live: old ? this.view(t, old) : undefined, applied, manager: opts.fieldManager, force: !!opts.force, apiVersion: apiVersionOf(t), time: this.now(), subresource });
+    if (!old) return this.create(t, ns, merged, opts, merged.metadata.managedFields);
+    merged.metadata.resourceVersion = applied.metadata.resourceVersion ?? old.metadata.resourceVersion;
+    return this.commitUpdate(t, old, merged, opts, subresource, merged.metadata.managedFields);
+  }
+
+  /** DELETE: with finalizers the object gets a deletionTimestamp and stays until they are removed. */
+  delete(t: ResourceType, ns: string | undefined, name: string, options: { preconditions?: { uid?: string; resourceVersion?: string } } = {}, opts: WriteOptions = {}): KObject {
+    const key = storageKey(t);
+    const effNs = t.namespaced ? ns : undefined;
+    const old = this.store.get(key, effNs, name);
+    if (!old) throw notFound(this.subject(t, name));
+    const pre = options.preconditions ?? {};
+    if ((pre.uid && pre.uid !== old.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion))
+      throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.plural}.${t.group}` : t.plural} "${name}": Precondition failed: UID in precondition: ${pre.uid ?? ''}, UID in object meta: ${old.metadata.uid}`);
+    if (opts.dryRun) return this.view(t, old);
+    if (key === '/namespaces') return this.deleteNamespace(t, old);
+    if (old.metadata.finalizers?.length) {
+      if (old.metadata.deletionTimestamp) return this.view(t, old);
+      const marked = { ...clone(old), metadata: { ...clone(old.metadata), deletionTimestamp: this.now(), deletionGracePeriodSeconds: 0 } };
+      const stored = this.store.put(key, marked);
+      this.afterWrite(key, stored, false);
+      return this.view(t, stored);
+    }
+    const gone = this.store.remove(key, effNs, name)!;
+    this.afterWrite(key, gone, true);
+    return this.view(t, gone);
+  }
+
+  private deleteNamespace(t: ResourceType, ns: KObject): KObject {
+    const name = ns.metadata.name;
+    let marked = ns;
+    if (!ns.metadata.deletionTimestamp) {
+      marked = this.store.put('/namespaces', { ...clone(ns), metadata: { ...clone(ns.metadata), deletionTimestamp: this.now() }, status: { phase: 'Terminating' } });
+      this.afterWrite('/namespaces', marked, false);
+    }
+    // What the namespace controller does: delete the contents, then the namespace.
+    for (const type of this.types.all().filter((x) => x.namespaced && x.storage)) {
+      for (const o of this.store.list(storageKey(type), name)) {
+        try {
+          this.delete(type, name, o.metadata.name);
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    return this.view(t, this.finalizeNamespace(name) ?? marked);
+  }
+
+  private finalizeNamespace(name: string): KObject | undefined {
+    const ns = this.store.get('/namespaces', undefined, name);
+    if (!ns?.metadata.deletionTimestamp) return undefined;
+    if (this.store.keys().some((k) => this.store.list(k, name).length > 0 && k !== '/namespaces')) return undefined;
+    const gone = this.store.remove('/namespaces', undefined, name);
+    if (gone) this.afterWrite('/namespaces', gone, true);
+    return gone;
+  }
+
+  private afterWrite(key: string, obj: KObject, deleted: boolean): void {
+    if (key === '/services' && deleted) this.alloc.release(obj);
+    if (key === 'apiextensions.k8s.io/customresourcedefinitions') this.syncCrd(obj, deleted);
+    if (deleted && obj.metadata.namespace) this.finalizeNamespace(obj.metadata.namespace);
+    if (this.inHook) return;
+    this.inHook = true;
+    try {
+      for (const h of this.hooks) h(key, obj, deleted);
+    } finally {
+      this.inHook = false;
+    }
+  }
+
+  private syncCrd(crd: KObject, deleted: boolean): void {
+    const name = crd.metadata.name;
+    this.types.removeCrd(name);
+    if (deleted) {
+      const spec = (crd as unknown as CrdObject).spec;
+      const key = `${spec.group}/${spec.names.plural}`;
+      for (const o of this.store.list(key)) this.store.remove(key, o.metadata.namespace, o.metadata.name);
+      return;
+    }
+    for (const t of typesFromCrd(crd as unknown as CrdObject)) this.types.add(t);
+  }
+
+  /**
+   * Creates or updates every object of a multi-document YAML text (like `kubectl apply`,
+   * through server-side apply with `fieldManager`). CRDs are applied first.
+   */
+  applyManifests(text: string, fieldManager = 'apiserver-lite'): KObject[] {
+    const objs: KObject[] = [];
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length) throw badRequest(`invalid YAML: ${doc.errors[0]!.message}`);
+      const o = doc.toJS() as KObject | null;
+      if (o && typeof o === 'object') objs.push(o);
+    }
+    objs.sort((a, b) => Number(b.kind === 'CustomResourceDefinition') - Number(a.kind === 'CustomResourceDefinition') || Number(b.kind === 'Namespace') - Number(a.kind === 'Namespace'));
+    return objs.map((o) => {
+      const t = this.typeOfObject(o);
+      const ns = t.namespaced ? o.metadata?.namespace ?? 'default' : undefined;
+      return this.patch(t, ns, o.metadata?.name, PATCH_TYPES.apply, o, { fieldManager, force: true });
+    });
+  }
+}
+
+function unknownFields(orig: unknown, pruned: unknown, path: string): string[] {
+  if (!isObj(orig)) return [];
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(orig)) {
+    const p = path ? `${path}.${k}` : k;
+    if (!isObj(pruned) || !(k in pruned)) out.push(p);
+    else if (isObj(v)) out.push(...unknownFields(v, pruned[k], p));
+    else if (Array.isArray(v) && Array.isArray(pruned[k])) v.forEach((x, i) => out.push(...unknownFields(x, (pruned[k] as unknown[])[i], `${p}[${i}]`)));
+  }
+  return out;
+}

@@ -1,0 +1,122 @@
+/**
+ * What the real server's registry strategies do to built-in kinds on write, limited to what
+ * our system reads: Service defaults and ClusterIP/NodePort allocation, Namespace phase, and the
+ * CRD status conditions kubectl waits for.
+ */
+import type { KObject } from './store.js';
+
+const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Allocators for Service cluster IPs and node ports (sequential; state survives only in objects). */
+export class ServiceAllocator {
+  private v4 = 10;
+  private v6 = 10;
+  private nodePort = 30000;
+  private readonly used = new Set<string>();
+
+  /** Marks addresses and ports of existing Services as used (after a restart). */
+  observe(svc: KObject): void {
+    for (const ip of svc.spec?.clusterIPs ?? []) this.used.add(String(ip));
+    for (const p of svc.spec?.ports ?? []) if (p?.nodePort) this.used.add(`port:${p.nodePort}`);
+  }
+
+  /** Frees a Service's addresses and ports. */
+  release(svc: KObject): void {
+    for (const ip of svc.spec?.clusterIPs ?? []) this.used.delete(String(ip));
+    for (const p of svc.spec?.ports ?? []) if (p?.nodePort) this.used.delete(`port:${p.nodePort}`);
+  }
+
+  /** Next free IPv4 in 10.96.0.0/12 or IPv6 in fd00:10:96::/108. */
+  ip(family: 'IPv4' | 'IPv6'): string {
+    for (let i = 0; i < 1 << 20; i++) {
+      const ip = family === 'IPv4' ? `10.${96 + ((this.v4 >> 16) & 15)}.${(this.v4 >> 8) & 255}.${this.v4 & 255}` : `fd00:10:96::${(this.v6).toString(16)}`;
+      if (family === 'IPv4') this.v4 = (this.v4 + 1) % (1 << 20) || 10;
+      else this.v6 = (this.v6 + 1) % (1 << 20) || 10;
+      if (!this.used.has(ip)) {
+        this.used.add(ip);
+        return ip;
+      }
+    }
+    throw new Error('service IP range exhausted');
+  }
+
+  /** Next free node port in 30000–32767. */
+  port(): number {
+    for (let i = 0; i < 2768; i++) {
+      const p = this.nodePort;
+      this.nodePort = p >= 32767 ? 30000 : p + 1;
+      if (!this.used.has(`port:${p}`)) {
+        this.used.add(`port:${p}`);
+        return p;
+      }
+    }
+    throw new Error('node port range exhausted');
+  }
+}
+
+/** Service defaults (`SetDefaults_Service` and the REST strategy's allocation), applied on create and update. */
+export function defaultService(svc: KObject, old: KObject | undefined, alloc: ServiceAllocator): KObject {
+  const spec: Record<string, any> = isObj(svc.spec) ? { ...svc.spec } : {};
+  const oldSpec: Record<string, any> = isObj(old?.spec) ? old!.spec : {};
+  spec.type ??= 'ClusterIP';
+  spec.sessionAffinity ??= 'None';
+  if (Array.isArray(spec.ports)) {
+    spec.ports = spec.ports.map((p: any) => {
+      if (!isObj(p)) return p;
+      const q: Record<string, any> = { ...p, protocol: p.protocol ?? 'TCP' };
+      if (q.targetPort === undefined && q.port !== undefined) q.targetPort = q.port;
+      const prev = (oldSpec.ports ?? []).find((o: any) => o?.port === q.port && (o?.protocol ?? 'TCP') === q.protocol);
+      if ((spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false)) && !q.nodePort)
+        q.nodePort = prev?.nodePort ?? alloc.port();
+      return q;
+    });
+  }
+  if (spec.type === 'LoadBalancer' || spec.type === 'NodePort') {
+    spec.externalTrafficPolicy ??= 'Cluster';
+    if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  }
+  if (spec.type !== 'ExternalName') {
+    spec.internalTrafficPolicy ??= 'Cluster';
+    // Allocated values survive updates that omit them, as PatchAllocatedValues does.
+    if (spec.clusterIP === undefined && oldSpec.clusterIP !== undefined) {
+      spec.clusterIP = oldSpec.clusterIP;
+      spec.clusterIPs ??= oldSpec.clusterIPs;
+      spec.ipFamilies ??= oldSpec.ipFamilies;
+      spec.ipFamilyPolicy ??= oldSpec.ipFamilyPolicy;
+    }
+    const policy: string = spec.ipFamilyPolicy ?? 'SingleStack';
+    let families: string[] = Array.isArray(spec.ipFamilies) && spec.ipFamilies.length ? spec.ipFamilies : ['IPv4'];
+    if (policy !== 'SingleStack' && families.length === 1) families = [families[0]!, families[0] === 'IPv4' ? 'IPv6' : 'IPv4'];
+    if (policy === 'SingleStack') families = families.slice(0, 1);
+    spec.ipFamilies = families;
+    spec.ipFamilyPolicy = policy;
+    if (spec.clusterIP === 'None') spec.clusterIPs = ['None'];
+    else if (spec.clusterIP === undefined || spec.clusterIP === '') {
+      spec.clusterIPs = families.map((f) => alloc.ip(f as 'IPv4' | 'IPv6'));
+      spec.clusterIP = spec.clusterIPs[0];
+    } else spec.clusterIPs ??= [spec.clusterIP];
+  }
+  const status = isObj(svc.status) ? svc.status : { loadBalancer: {} };
+  return { ...svc, spec, status };
+}
+
+/** Namespace `status.phase`. */
+export function defaultNamespace(ns: KObject): KObject {
+  return { ...ns, spec: ns.spec ?? {}, status: { phase: ns.metadata.deletionTimestamp ? 'Terminating' : 'Active', ...(isObj(ns.status) ? ns.status : {}) } };
+}
+
+/** The conditions a real server sets once a CRD is served (`kubectl wait --for condition=Established`). */
+export function establishedCrd(crd: KObject, time: string): KObject {
+  const spec = crd.spec ?? {};
+  return {
+    ...crd,
+    status: {
+      acceptedNames: spec.names ?? {},
+      storedVersions: (spec.versions ?? []).filter((v: any) => v?.storage).map((v: any) => v.name),
+      conditions: [
+        { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: crd.status?.conditions?.[0]?.lastTransitionTime ?? time },
+        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: crd.status?.conditions?.[1]?.lastTransitionTime ?? time },
+      ],
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * The object store: every object of every resource, one global monotonically increasing
+ * `resourceVersion`, a bounded history of change events for watches to resume from, and
+ * watchers. It knows nothing about HTTP or validation.
+ */
+import type { Clock, TimerHandle } from '@metallb-ts/clock';
+import { expired } from './errors.js';
+import { clone } from './patch.js';
+
+/** A stored Kubernetes object. */
+export interface KObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    uid?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    managedFields?: any[];
+    [k: string]: unknown;
+  };
+  [k: string]: any;
+}
+
+/** A change the store recorded. */
+export interface ChangeEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** Storage key (`group/plural`). */
+  key: string;
+  rv: number;
+  object: KObject;
+  /** The object before the change (MODIFIED and DELETED), for selector transitions. */
+  prev?: KObject;
+}
+
+/** A watch subscription's filter and sink. */
+export interface WatchSubscription {
+  key: string;
+  namespace?: string;
+  /** Delivers one change; return value ignored. */
+  send(ev: ChangeEvent): void;
+}
+
+/** What a {@link Persistence} saves and loads. */
+export interface Snapshot {
+  format: 'apiserver-lite/v1';
+  rv: number;
+  oldestRv: number;
+  objects: { key: string; object: KObject }[];
+  history: ChangeEvent[];
+}
+
+/** Pluggable persistence for the store: in memory (none) by default, or a snapshot file. */
+export interface Persistence {
+  load(): Snapshot | undefined;
+  save(s: Snapshot): void;
+}
+
+/** Options of {@link ObjectStore}. */
+export interface StoreOptions {
+  clock: Clock;
+  /** Change events kept for watch resumption; older resourceVersions get 410 Gone. @default 10000 */
+  historySize?: number;
+  persistence?: Persistence;
+  /** Delay to coalesce snapshot writes. @default 50 */
+  persistDebounceMs?: number;
+}
+
+const nsName = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
+
+/** In-memory storage with a change history. */
+export class ObjectStore {
+  private rv = 0;
+  /** Lowest resourceVersion a watch may resume from (exclusive history start). */
+  private oldestRv = 0;
+  private readonly objects = new Map<string, Map<string, KObject>>();
+  private history: ChangeEvent[] = [];
+  private readonly subs = new Set<WatchSubscription>();
+  private readonly historySize: number;
+  private persistTimer: TimerHandle | undefined;
+
+  constructor(private readonly opts: StoreOptions) {
+    this.historySize = opts.historySize ?? 10_000;
+    const snap = opts.persistence?.load();
+    if (snap) this.restore(snap);
+  }
+
+  /** The current resourceVersion. */
+  currentRv(): number {
+    return this.rv;
+  }
+
+  /** The oldest resourceVersion a watch can start from without a 410. */
+  oldestWatchableRv(): number {
+    return this.oldestRv;
+  }
+
+  /** Allocates the next resourceVersion. */
+  nextRv(): number {
+    return ++this.rv;
+  }
+
+  /** One object, or undefined. Returned objects are live: callers must not mutate them. */
+  get(key: string, namespace: string | undefined, name: string): KObject | undefined {
+    return this.objects.get(key)?.get(nsName(namespace, name));
+  }
+
+  /** Objects of one resource, optionally in one namespace, sorted by namespace then name. */
+  list(key: string, namespace?: string): KObject[] {
+    const m = this.objects.get(key);
+    if (!m) return [];
+    const out: KObject[] = [];
+    for (const o of m.values()) if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
+    return out.sort((a, b) => nsName(a.metadata.namespace, a.metadata.name).localeCompare(nsName(b.metadata.namespace, b.metadata.name)));
+  }
+
+  /** Every storage key with at least one object. */
+  keys(): string[] {
+    return [...this.objects.keys()];
+  }
+
+  /** Stores a new or changed object with a fresh resourceVersion and records the event. */
+  put(key: string, obj: KObject): KObject {
+    const m = this.objects.get(key) ?? new Map<string, KObject>();
+    this.objects.set(key, m);
+    const id = nsName(obj.metadata.namespace, obj.metadata.name);
+    const prev = m.get(id);
+    const rv = this.nextRv();
+    const stored = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+    m.set(id, stored);
+    this.record({ type: prev ? 'MODIFIED' : 'ADDED', key, rv, object: stored, prev });
+    return stored;
+  }
+
+  /** Removes an object; the DELETED event carries the deletion's resourceVersion. */
+  remove(key: string, namespace: string | undefined, name: string): KObject | undefined {
+    const m = this.objects.get(key);
+    const id = nsName(namespace, name);
+    const prev = m?.get(id);
+    if (!m || !prev) return undefined;
+    m.delete(id);
+    if (m.size === 0) this.objects.delete(key);
+    const rv = this.nextRv();
+    const gone = { ...prev, metadata: { ...prev.metadata, resourceVersion: String(rv) } };
+    this.record({ type: 'DELETED', key, rv, object: gone, prev });
+    return gone;
+  }
+
+  /**
+   * Test hook: changes an object without recording a watch event, as if the event had been
+   * lost. Watchers resuming later never see it; only a relist does.
+   */
+  silentRemove(key: string, namespace: string | undefined, name: string): boolean {
+    const m = this.objects.get(key);
+    const ok = m?.delete(nsName(namespace, name)) ?? false;
+    if (ok) {
+      this.nextRv();
+      this.compact();
+    }
+    return ok;
+  }
+
+  /** Forgets all history: every watch from an older resourceVersion now gets 410 Gone. */
+  compact(): void {
+    this.history = [];
+    this.oldestRv = this.rv;
+    this.schedulePersist();
+  }
+
+  /**
+   * Subscribes to changes after `fromRv` (history replayed first). Throws a 410 {@link StatusError}
+   * when `fromRv` is older than the history. Returns the unsubscribe function.
+   */
+  watch(sub: WatchSubscription, fromRv: number): () => void {
+    if (fromRv < this.oldestRv) throw expired(`too old resource version: ${fromRv} (${this.oldestRv})`);
+    for (const ev of this.history) if (ev.rv > fromRv && matchesSub(sub, ev)) sub.send(ev);
+    this.subs.add(sub);
+    return () => this.subs.delete(sub);
+  }
+
+  /** Number of open watches (for tests and metrics). */
+  watcherCount(): number {
+    return this.subs.size;
+  }
+
+  /** The whole state, for persistence. */
+  snapshot(): Snapshot {
+    const objects: Snapshot['objects'] = [];
+    for (const [key, m] of this.objects) for (const object of m.values()) objects.push({ key, object });
+    return { format: 'apiserver-lite/v1', rv: this.rv, oldestRv: this.oldestRv, objects, history: this.history.map(({ prev: _p, ...e }) => e) };
+  }
+
+  /** Writes a pending snapshot now (call before shutdown). */
+  flush(): void {
+    this.persistTimer?.cancel();
+    this.persistTimer = undefined;
+    this.opts.persistence?.save(this.snapshot());
+  }
+
+  private restore(s: Snapshot): void {
+    this.rv = s.rv;
+    this.oldestRv = s.oldestRv;
+    for (const { key, object } of s.objects) {
+      const m = this.objects.get(key) ?? new Map<string, KObject>();
+      m.set(nsName(object.metadata.namespace, object.metadata.name), object);
+      this.objects.set(key, m);
+    }
+    this.history = s.history ?? [];
+  }
+
+  private record(ev: ChangeEvent): void {
+    this.history.push(ev);
+    if (this.history.length > this.historySize) {
+      const drop = this.history.length - this.historySize;
+      this.oldestRv = this.history[drop - 1]!.rv;
+      this.history = this.history.slice(drop);
+    }
+    for (const s of this.subs) if (matchesSub(s, ev)) s.send(ev);
+    this.schedulePersist();
+  }
+
+  private schedulePersist(): void {
+    if (!this.opts.persistence || this.persistTimer) return;
+    this.persistTimer = this.opts.clock.setTimer(this.opts.persistDebounceMs ?? 50, () => {
+      this.persistTimer = undefined;
+      this.opts.persistence?.save(this.snapshot());
+    });
+  }
+
+  /** Deep copy of an object for callers that need to modify it. */
+  static copy(o: KObject): KObject {
+    return clone(o);
+  }
+}
+
+function matchesSub(s: WatchSubscription, ev: ChangeEvent): boolean {
+  return s.key === ev.key && (s.namespace === undefined || ev.object.metadata.namespace === s.namespace);
+}
