@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { FlagError, parseFlags, usage } from './flags.js';
+
+describe('controller flags', () => {
+  it('parses the documented command line', () => {
+    const f = parseFlags(['--kubeconfig', '/tmp/kc', '--namespace', 'metallb-system', '--port', '7472'], {});
+    expect(f).toMatchObject({ kubeconfig: '/tmp/kc', namespace: 'metallb-system', port: 7472, lbClass: '', logLevel: 'info', leaderElect: true });
+  });
+  it('reads every flag from METALLB_* env, command line wins', () => {
+    const env = { METALLB_LB_CLASS: 'x', METALLB_PORT: '9000', KUBECONFIG: '/k', METALLB_LEADER_ELECT: 'false', METALLB_NAMESPACE: 'ns' };
+    expect(parseFlags([], env)).toMatchObject({ lbClass: 'x', port: 9000, kubeconfig: '/k', leaderElect: false, namespace: 'ns' });
+    expect(parseFlags(['--port=1234', '--lb-class='], env)).toMatchObject({ port: 1234, lbClass: '' });
+  });
+  it.each([
+    [['--port', 'abc'], '--port: "abc" is not a non-negative integer'],
+    [['--port', '70000'], 'not a TCP port'],
+    [['--log-level', 'chatty'], 'not one of'],
+    [['--nope'], 'unknown flag --nope'],
+    [['stray'], 'unexpected argument "stray"'],
+    [['--namespace'], 'needs a value'],
+    [['--leader-elect=maybe'], 'not a boolean'],
+    [['--lease-duration', '5', '--renew-deadline', '10'], 'greater than --renew-deadline'],
+  ])('%j → clear error', (argv, msg) => {
+    expect(() => parseFlags(argv, {})).toThrow(FlagError);
+    expect(() => parseFlags(argv, {})).toThrow(msg);
+  });
+  it('--help lists every flag with its env name', () => {
+    expect(parseFlags(['--help'], {})).toBe('help');
+    const u = usage();
+    for (const f of ['--kubeconfig', '--namespace', '--lb-class', '--log-level', '--port', 'METALLB_LB_CLASS', 'KUBECONFIG']) expect(u).toContain(f);
+  });
+});

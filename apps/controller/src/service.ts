@@ -1,0 +1,155 @@
+/**
+ * Reading what MetalLB reads from a Service: annotations (new `metallb.io/` form first, legacy
+ * `metallb.universe.tf/` form as fallback), requested IPs, family and policy, ports, sharing and
+ * backend keys, and the load-balancer-class filter. Pure functions over plain objects.
+ */
+import { AddrParseError, IPAddress, type Family } from '@metallb-ts/netaddr';
+
+export interface ServiceLike {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec?: {
+    type?: string;
+    clusterIP?: string;
+    clusterIPs?: string[];
+    ipFamilies?: string[];
+    ipFamilyPolicy?: string;
+    loadBalancerIP?: string;
+    loadBalancerClass?: string;
+    externalTrafficPolicy?: string;
+    selector?: Record<string, string>;
+    ports?: { protocol?: string; port: number; name?: string }[];
+  };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+export const ANN = {
+  loadBalancerIPs: 'metallb.io/loadBalancerIPs',
+  addressPool: 'metallb.io/address-pool',
+  allowSharedIP: 'metallb.io/allow-shared-ip',
+  allocatedFromPool: 'metallb.io/ip-allocated-from-pool',
+  /** Ours: why the service has no IP (JSON), cleared once it has one. */
+  allocationFailure: 'metallb-ts.io/allocation-failure',
+} as const;
+
+const LEGACY_PREFIX = 'metallb.universe.tf/';
+
+/** The annotation value, new form first, then the legacy `metallb.universe.tf/` form. */
+export function annotation(svc: ServiceLike, key: string): string | undefined {
+  const a = svc.metadata.annotations ?? {};
+  if (key in a) return a[key];
+  const legacy = LEGACY_PREFIX + key.slice(key.indexOf('/') + 1);
+  return legacy in a ? a[legacy] : undefined;
+}
+
+/** Legacy annotation keys present on the service (each earns a `deprecatedAnnotation` warning). */
+export function legacyAnnotations(svc: ServiceLike): string[] {
+  return Object.keys(svc.metadata.annotations ?? {}).filter((k) => k.startsWith(LEGACY_PREFIX)).sort();
+}
+
+export function serviceKey(svc: ServiceLike): string {
+  return `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`;
+}
+
+/** MetalLB 4.5: is this service ours under `--lb-class`? */
+export function servesClass(svc: ServiceLike, lbClass: string): boolean {
+  const c = svc.spec?.loadBalancerClass;
+  if (c === undefined || c === null || c === '') return lbClass === '';
+  return c === lbClass;
+}
+
+export type FamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+export type ServiceFamily = Family | 'dual';
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** Service family from clusterIPs (fallback clusterIP): 1 IP → its family, 2 of different families → dual. */
+export function serviceFamily(svc: ServiceLike): Parsed<ServiceFamily> | { ok: true; value: undefined } {
+  const ips = (svc.spec?.clusterIPs?.length ? svc.spec.clusterIPs : svc.spec?.clusterIP ? [svc.spec.clusterIP] : []).filter(
+    (x) => x && x !== 'None',
+  );
+  if (ips.length === 0) return { ok: true, value: undefined };
+  return familyOfList(ips, 'clusterIPs');
+}
+
+function familyOfList(ips: readonly string[], what: string): Parsed<ServiceFamily> {
+  const parsed: IPAddress[] = [];
+  for (const s of ips) {
+    const a = IPAddress.tryParse(s.trim());
+    if (!a) return { ok: false, message: `${what}: "${s}" is not an IP address` };
+    parsed.push(a);
+  }
+  if (parsed.length === 1) return { ok: true, value: parsed[0]!.family };
+  if (parsed.length === 2 && parsed[0]!.family !== parsed[1]!.family) return { ok: true, value: 'dual' };
+  return { ok: false, message: `${what}: [${ips.join(', ')}] is neither one IP nor two IPs of different families` };
+}
+
+export function familyPolicy(svc: ServiceLike): FamilyPolicy {
+  const p = svc.spec?.ipFamilyPolicy;
+  return p === 'PreferDualStack' || p === 'RequireDualStack' ? p : 'SingleStack';
+}
+
+export function primaryFamily(svc: ServiceLike): Family {
+  return svc.spec?.ipFamilies?.[0] === 'IPv6' ? 'IPv6' : 'IPv4';
+}
+
+/** The IPs currently in `status.loadBalancer.ingress` (hostname-only entries ignored). */
+export function statusIPs(svc: ServiceLike): string[] {
+  return (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter((x) => x !== '');
+}
+
+/**
+ * Requested IPs from `metallb.io/loadBalancerIPs` or `spec.loadBalancerIP`.
+ * Errors: both set; an unparsable entry; two of one family; more than two.
+ */
+export function requestedIPs(svc: ServiceLike): Parsed<IPAddress[]> {
+  const ann = annotation(svc, ANN.loadBalancerIPs);
+  const field = svc.spec?.loadBalancerIP;
+  if (ann !== undefined && ann !== '' && field) {
+    return { ok: false, message: `service can not have both ${ANN.loadBalancerIPs} and spec.loadBalancerIP; remove one of them` };
+  }
+  const raw = ann !== undefined && ann !== '' ? ann.split(',').map((s) => s.trim()) : field ? [field.trim()] : [];
+  const out: IPAddress[] = [];
+  for (const s of raw) {
+    const a = IPAddress.parseResult(s);
+    if (a instanceof AddrParseError) {
+      return { ok: false, message: `invalid requested IP "${s}" in ${ann ? ANN.loadBalancerIPs : 'spec.loadBalancerIP'}: ${a.reason}` };
+    }
+    out.push(a);
+  }
+  if (out.length > 2) return { ok: false, message: `at most two requested IPs (one IPv4, one IPv6) are allowed, got ${out.length}` };
+  if (out.length === 2 && out[0]!.family === out[1]!.family) {
+    return { ok: false, message: `two requested IPs must be of different families, got ${out[0]} and ${out[1]}` };
+  }
+  return { ok: true, value: out };
+}
+
+/** `(protocol, port)` pairs for sharing checks. */
+export function servicePorts(svc: ServiceLike): { protocol: string; port: number }[] {
+  return (svc.spec?.ports ?? []).map((p) => ({ protocol: (p.protocol ?? 'TCP').toUpperCase(), port: p.port }));
+}
+
+/** Sharing key: `allow-shared-ip` value when the key is present (even empty), else "". */
+export function sharingKey(svc: ServiceLike): string {
+  return annotation(svc, ANN.allowSharedIP) ?? '';
+}
+
+/** Backend key: for `externalTrafficPolicy: Local` the selector as `k1=v1,k2=v2` (sorted), else "". */
+export function backendKey(svc: ServiceLike): string {
+  if (svc.spec?.externalTrafficPolicy !== 'Local') return '';
+  const sel = svc.spec?.selector ?? {};
+  return Object.keys(sel)
+    .sort()
+    .map((k) => `${k}=${sel[k]}`)
+    .join(',');
+}
