@@ -13,10 +13,10 @@ export class BgpListener {
 
   /** Listens on `address:port` (port 0: ephemeral). */
   static async create(opts: { address: string; port: number }, transport: ListenTransport): Promise<BgpListener> {
-    let self: BgpListener | undefined;
-    const sock = await transport.listen({ address: opts.address, port: opts.port }, (conn) => self?.onConnection(conn));
-    self = new BgpListener(sock);
-    return self;
+    const box: { self?: BgpListener } = {};
+    const sock = await transport.listen({ address: opts.address, port: opts.port }, (conn) => box.self?.onConnection(conn));
+    box.self = new BgpListener(sock);
+    return box.self;
   }
 
   /** The bound address and port. */

@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { Cidr, IPAddress } from '@metallb-ts/netaddr';
+import { describe, expect, it } from 'vitest';
+import { AdjRibOut, announcedPrefixes, buildUpdates, encodeMessage, parseCommunity, parseLargeCommunity, pathAttributes, RouteParseError, withdrawnPrefixes, type PeerContext, type Route } from '../../src/index.js';
+
+const ctx: PeerContext = { localAsn: 64512, ibgp: false, fourOctetAs: true, families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }] };
+const v4 = (i: number, nh = '198.51.100.10'): Route => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv4', 0xcb007100n + BigInt(i % 256)), 32), nextHop: IPAddress.parse(nh) });
+const v6 = (i: number): Route => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv6', (0x20010db8n << 96n) + BigInt(i)), 128), nextHop: IPAddress.parse('2001:db8::10') });
+
+describe('Adj-RIB-Out', () => {
+  it('packs 10,000 IPv6 /128s with equal attributes into few UPDATEs of at most 4096 bytes', () => {
+    const routes = Array.from({ length: 10_000 }, (_, i) => v6(i));
+    const ups = buildUpdates({ announce: routes, withdraw: [] }, ctx);
+    const sizes = ups.map((u) => encodeMessage(u, ctx).length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
+    expect(ups.length).toBeLessThanOrEqual(Math.ceil((10_000 * 17) / 3900) + 1);
+    expect(ups.flatMap(announcedPrefixes).length).toBe(10_000);
+  });
+
+  it('withdrawals are packed too, IPv4 in the classic field and IPv6 in MP_UNREACH_NLRI', () => {
+    const w = [...Array.from({ length: 256 }, (_, i) => v4(i).prefix), ...Array.from({ length: 3000 }, (_, i) => v6(i).prefix)];
+    const ups = buildUpdates({ announce: [], withdraw: w }, ctx);
+    for (const u of ups) expect(encodeMessage(u, ctx).length).toBeLessThanOrEqual(4096);
+    expect(ups.flatMap(withdrawnPrefixes).length).toBe(w.length);
+    expect(ups[0]!.withdrawn.length).toBe(256);
+  });
+
+  it('attributes: eBGP prepends our ASN and sends no LOCAL_PREF; iBGP sends LOCAL_PREF (default 100) and an empty AS_PATH', () => {
+    const r: Route = { ...v4(1), communities: [parseCommunity('64512:20'), parseCommunity('64512:3'), parseCommunity('64512:3')], largeCommunities: [parseLargeCommunity('64512:1:2')] };
+    expect(pathAttributes(r, ctx).map((a) => a.type)).toEqual(['origin', 'as-path', 'next-hop', 'communities', 'large-communities']);
+    const ib = pathAttributes(r, { ...ctx, ibgp: true });
+    expect(ib).toContainEqual({ type: 'local-pref', localPref: 100 });
+    expect(ib).toContainEqual({ type: 'as-path', segments: [] });
+    expect(ib).toContainEqual({ type: 'communities', communities: [parseCommunity('64512:3'), parseCommunity('64512:20')] });
+  });
+
+  it('a 4-octet local ASN toward a 2-octet eBGP peer: AS_TRANS in AS_PATH, the real ASN in AS4_PATH (RFC 6793)', () => {
+    const attrs = pathAttributes(v4(1), { ...ctx, localAsn: 65540, fourOctetAs: false });
+    expect(attrs).toContainEqual({ type: 'as-path', segments: [{ kind: 'sequence', asns: [23456] }] });
+    expect(attrs).toContainEqual({ type: 'as4-path', segments: [{ kind: 'sequence', asns: [65540] }] });
+  });
+
+  it('the diff converges: after committing pending(), nothing is pending (property)', () => {
+    const routeArb = fc.record({ i: fc.integer({ min: 0, max: 40 }), nh: fc.constantFrom('198.51.100.10', '198.51.100.11'), lp: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }) });
+    fc.assert(
+      fc.property(fc.array(fc.array(routeArb, { maxLength: 30 }), { minLength: 1, maxLength: 5 }), (sets) => {
+        const rib = new AdjRibOut();
+        for (const set of sets) {
+          const routes = set.map((x) => ({ ...v4(x.i, x.nh), ...(x.lp !== undefined ? { localPref: x.lp } : {}) }));
+          rib.setDesired(routes);
+          const d = rib.pending({ ...ctx, ibgp: true });
+          rib.commit(d, { ...ctx, ibgp: true });
+          const again = rib.pending({ ...ctx, ibgp: true });
+          expect(again.announce.length + again.withdraw.length).toBe(0);
+          expect(rib.advertisedCount).toBe(new Set(routes.map((r) => r.prefix.toString())).size);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('routes of a family the peer did not negotiate stay pending', () => {
+    const rib = new AdjRibOut();
+    rib.setDesired([v4(1), v6(1)]);
+    const d = rib.pending({ ...ctx, families: [{ afi: 1, safi: 1 }] });
+    expect(d.announce.map((r) => r.prefix.toString())).toEqual(['203.0.113.1/32']);
+  });
+
+  it('community parsing: A:B, well-known names, large G:L1:L2; bad input gets a clear error', () => {
+    expect(parseCommunity('65535:65281')).toBe(0xffffff01);
+    expect(parseCommunity('no-export')).toBe(0xffffff01);
+    expect(parseLargeCommunity('4294967295:0:1')).toEqual({ globalAdmin: 4294967295, localData1: 0, localData2: 1 });
+    expect(() => parseCommunity('65536:1')).toThrow(RouteParseError);
+    expect(() => parseCommunity('1:2:3')).toThrow(/A:B/);
+    expect(() => parseLargeCommunity('1:2')).toThrow(/G:L1:L2/);
+  });
+});
