@@ -212,9 +212,11 @@ export function reconcileService(state: CoreState, svc: ServiceLike): ReconcileO
   }
   // PreferDualStack upgrade: one IP held, both families wanted.
   if (request.policy === 'PreferDualStack' && request.families.length === 2 && result.allocation.ips.length === 1) {
+    const had = result.allocation.ips;
     const up = state.allocator.addFamily(request);
     if (up.ok) {
-      if (up.changed) events.push({ type: 'Normal', reason: 'IPAllocated', message: `Assigned additional IP ${ipsText(up.allocation.ips.filter((ip) => !result.allocation.ips.some((o) => o.equals(ip))))}` });
+      const added = up.allocation.ips.filter((ip) => !had.some((o) => o.equals(ip)));
+      if (up.changed) events.push({ type: 'Normal', reason: 'IPAllocated', message: `Assigned additional IP ${ipsText(added)}` });
       result = up;
     } else if (!before || before.ips.length !== 1 || result.changed) {
       events.push({ type: 'Normal', reason: 'AdditionalAssignFailed', message: `Failed to assign additional IP for ${key}: ${up.message}` });
