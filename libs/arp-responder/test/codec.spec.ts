@@ -127,7 +127,7 @@ describe('decode errors carry a code and the offset', () => {
     ['IPv6 extension header', (() => { const b = V.NS_MULTICAST.slice(); b[20] = 0; return b; })(), 'unsupported', 20],
     ['IPv6 payload past the frame', V.NS_MULTICAST.subarray(0, 80), 'truncated', 80],
     ['ICMPv6 echo request', (() => { const b = V.NS_MULTICAST.slice(); b[54] = 128; return b; })(), 'unsupported', 54],
-    ['bad checksum', (() => { const b = V.NS_MULTICAST.slice(); b[57] ^= 1; return b; })(), 'bad-checksum', 56],
+    ['bad checksum', (() => { const b = V.NS_MULTICAST.slice(); b[57] = b[57]! ^ 1; return b; })(), 'bad-checksum', 56],
     ['checksum 0xffff is never sent', (() => { const b = V.NS_MULTICAST.slice(); b[56] = 0xff; b[57] = 0xff; return b; })(), 'bad-checksum', 56],
   ];
   it.each(cases)('%s', (_name, bytes, code, offset) => {
