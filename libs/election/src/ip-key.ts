@@ -49,9 +49,24 @@ export function goIPString(ip: IPAddress): string {
  */
 export function toIPAddress(ip: string | IPAddress, field = 'ip'): IPAddress {
   if (ip instanceof IPAddress) return ip;
-  const r = IPAddress.parseResult(ip);
+  const r = IPAddress.parseResult(typeof ip === 'string' ? hexTail(ip) : ip);
   if (r instanceof IPAddress) return r;
   throw new ElectionInputError(field, `${r.message} (give a service IP such as 198.51.100.10 or 2001:db8::10)`);
+}
+
+/**
+ * Rewrites an IPv6 text with a dotted IPv4 tail into pure hex groups (`::1.2.3.4` → `::102:304`),
+ * so the value does not depend on how the IPv6 parser treats the tail (ipaddr.js reads
+ * `::a.b.c.d` as `::ffff:a.b.c.d`; Go's `net.ParseIP` keeps it IPv4-compatible).
+ * Anything it cannot rewrite is returned unchanged for the strict parser to judge.
+ */
+function hexTail(text: string): string {
+  if (!text.includes(':') || !text.includes('.')) return text;
+  const cut = text.lastIndexOf(':');
+  const tail = IPAddress.tryParse(text.slice(cut + 1));
+  if (!tail || !tail.isV4) return text;
+  const v = Number(tail.value);
+  return `${text.slice(0, cut + 1)}${(v >>> 16).toString(16)}:${(v & 0xffff).toString(16)}`;
 }
 
 /**
