@@ -1,23 +1,23 @@
 /**
- * `deploy/crds/*.yaml` is rendered from `test/generate/crds.ts`. This test fails when the two
+ * `deploy/crds/*.yaml` is rendered from `src/crd/crds.ts`. This test fails when the two
  * drift apart; `UPDATE_CRDS=1 npx vitest run test/crds-generated.spec.ts` rewrites the files.
  */
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CRD_FILES } from './generate/crds.js';
+import { CRD_FILES } from '../src/crd/crds.js';
 
 const CRD_DIR = join(import.meta.dirname, '../../../deploy/crds');
 const HEADER =
-  '# Generated from libs/config/test/generate/crds.ts; do not edit by hand.\n' +
+  '# Generated from libs/config/src/crd/crds.ts; do not edit by hand.\n' +
   '# Regenerate: cd libs/config && UPDATE_CRDS=1 npx vitest run test/crds-generated.spec.ts\n';
 
 function render(crd: unknown): string {
   return HEADER + '---\n' + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-describe('deploy/crds is generated from test/generate/crds.ts', () => {
+describe('deploy/crds is generated from src/crd/crds.ts', () => {
   if (process.env.UPDATE_CRDS === '1') {
     for (const { file, crd } of CRD_FILES) writeFileSync(join(CRD_DIR, file), render(crd));
   }

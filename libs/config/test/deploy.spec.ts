@@ -7,8 +7,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { Crd } from './generate/crds.js';
-import type { Schema } from './generate/schema-builders.js';
+import type { Crd } from '../src/crd/crds.js';
+import type { Schema } from '../src/crd/schema-builders.js';
 import { compileVersion, kubernetesCelEnvironment, type VersionValidator } from './support/crd-validator.js';
 import { schemaAt, structuralProblems } from './support/structural.js';
 

@@ -7,7 +7,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { IPAddress, Cidr } from '@metallb-ts/netaddr';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { Schema } from '../generate/schema-builders.js';
+import type { Schema } from '../../src/crd/schema-builders.js';
 
 /** A Kubernetes-style `ip` value for CEL. */
 class CelIP {

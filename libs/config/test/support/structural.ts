@@ -3,7 +3,7 @@
  * (apiextensions.k8s.io/v1, "Specifying a structural schema") and the CRD-level rules that
  * kube-apiserver enforces on creation. Returns human-readable problems; empty means valid.
  */
-import type { Schema } from '../generate/schema-builders.js';
+import type { Schema } from '../../src/crd/schema-builders.js';
 
 const ALLOWED_KEYWORDS = new Set([
   'type', 'description', 'format', 'default', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
