@@ -164,6 +164,7 @@ export class Memberlist {
   private readonly timers = new Set<TimerHandle>();
   private readonly leaveWaiters = new Set<() => void>();
   private seqNo = 0;
+  private readonly labelBytes: number;
   private running = true;
   private probeEpoch = 0;
   private readonly m: MemberlistMetrics = {
@@ -188,7 +189,8 @@ export class Memberlist {
     if (opts.meta && opts.meta.length > META_MAX_SIZE) throw new ConfigError('meta', `metadata is ${opts.meta.length} bytes, the limit is ${META_MAX_SIZE}`);
     if (opts.keys && opts.secret !== undefined) throw new ConfigError('secret', 'give either keys or secret, not both');
     const label = opts.label ?? '';
-    if (new TextEncoder().encode(label).length > 255) throw new ConfigError('label', 'at most 255 bytes');
+    this.labelBytes = new TextEncoder().encode(label).length;
+    if (this.labelBytes > 255) throw new ConfigError('label', 'at most 255 bytes');
     let keyring: Keyring | undefined;
     if (opts.keys && opts.keys.length > 0) keyring = new Keyring(opts.keys);
     else if (opts.secret !== undefined) keyring = new Keyring([deriveMetallbKey(opts.secret)]);
@@ -345,7 +347,12 @@ export class Memberlist {
     }
   }
 
-  /** Queues a user message for gossip to everyone (piggybacked like memberlist broadcasts). */
+  /**
+   * Queues a user message for gossip (Go delegate broadcasts): piggybacked and gossiped like
+   * memberlist messages, `retransmitLimit` times in total. As in Go, receivers do not re-gossip
+   * it; a delegate that wants epidemic spread re-broadcasts from `notifyMsg`. A new message
+   * with the same `key` replaces a queued one.
+   */
   broadcast(payload: Uint8Array, key?: string): void {
     this.queue.queue({ key: key === undefined ? undefined : `user:${key}`, message: encodeMessage({ type: 'user', payload }) });
   }
@@ -508,7 +515,7 @@ export class Memberlist {
   }
 
   private labelOverhead(): number {
-    const n = new TextEncoder().encode(this.security.label).length;
+    const n = this.labelBytes;
     return n === 0 ? 0 : 2 + n;
   }
 

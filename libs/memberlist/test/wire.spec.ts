@@ -65,7 +65,7 @@ describe('message codecs against captured Go bytes (memberlist-wire.md §14)', (
     const sealed = sealPacket(V.SUSPECT_C, { ...plainSec, compress: false, crc: true, rng: new SeededRng(1) });
     expect(toHex(sealed)).toBe('0c55ff57b2' + toHex(V.SUSPECT_C));
     const bad = sealed.slice();
-    bad[10] ^= 1;
+    bad[10] = bad[10]! ^ 1;
     expect(() => openPacket(bad, plainSec)).toThrow(/CRC/);
   });
 

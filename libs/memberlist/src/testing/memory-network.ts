@@ -31,6 +31,7 @@ const key = (a: PeerAddress) => `${a.ip}:${a.port}`;
 export class MemoryNetwork {
   private readonly nodes = new Map<string, MemoryTransport>();
   private readonly group = new Map<string, number>();
+  private readonly blocked = new Map<string, 'packets' | 'all'>();
   /** Probability of losing a datagram. */
   loss: number;
   /** One-way delay range. */
@@ -57,14 +58,30 @@ export class MemoryNetwork {
     groups.forEach((g, i) => g.forEach((ip) => this.group.set(ip, i + 1)));
   }
 
-  /** Removes every partition. */
+  /** Removes every partition and block. */
   heal(): void {
     this.group.clear();
+    this.blocked.clear();
   }
 
-  /** Whether `a` can reach `b` right now. */
-  reachable(a: PeerAddress, b: PeerAddress): boolean {
-    return (this.group.get(a.ip) ?? 0) === (this.group.get(b.ip) ?? 0);
+  /**
+   * Blocks traffic between two IPs in both directions: datagrams only (`'packets'`, so the TCP
+   * fallback ping still works) or everything (`'all'`).
+   */
+  block(ipA: string, ipB: string, what: 'packets' | 'all' = 'all'): void {
+    this.blocked.set([ipA, ipB].sort().join('|'), what);
+  }
+
+  /** Removes a {@link block}. */
+  unblock(ipA: string, ipB: string): void {
+    this.blocked.delete([ipA, ipB].sort().join('|'));
+  }
+
+  /** Whether `a` can reach `b` right now (`packet`: for a datagram rather than a stream). */
+  reachable(a: PeerAddress, b: PeerAddress, packet = false): boolean {
+    if ((this.group.get(a.ip) ?? 0) !== (this.group.get(b.ip) ?? 0)) return false;
+    const bl = this.blocked.get([a.ip, b.ip].sort().join('|'));
+    return bl === undefined || (bl === 'packets' && !packet);
   }
 
   /** Counters of the node at `ip:port`. */
@@ -81,14 +98,14 @@ export class MemoryNetwork {
   deliverPacket(from: MemoryTransport, to: PeerAddress, data: Uint8Array): void {
     from.counters.packetsSent++;
     from.counters.bytesSent += data.length;
-    if (!this.reachable(from.localAddress, to) || (this.loss > 0 && this.opts.rng.next() < this.loss)) {
+    if (!this.reachable(from.localAddress, to, true) || (this.loss > 0 && this.opts.rng.next() < this.loss)) {
       from.counters.packetsDropped++;
       return;
     }
     const copy = data.slice();
     this.opts.clock.setTimer(this.delay(), () => {
       const dst = this.nodes.get(key(to));
-      if (!dst || dst.closed || !this.reachable(from.localAddress, to)) return;
+      if (!dst || dst.closed || !this.reachable(from.localAddress, to, true)) return;
       dst.counters.packetsReceived++;
       dst.counters.bytesReceived += copy.length;
       dst.packetHandler?.(copy, from.localAddress);

@@ -1,6 +1,6 @@
 import { ManualClock, SeededRng } from '@metallb-ts/clock/testing';
 import type { PresetName, Tunables } from '../config.js';
-import { createMemberlist, type Memberlist, type MemberEvent } from '../memberlist.js';
+import { createMemberlist, type Delegate, type Memberlist, type MemberEvent } from '../memberlist.js';
 import { MemoryNetwork } from './memory-network.js';
 
 /** Options of {@link Simulation}. */
@@ -18,6 +18,8 @@ export interface SimulationOptions {
   readonly delayMs?: readonly [number, number];
   /** Shared AES key(s) for every node. */
   readonly keys?: readonly Uint8Array[];
+  /** Per-node delegate (user messages, user state). */
+  readonly delegate?: (index: number) => Delegate;
 }
 
 /** One recorded event with the observer's name. */
@@ -65,6 +67,7 @@ export class Simulation {
       preset: this.opts.preset ?? 'lan',
       ...(this.opts.tunables ? { tunables: this.opts.tunables } : {}),
       ...(this.opts.keys ? { keys: this.opts.keys } : {}),
+      ...(this.opts.delegate ? { delegate: this.opts.delegate(i) } : {}),
     });
     ml.onEvent((e) => this.events.push({ ...e, observer: name }));
     return ml;

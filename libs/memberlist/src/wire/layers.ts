@@ -35,6 +35,7 @@ export interface WireSecurity {
 }
 
 const enc = new TextEncoder();
+const dec = new TextDecoder();
 
 function labelHeader(label: string): Uint8Array {
   if (label === '') return new Uint8Array(0);
@@ -99,7 +100,7 @@ export function openPacket(buf: Uint8Array, o: WireSecurity): Uint8Array {
     const n = buf[1]!;
     if (n === 0) throw new DecodeError('bad-label', 1, 'empty label');
     if (buf.length < 2 + n) throw new DecodeError('truncated', 2, 'label truncated');
-    label = new TextDecoder().decode(buf.subarray(2, 2 + n));
+    label = dec.decode(buf.subarray(2, 2 + n));
     off = 2 + n;
   }
   if (label !== o.label) {
@@ -208,7 +209,7 @@ export function openStream(buf: Uint8Array, o: OpenStreamOptions): { message: St
       const n = buf[1]!;
       if (n === 0) throw new DecodeError('bad-label', 1, 'empty label');
       if (buf.length < 2 + n) return null;
-      label = new TextDecoder().decode(buf.subarray(2, 2 + n));
+      label = dec.decode(buf.subarray(2, 2 + n));
       off = 2 + n;
     }
     if (label !== o.label && !(label === '' && o.skipInboundLabelCheck)) {

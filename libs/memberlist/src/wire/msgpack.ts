@@ -1,5 +1,8 @@
 import { DecodeError, NeedMoreError } from './errors.js';
 
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 /*
  * The subset of msgpack that hashicorp/memberlist uses, written the way Go's go-msgpack
  * `MsgpackHandle{}` writes it (memberlist-wire.md §4): maps with sorted keys, strings and
@@ -58,7 +61,7 @@ export class MpWriter {
   /** A str-family item (Go `string` and `[]byte`); `null` writes nil (0xc0). */
   str(v: Uint8Array | string | null): this {
     if (v === null) return this.byte(0xc0);
-    const b = typeof v === 'string' ? new TextEncoder().encode(v) : v;
+    const b = typeof v === 'string' ? utf8Encoder.encode(v) : v;
     const n = b.length;
     if (n < 32) this.byte(0xa0 | n);
     else if (n < 65536) {
@@ -279,7 +282,7 @@ export function fBytes(m: Map<string, MpValue>, key: string, at: number): Uint8A
 /** A Go `string` field (UTF-8), nil/missing → ''. */
 export function fString(m: Map<string, MpValue>, key: string, at: number): string {
   const b = fBytes(m, key, at);
-  return b === null ? '' : new TextDecoder().decode(b);
+  return b === null ? '' : utf8Decoder.decode(b);
 }
 
 /** An unsigned Go integer field of `bits` width; missing → 0. */
