@@ -64,9 +64,9 @@ export function parseSelector(sel: LabelSelector): Selector | SelectorProblem[] 
   const reqs: Requirement[] = [];
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
     const kp = labelKeyProblem(k);
-    if (kp) problems.push({ path: `matchLabels[${JSON.stringify(k)}]`, message: kp, hint: 'use a valid label key' });
+    if (kp) problems.push({ path: `matchLabels[${k}]`, message: kp, hint: 'use a valid label key' });
     const vp = labelValueProblem(v);
-    if (vp) problems.push({ path: `matchLabels[${JSON.stringify(k)}]`, message: vp, hint: 'use a valid label value' });
+    if (vp) problems.push({ path: `matchLabels[${k}]`, message: vp, hint: 'use a valid label value' });
     reqs.push({ key: k, operator: 'In', values: [v] });
   }
   const seen = new Set<string>();

@@ -139,7 +139,7 @@ function visit(v: unknown, s: Schema, path: string, out: SchemaViolation[]): voi
         visit(x, child, join(path, k), out);
       }
     } else if (s.additionalProperties) {
-      for (const [k, x] of Object.entries(o)) visit(x, s.additionalProperties, `${path}[${JSON.stringify(k)}]`, out);
+      for (const [k, x] of Object.entries(o)) visit(x, s.additionalProperties, `${path}[${k}]`, out);
     }
   }
 }

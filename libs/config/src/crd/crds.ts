@@ -296,7 +296,7 @@ const bgpAdvertisement = crd('BGPAdvertisement', 'bgpadvertisements', ['bgpadv']
                 { rule: `!self.contains(':') || ${communityValue('self')}`, message: `a community containing ":" ${COMMUNITY_MESSAGE}` },
               ],
             }),
-            { maxItems: 256, 'x-kubernetes-list-type': 'atomic', 'x-kubernetes-validations': [noDuplicates('communities')] },
+            { maxItems: 128, 'x-kubernetes-list-type': 'atomic', 'x-kubernetes-validations': [noDuplicates('communities')] },
           ),
           peers: nameList(
             'Peers limits the bgppeer to advertise the ips of the selected pools to. When empty, the loadbalancer IP is announced to all the BGPPeers configured.',
@@ -354,7 +354,7 @@ const peerCommon = (): Record<string, Schema> => ({
   holdTime: durationField('Requested BGP hold time, per RFC4271 (a Go duration such as "90s"; 0s or at least 3s).'),
   keepaliveTime: durationField('Requested BGP keepalive time, per RFC4271 (at most holdTime).'),
   routerID: routerIdField(),
-  password: str('Authentication password for routers enforcing TCP MD5 authenticated sessions.'),
+  password: str('Authentication password for routers enforcing TCP MD5 authenticated sessions (at most 80 bytes, RFC 2385 keys on Linux).', { maxLength: 80 }),
   bfdProfile: str('The name of the BFDProfile to be used for the BFD session associated to the BGP session. If not set, the BFD session won\'t be set up.'),
   ebgpMultiHop: bool('To set if the BGPPeer is multi-hops away. Needed for FRR mode only.'),
 });
@@ -398,8 +398,8 @@ const bgpPeerV1beta2 = version(
         passwordSecret: obj(
           'passwordSecret is name of the authentication secret for BGP Peer. The secret must be of type "kubernetes.io/basic-auth", and created in the same namespace as the MetalLB deployment. The password is stored in the secret as the key "password".',
           {
-            name: str('name is unique within a namespace to reference a secret resource.'),
-            namespace: str('namespace defines the space within which the secret name must be unique.'),
+            name: str('name is unique within a namespace to reference a secret resource.', { maxLength: 253 }),
+            namespace: str('namespace defines the space within which the secret name must be unique (ignored: the secret is read from the MetalLB namespace).', { maxLength: 63 }),
           },
           { 'x-kubernetes-map-type': 'atomic' },
         ),
@@ -566,7 +566,7 @@ const community = crd('Community', 'communities', ['bgpcomm'], [
             { required: ['name', 'value'] },
           ),
           {
-            maxItems: 1024,
+            maxItems: 128,
             'x-kubernetes-list-type': 'atomic',
             'x-kubernetes-validations': [
               { rule: 'self.all(x, self.exists_one(y, y.name == x.name))', message: 'duplicate definition of community alias name' },
@@ -584,11 +584,13 @@ const community = crd('Community', 'communities', ['bgpcomm'], [
 // Status-only kinds written by the speakers and the controller
 
 const serviceStatusFields = (): Record<string, Schema> => ({
-  node: str('Node indicates the node announcing the service.', { 'x-kubernetes-validations': [immutable('node')] }),
+  node: str('Node indicates the node announcing the service.', { maxLength: 253, 'x-kubernetes-validations': [immutable('node')] }),
   serviceName: str('ServiceName indicates the service this status represents.', {
+    maxLength: 253,
     'x-kubernetes-validations': [immutable('serviceName')],
   }),
   serviceNamespace: str('ServiceNamespace indicates the namespace of the service.', {
+    maxLength: 63,
     'x-kubernetes-validations': [immutable('serviceNamespace')],
   }),
 });
