@@ -69,15 +69,16 @@ export function placeBoundedLoad(entries: readonly BoundedLoadEntry[], options: 
   }
   const items = entries.map((e, i) => {
     const addr = toIPAddress(e.ip, `entries[${i}].ip`);
-    const names: string[] = [];
+    const unique = new Set<string>();
     for (const c of e.order) {
       const n = typeof c === 'string' ? c : c.node;
       if (typeof n !== 'string' || n.length === 0) throw new ElectionInputError(`entries[${i}].order`, 'node names must be non-empty strings');
-      if (!names.includes(n)) names.push(n);
+      unique.add(n);
     }
+    const names = [...unique];
     const text = goIPString(addr);
     // Sort on the Go form so `::ffff:a.b.c.d` and `a.b.c.d` land in the same place.
-    return { addr: toIPAddress(text), text, names };
+    return { addr: text === addr.toString() ? addr : toIPAddress(text), text, names };
   });
   const seen = new Set<string>();
   for (const it of items) {

@@ -17,7 +17,16 @@ export { selectorMatches, anySelectorMatches, type Labels, type LabelSelector, t
 export { goIPString, electionKey } from './ip-key.js';
 export { rankAnnouncers, announcerOrder, electAnnouncer, compareRanked, scoreOf, type RankedCandidate, type Scores } from './order.js';
 export { applyHoldDown, DEFAULT_HOLD_DOWN_MS, type HoldDownOptions, type HoldDownResult, type HeldCandidate } from './hold-down.js';
-export { EXCLUDE_LB_LABEL, resolveNodeSet, type NodeInput, type ServiceInput, type EndpointInput, type NodeScoped } from './inputs.js';
+export {
+  EXCLUDE_LB_LABEL,
+  resolveNodeSet,
+  endpointCanServe,
+  type NodeInput,
+  type ServiceInput,
+  type EndpointInput,
+  type EndpointConditions,
+  type NodeScoped,
+} from './inputs.js';
 export {
   electL2,
   decisionFor,

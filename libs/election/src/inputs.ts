@@ -40,10 +40,7 @@ export interface ServiceInput {
 export interface EndpointInput {
   /** `endpoints[].nodeName`; endpoints without it never make a node eligible under `Local`. */
   readonly nodeName?: string;
-  /**
-   * Whether MetalLB's `EndpointCanServe` accepts the endpoint's conditions (the caller maps
-   * `ready`/`serving`/`terminating`).
-   */
+  /** Whether the endpoint can serve: compute it with {@link endpointCanServe} from its conditions. */
   readonly serving: boolean;
   /** Number of addresses; BGP's `Local` check wants at least one. Absent = at least one. */
   readonly addresses?: number;
@@ -66,4 +63,20 @@ export function resolveNodeSet(ad: NodeScoped, known: readonly NodeInput[]): Set
 /** True when an endpoint can serve, and (for BGP) has an address. */
 export function servingEndpoint(e: EndpointInput, needAddress = false): boolean {
   return e.serving && (!needAddress || (e.addresses ?? 1) > 0);
+}
+
+/** `discovery.k8s.io/v1` endpoint conditions, as plain data (absent = nil). */
+export interface EndpointConditions {
+  readonly ready?: boolean;
+  readonly serving?: boolean;
+  readonly terminating?: boolean;
+}
+
+/**
+ * MetalLB's "serving endpoint" rule (`metallb-behavior.md` terms): `ready` absent or true, **or**
+ * `serving` true. So ready=false + serving=true counts, and so does ready=true + serving=false.
+ * `terminating` plays no part. Use it to fill {@link EndpointInput.serving}.
+ */
+export function endpointCanServe(c: EndpointConditions): boolean {
+  return c.ready === undefined || c.ready === true || c.serving === true;
 }

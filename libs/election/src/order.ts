@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IPAddress } from '@metallb-ts/netaddr';
 import { ElectionInputError } from './errors.js';
 import { goIPString, toIPAddress } from './ip-key.js';
@@ -35,7 +35,8 @@ function checkScores(scores: Scores | undefined): void {
 
 /** SHA-256 of the UTF-8 election key, as lower-case hex (hex order = byte order). */
 function digestOf(node: string, ipText: string): string {
-  return createHash('sha256').update(`${node}#${ipText}`, 'utf8').digest('hex');
+  // One-shot hashing (strings are encoded as UTF-8): no Hash object per candidate.
+  return hash('sha256', `${node}#${ipText}`, 'hex');
 }
 
 /**

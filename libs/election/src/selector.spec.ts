@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anySelectorMatches, selectorMatches, type LabelSelector } from './index.js';
+import { anySelectorMatches, endpointCanServe, selectorMatches, type LabelSelector } from './index.js';
 
 const labels = { zone: 'z1', role: 'worker', empty: '' };
 
@@ -33,5 +33,19 @@ describe('selectorMatches (metav1 semantics)', () => {
     expect(anySelectorMatches([{ matchLabels: { a: '1' } }, { matchLabels: { zone: 'z1' } }], labels)).toBe(true);
     expect(anySelectorMatches([{ matchLabels: { a: '1' } }], labels)).toBe(false);
     expect(selectorMatches({}, undefined)).toBe(true);
+  });
+});
+
+describe('endpointCanServe (reference: ready absent/true OR serving true)', () => {
+  it.each([
+    [{}, true],
+    [{ ready: true }, true],
+    [{ ready: false }, false],
+    [{ ready: false, serving: true }, true],
+    [{ ready: true, serving: false }, true],
+    [{ ready: false, serving: false, terminating: true }, false],
+    [{ serving: false }, true],
+  ])('%j → %s', (c, want) => {
+    expect(endpointCanServe(c)).toBe(want);
   });
 });
