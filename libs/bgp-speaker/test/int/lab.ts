@@ -181,3 +181,81 @@ export async function startGobgp(spec: DaemonSpec, dir = tempDir('gobgp')): Prom
   await waitFor('gobgp API', () => d.cli('global').then(() => true));
   return d;
 }
+
+// ---------------------------------------------------------------------------------------------
+// BIRD 2
+
+export class Bird extends Daemon {
+  get ctl(): string {
+    return join(this.dir, 'bird.ctl');
+  }
+  cli(...args: string[]): Promise<string> {
+    return run('birdc', ['-s', this.ctl, ...args]);
+  }
+}
+
+export function birdConfig(spec: DaemonSpec): string {
+  const out = [`router id ${spec.routerId};`, 'log stderr { warning, error, fatal, bug };', 'protocol device { }'];
+  spec.neighbors.forEach((n, i) => {
+    out.push(
+      `protocol bgp n${i} {`,
+      `  local ${spec.address} port ${spec.port} as ${n.localAs ?? spec.asn};`,
+      `  neighbor ${n.address} as ${n.peerAs};`,
+      '  passive on;',
+      '  multihop;',
+      '  strict bind yes;',
+      `  hold time ${n.holdTime ?? 90};`,
+      `  keepalive time ${n.keepalive ?? Math.max(1, Math.floor((n.holdTime ?? 90) / 3))};`,
+      ...(n.password ? [`  password "${n.password}";`] : []),
+      `  graceful restart ${n.gracefulRestart ? 'on' : 'off'};`,
+      '  ipv4 { import all; export none; };',
+      '  ipv6 { import all; export none; };',
+      '}',
+    );
+  });
+  return out.join('\n') + '\n';
+}
+
+export async function startBird(spec: DaemonSpec, dir = tempDir('bird')): Promise<Bird> {
+  writeFileSync(join(dir, 'bird.conf'), birdConfig(spec));
+  const child = spawn('bird', ['-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const d = new Bird('bird', dir, child);
+  await waitListening(spec.address, spec.port);
+  await waitFor('birdc', () => d.cli('show', 'status').then(() => true));
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// FRR bgpd without zebra
+
+export class Frr extends Daemon {
+  vtysh(...cmds: string[]): Promise<string> {
+    return run('vtysh', ['--vty_socket', this.dir, ...cmds.flatMap((c) => ['-c', c])]);
+  }
+  async json<T = any>(cmd: string): Promise<T> {
+    return JSON.parse(await this.vtysh(`${cmd} json`)) as T;
+  }
+}
+
+export function frrConfig(spec: DaemonSpec): string {
+  const out = ['frr defaults traditional', 'hostname mtsbgp', 'log stdout warnings', `router bgp ${spec.asn}`, ` bgp router-id ${spec.routerId}`, ' no bgp ebgp-requires-policy', ' no bgp network import-check'];
+  for (const n of spec.neighbors) {
+    out.push(` neighbor ${n.address} remote-as ${n.peerAs}`, ` neighbor ${n.address} passive`, ` neighbor ${n.address} timers ${n.keepalive ?? Math.max(1, Math.floor((n.holdTime ?? 90) / 3))} ${n.holdTime ?? 90}`);
+    if (n.localAs) out.push(` neighbor ${n.address} local-as ${n.localAs} no-prepend replace-as`);
+    if (n.password) out.push(` neighbor ${n.address} password ${n.password}`);
+    // FRR is a graceful-restart helper by default; nothing to configure for n.gracefulRestart.
+  }
+  out.push(' address-family ipv6 unicast');
+  for (const n of spec.neighbors) out.push(`  neighbor ${n.address} activate`);
+  out.push(' exit-address-family');
+  return out.join('\n') + '\n';
+}
+
+export async function startFrr(spec: DaemonSpec, dir = tempDir('frr')): Promise<Frr> {
+  writeFileSync(join(dir, 'bgpd.conf'), frrConfig(spec));
+  const child = spawn('/usr/lib/frr/bgpd', ['-f', join(dir, 'bgpd.conf'), '-i', join(dir, 'bgpd.pid'), '-z', join(dir, 'zserv.api'), '--vty_socket', dir, '-p', String(spec.port), '-l', spec.address, '-Z', '-S', '-P', '0', '--log', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const d = new Frr('frr', dir, child);
+  await waitListening(spec.address, spec.port);
+  await waitFor('vtysh', () => d.vtysh('show bgp summary').then(() => true));
+  return d;
+}
