@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decisionFor, electL2, EXCLUDE_LB_LABEL, type L2ElectionInput, type L2NodeReason } from './index.js';
+import { decisionFor, electL2, endpointCanServe, EXCLUDE_LB_LABEL, type L2ElectionInput, type L2NodeReason } from './index.js';
 
 /** Independent oracle: the winner among `nodes` by score then SHA-256 of `node#ip`. */
 function oracle(ip: string, nodes: string[], scores: Record<string, number> = {}): string | undefined {
@@ -289,5 +289,37 @@ describe('properties', () => {
         expect(b.kind === 'elected' && b.winner).toBe(a.winner);
       }),
     );
+  });
+});
+
+describe('README example', () => {
+  it('behaves as documented', () => {
+    const election = electL2({
+      ips: ['198.51.100.10'],
+      service: { labels: { app: 'web' }, externalTrafficPolicy: 'Local', allowSharedIp: false },
+      advertisements: [
+        {
+          name: 'l2',
+          nodeSelectors: [{ matchLabels: { 'node-role/edge': 'true' } }],
+          interfaces: ['eth1'],
+          preferredNodeSelectors: [{ weight: 50, preference: { matchLabels: { zone: 'a' } } }],
+        },
+      ],
+      nodes: [
+        { name: 'n1', labels: { 'node-role/edge': 'true', zone: 'a' } },
+        { name: 'n2', labels: { 'node-role/edge': 'true', zone: 'b' }, networkUnavailable: true },
+        { name: 'n3', labels: { 'node-role/edge': 'true', [EXCLUDE_LB_LABEL]: '' } },
+      ],
+      liveMembers: ['n1', 'n2', 'n3'],
+      endpoints: [{ nodeName: 'n1', serving: endpointCanServe({ ready: true }) }],
+    });
+    expect(election.kind).toBe('elected');
+    expect(election.verdicts).toEqual([
+      { node: 'n1', reason: 'elected', metallbReason: '', rank: 0, score: 50, digest: createHash('sha256').update('n1#198.51.100.10').digest('hex') },
+      { node: 'n2', reason: 'networkUnavailable', metallbReason: 'notOwner' },
+      { node: 'n3', reason: 'excludedFromLoadBalancers', metallbReason: 'notOwner' },
+    ]);
+    expect(decisionFor(election, 'n1')).toEqual({ kind: 'announce', interfaces: { kind: 'restricted', names: ['eth1'] } });
+    expect(decisionFor(election, 'n2')).toEqual({ kind: 'withdraw', reason: 'networkUnavailable', metallbReason: 'notOwner' });
   });
 });
