@@ -114,8 +114,57 @@ function decodeSecret(obj: Record<string, any>): SecretView {
   return { name: obj.metadata.name, type: typeof obj.type === 'string' ? obj.type : undefined, values };
 }
 
+/** Decides whether a BGPPeer/BGPAdvertisement (by its raw nodeSelectors) applies to this node. */
+type NodeFilter = (nodeSelectors: unknown) => boolean;
+
+/**
+ * The speaker's filter (§2.1): keep peers and BGP advertisements whose nodeSelectors are empty
+ * or match this node. Unreadable selectors are kept so that validation reports them.
+ */
+function nodeFilter(objects: readonly unknown[], nodeName: string | undefined, issues: ConfigIssue[]): NodeFilter {
+  if (nodeName === undefined) return () => true;
+  const n = objects.find((o) => isObject(o) && o.apiVersion === 'v1' && o.kind === 'Node' && isObject(o.metadata) && o.metadata.name === nodeName) as Record<string, any> | undefined;
+  if (!n) {
+    issues.push(nodeMissing(nodeName));
+    return () => true;
+  }
+  const labels = strMap(n.metadata.labels);
+  return (sels) => {
+    if (!Array.isArray(sels) || sels.length === 0) return true;
+    return sels.some((s) => {
+      if (!isObject(s)) return true;
+      const p = parseSelector(s as LabelSelector);
+      return Array.isArray(p) || selectorMatches(p, labels);
+    });
+  };
+}
+
+function nodeMissing(nodeName: string): ConfigIssue {
+  return { severity: 'transient', rule: RULES.missingField, object: { kind: 'Node', namespace: '', name: nodeName }, field: '', message: `node ${nodeName} not seen yet`, hint: 'wait for the Node object: the speaker needs its labels' };
+}
+
+/** A stable sort key per input, so that results do not depend on input order. */
+function sortInputs(objects: readonly unknown[]): unknown[] {
+  const key = (o: unknown): string => {
+    if (!isObject(o)) return `~${typeof o}`;
+    const name = isObject(o.metadata) && typeof o.metadata.name === 'string' ? o.metadata.name : '';
+    return `${String(o.kind)}\u0000${name}\u0000${String(o.apiVersion)}`;
+  };
+  const keyed = objects.map((o) => {
+    let text: string;
+    try {
+      text = JSON.stringify(o) ?? '';
+    } catch {
+      text = '';
+    }
+    return { o, k: key(o), text };
+  });
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  return keyed.map((x) => x.o);
+}
+
 /** Step 1 and 2: classify and shape-check every input. */
-function classify(objects: readonly unknown[], ctxNs: string, issues: ConfigIssue[], warnings: ConfigWarning[]): Inputs {
+function classify(objects: readonly unknown[], ctxNs: string, issues: ConfigIssue[], warnings: ConfigWarning[], onNode: NodeFilter): Inputs {
   const inputs: Inputs = { pools: [], l2: [], bgpAdvs: [], peers: [], bfd: [], communities: [], nodes: [], namespaces: [], secrets: new Map(), bgpExtras: '' };
   const seen = new Map<string, number>();
   objects.forEach((raw, index) => {
@@ -164,6 +213,7 @@ function classify(objects: readonly unknown[], ctxNs: string, issues: ConfigIssu
       warnings.push({ object: ref, field: '', message: `ignored: MetalLB only reads objects in namespace ${ctxNs}` });
       return;
     }
+    if ((kind === 'BGPPeer' || kind === 'BGPAdvertisement') && !onNode(raw.spec?.nodeSelectors)) return;
     const key = `${kind}/${name}`;
     if (seen.has(key)) return bad(RULES.duplicateObject, 'metadata.name', `duplicate definition of ${kind} "${name}"`, 'give each object a unique name');
     seen.set(key, index);
@@ -304,31 +354,21 @@ export function buildConfig(objects: readonly unknown[], options: BuildOptions =
   const bgpType = options.bgpType ?? DEFAULT_BUILD_OPTIONS.bgpType;
   const issues: ConfigIssue[] = [];
   const warnings: ConfigWarning[] = [];
+  const list: readonly unknown[] = Array.isArray(objects) ? objects : [objects];
   let inputs: Inputs;
   try {
-    inputs = classify(Array.isArray(objects) ? objects : [objects], namespace, issues, warnings);
+    inputs = classify(sortInputs(list), namespace, issues, warnings, nodeFilter(list, options.node, issues));
   } catch (err) {
     // Defensive: no input may crash the pipeline (for example a getter that throws).
     return new ConfigErrors([{ severity: 'invalid', rule: RULES.malformed, object: { kind: 'input', namespace: '', name: '' }, field: '', message: `unreadable input: ${(err as Error).message}`, hint: 'pass plain parsed YAML/JSON objects' }]);
   }
+  // The speaker cannot decide anything without its own Node (MetalLB retries the reconcile).
+  if (options.node !== undefined && issues.some((i) => i.object.kind === 'Node' && i.object.name === options.node && i.severity === 'transient')) {
+    return new ConfigErrors([nodeMissing(options.node)], warnings);
+  }
   const ctx = new BuildContext(namespace, bgpType, inputs.nodes, inputs.namespaces, inputs.secrets);
   ctx.sink.issues.push(...issues);
   ctx.sink.warnings.push(...warnings);
-
-  if (options.node !== undefined) {
-    const node = inputs.nodes.find((n) => n.name === options.node);
-    if (!node) {
-      ctx.sink.transient(RULES.malformed, { kind: 'Node', namespace: '', name: options.node }, '', `node ${options.node} not seen yet`, 'wait for the Node object (the speaker needs its labels)');
-    } else {
-      // Objects with unparsable selectors are kept, so that the parse below reports them.
-      const onNode = (sels: readonly LabelSelector[] | undefined) => {
-        const parsed = (sels ?? []).map(parseSelector);
-        return parsed.length === 0 || parsed.some((p) => Array.isArray(p) || selectorMatches(p, node.labels));
-      };
-      inputs.peers = inputs.peers.filter((p) => onNode(p.spec.nodeSelectors));
-      inputs.bgpAdvs = inputs.bgpAdvs.filter((a) => onNode(a.spec?.nodeSelectors));
-    }
-  }
 
   // 1. mode-specific rules on the raw resources
   if (bgpType === 'native') nativeRules(ctx, inputs);
