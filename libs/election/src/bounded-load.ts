@@ -67,15 +67,19 @@ export function placeBoundedLoad(entries: readonly BoundedLoadEntry[], options: 
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) {
     throw new ElectionInputError('epsilon', `must be a finite number ≥ 0, got ${String(eps)}`);
   }
+  // One map serves both as the set of all candidate nodes and, through the entry index stored
+  // as value, as the per-entry duplicate filter (no per-entry Set: this runs over every IP × node).
+  const lastSeenIn = new Map<string, number>();
   const items = entries.map((e, i) => {
     const addr = toIPAddress(e.ip, `entries[${i}].ip`);
-    const unique = new Set<string>();
+    const names: string[] = [];
     for (const c of e.order) {
       const n = typeof c === 'string' ? c : c.node;
       if (typeof n !== 'string' || n.length === 0) throw new ElectionInputError(`entries[${i}].order`, 'node names must be non-empty strings');
-      unique.add(n);
+      if (lastSeenIn.get(n) === i) continue;
+      lastSeenIn.set(n, i);
+      names.push(n);
     }
-    const names = [...unique];
     const text = goIPString(addr);
     // Sort on the Go form so `::ffff:a.b.c.d` and `a.b.c.d` land in the same place.
     return { addr: text === addr.toString() ? addr : toIPAddress(text), text, names };
@@ -86,7 +90,7 @@ export function placeBoundedLoad(entries: readonly BoundedLoadEntry[], options: 
     seen.add(it.text);
   }
   items.sort((a, b) => a.addr.compare(b.addr));
-  const nodes = new Set(items.flatMap((x) => x.names));
+  const nodes = lastSeenIn;
   const m = items.filter((x) => x.names.length > 0).length;
   // A small tolerance keeps float noise from adding one: (1+0.1)·10/11 is 1.0000000000000002.
   const bound = nodes.size === 0 ? 0 : Math.max(1, Math.ceil(((1 + eps) * m) / nodes.size - 1e-9));
