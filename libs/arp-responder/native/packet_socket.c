@@ -33,7 +33,7 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-#define RECV_BUF 65536
+#define RECV_BUF (65536 + 4)
 #define MAX_BATCH 64
 
 #define CHECK(call)                                                  \
@@ -159,17 +159,49 @@ static void poll_cb(uv_poll_t *handle, int status, int events) {
   }
   for (int i = 0; i < MAX_BATCH && ps->polling && ps->fd >= 0; i++) {
     struct sockaddr_ll from;
-    socklen_t fromlen = sizeof from;
-    ssize_t n = recvfrom(ps->fd, ps->buf, RECV_BUF, 0, (struct sockaddr *)&from, &fromlen);
-    if (n < 0) {
+    /* Receive 4 bytes into the buffer so an 802.1Q tag that the kernel moved into the packet
+     * metadata (VLAN offload; PACKET_AUXDATA) can be put back in front of the EtherType, giving
+     * JS the frame as it was on the wire (as libpcap does). */
+    struct iovec iov = {ps->buf + 4, RECV_BUF - 4};
+    union {
+      struct cmsghdr align;
+      char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+    } control;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    ssize_t got = recvmsg(ps->fd, &msg, 0);
+    if (got < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
       handle_socket_error(ps, self, cb);
       break;
     }
+    unsigned char *frame = ps->buf + 4;
+    size_t n = (size_t)got;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+      struct tpacket_auxdata aux;
+      memcpy(&aux, CMSG_DATA(c), sizeof aux);
+      if ((aux.tp_status & TP_STATUS_VLAN_VALID) && n >= 12) {
+        uint16_t tpid = (aux.tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux.tp_vlan_tpid : ETH_P_8021Q;
+        memmove(ps->buf, ps->buf + 4, 12);
+        ps->buf[12] = tpid >> 8;
+        ps->buf[13] = tpid & 0xff;
+        ps->buf[14] = aux.tp_vlan_tci >> 8;
+        ps->buf[15] = aux.tp_vlan_tci & 0xff;
+        frame = ps->buf;
+        n += 4;
+      }
+    }
     napi_value argv[3], result;
     void *copy;
     napi_get_null(env, &argv[0]);
-    if (napi_create_buffer_copy(env, (size_t)n, ps->buf, &copy, &argv[1]) != napi_ok) break;
+    if (napi_create_buffer_copy(env, n, frame, &copy, &argv[1]) != napi_ok) break;
     napi_create_int32(env, from.sll_pkttype, &argv[2]);
     if (napi_make_callback(env, ps->async_ctx, self, cb, 3, argv, &result) == napi_pending_exception) {
       napi_value exc;
@@ -258,6 +290,13 @@ static napi_value ps_new(napi_env env, napi_callback_info info) {
   int one = 1;
   /* our own frames are not echoed back to us (Linux >= 4.20) */
   setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+  /* VLAN tags taken off by the driver come back in a control message */
+  if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) != 0) {
+    int e = errno;
+    close(fd);
+    throw_errno(env, e, "setsockopt(PACKET_AUXDATA)", ifname);
+    return NULL;
+  }
   if (prog.len > 0 && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0) {
     int e = errno;
     close(fd);

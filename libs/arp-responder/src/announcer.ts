@@ -4,7 +4,7 @@ import { decideReply, type DropReason, type Ownership, type ReplyDecision } from
 import { arpReply, gratuitousArp, neighborAdvertisement, solicitedNodeMac, unsolicitedAdvertisement } from './packets.js';
 import { ArpOperation } from './wire/constants.js';
 import { encodeFrame, tryDecodeFrame } from './wire/frame.js';
-import type { Frame } from './wire/types.js';
+import type { Frame, VlanTag } from './wire/types.js';
 
 /** An interface the announcer may send on, with what it is able to do (MetalLB §6.4). */
 export interface AnnounceLink {
@@ -16,6 +16,8 @@ export interface AnnounceLink {
   readonly arp: boolean;
   /** Answer NDP here (the interface has an IPv6 link-local address). */
   readonly ndp: boolean;
+  /** 802.1Q tags to put on frames this link originates (software VLAN interfaces). @default [] */
+  readonly vlans?: readonly VlanTag[];
 }
 
 /** A foreign host claims an address we announce: another MAC in an ARP or NDP frame for it. */
@@ -103,6 +105,7 @@ const emptyDrops = (): Record<DropReason, number> => ({
   'wrong-dst-ip': 0,
   'not-owned': 0,
   'wrong-interface': 0,
+  'unknown-vlan': 0,
 });
 
 /**
@@ -259,6 +262,11 @@ export class Announcer {
     return d;
   }
 
+  /** Counts a drop decided before {@link Announcer.receive} (by the driver, e.g. `unknown-vlan`). */
+  recordDrop(reason: DropReason): void {
+    this.counters.drops[reason]++;
+  }
+
   /** Stops the ticker. The announcer can be used again afterwards. */
   close(): void {
     this.stopTicker();
@@ -363,9 +371,10 @@ export class Announcer {
 
   private gratuitousRound(ip: IPAddress): void {
     for (const l of this.linksFor(ip)) {
+      const o = { vlans: l.vlans ?? [] };
       const frames = ip.isV4
-        ? [gratuitousArp(l.mac, ip, 'request'), gratuitousArp(l.mac, ip, 'reply')]
-        : [unsolicitedAdvertisement(l.mac, ip)];
+        ? [gratuitousArp(l.mac, ip, 'request', o), gratuitousArp(l.mac, ip, 'reply', o)]
+        : [unsolicitedAdvertisement(l.mac, ip, o)];
       for (const f of frames) {
         this.counters.gratuitous++;
         this.sink.send(l.name, encodeFrame(f));
@@ -378,9 +387,10 @@ export class Announcer {
     for (const r of this.recentRequesters(ip)) {
       const l = allowed.get(r.ifName);
       if (!l || r.ip.family !== ip.family) continue;
+      const o = { vlans: l.vlans ?? [] };
       const f = ip.isV4
-        ? arpReply(l.mac, ip, { mac: r.mac, ip: r.ip })
-        : neighborAdvertisement(l.mac, ip, { mac: r.mac, ip: r.ip }, { solicited: false, override: true });
+        ? arpReply(l.mac, ip, { mac: r.mac, ip: r.ip }, o)
+        : neighborAdvertisement(l.mac, ip, { mac: r.mac, ip: r.ip }, { solicited: false, override: true }, o);
       this.counters.takeoverUnicasts++;
       this.sink.send(l.name, encodeFrame(f));
     }

@@ -46,7 +46,9 @@ export type DropReason =
   /** The target address is not announced. */
   | 'not-owned'
   /** The target is announced, but not on this interface. */
-  | 'wrong-interface';
+  | 'wrong-interface'
+  /** An 802.1Q-tagged frame on an interface with no software VLAN for its VLAN ID (see `ResponderOptions.vlans`). */
+  | 'unknown-vlan';
 
 /** The outcome of {@link decideReply}. */
 export type ReplyDecision =

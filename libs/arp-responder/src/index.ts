@@ -71,7 +71,7 @@ export {
   type Transport,
   type TransportErrorKind,
 } from './transport.js';
-export { DEFAULT_RESPONDER_OPTIONS, qualifyLink, Responder, type ResponderOptions } from './responder.js';
+export { DEFAULT_RESPONDER_OPTIONS, qualifyLink, Responder, type ResponderOptions, type SoftwareVlan } from './responder.js';
 export {
   ADDON_FILE,
   ADDON_PATH_ENV,

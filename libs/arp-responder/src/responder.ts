@@ -21,12 +21,31 @@ export interface ResponderOptions {
   scanIntervalMs?: number;
   /** Announcer tunables. */
   announcer?: Partial<AnnouncerOptions>;
+  /**
+   * Software VLAN interfaces: 802.1Q-tagged frames arriving on `parent` with VLAN ID `vid` are
+   * treated as arriving on an interface called `name` (so announcements can be restricted to it),
+   * and frames for `name` leave through `parent` with that tag. For hosts without kernel VLAN
+   * devices (no 8021q); where `eth0.100` exists as a kernel device it is discovered like any
+   * interface and needs no entry here. Tagged frames matching no entry are dropped (`unknown-vlan`).
+   * @default []
+   */
+  vlans?: readonly SoftwareVlan[];
   /** Called for every frame with the decision taken (debug logs, metrics). */
   onDecision?(ifName: string, decision: ReplyDecision): void;
   /** A foreign MAC answers for one of our addresses. */
   onConflict?(event: ConflictEvent): void;
   /** A socket or scan failed after start (interface gone or down, send failure …). */
   onError?(err: TransportError): void;
+}
+
+/** A software VLAN interface (see {@link ResponderOptions.vlans}). */
+export interface SoftwareVlan {
+  /** Name used in announcements' interface restrictions, e.g. `eth0.100`. */
+  readonly name: string;
+  /** The interface the tagged frames arrive on. */
+  readonly parent: string;
+  /** VLAN ID, 1–4094. */
+  readonly vid: number;
 }
 
 /** Default option values of {@link Responder}. */
@@ -65,6 +84,8 @@ export function qualifyLink(l: LinkInfo): AnnounceLink | undefined {
 export class Responder {
   readonly announcer: Announcer;
   private readonly sockets = new Map<string, Open>();
+  /** Software VLANs whose parent has a socket: parent → vid → link. */
+  private vlanLinks = new Map<string, Map<number, AnnounceLink>>();
   private scanTimer: TimerHandle | undefined;
   private closed = false;
 
@@ -110,9 +131,9 @@ export class Responder {
     this.syncGroups();
   }
 
-  /** Names of the interfaces with an open socket. */
+  /** Names of the interfaces answered on: those with an open socket, then software VLANs on them. */
   activeInterfaces(): string[] {
-    return [...this.sockets.keys()];
+    return [...this.sockets.keys(), ...[...this.vlanLinks.values()].flatMap((m) => [...m.values()].map((l) => l.name))];
   }
 
   /** The announcer's counters. */
@@ -161,8 +182,7 @@ export class Responder {
         errors.push(asTransportError(e, name));
       }
     }
-    this.announcer.setLinks([...this.sockets.values()].map((o) => o.link));
-    this.syncGroups();
+    this.updateLinks();
     return errors;
   }
 
@@ -172,24 +192,57 @@ export class Responder {
     this.scanTimer?.cancel();
     this.announcer.close();
     for (const name of [...this.sockets.keys()]) this.drop(name);
+    this.vlanLinks = new Map();
     this.announcer.setLinks([]);
   }
 
+  /** Recomputes the announcer's links: one per socket plus the software VLANs on them. */
+  private updateLinks(): void {
+    this.vlanLinks = new Map();
+    for (const v of this.opts.vlans ?? []) {
+      const parent = this.sockets.get(v.parent);
+      if (!parent) continue;
+      let m = this.vlanLinks.get(v.parent);
+      if (!m) this.vlanLinks.set(v.parent, (m = new Map()));
+      m.set(v.vid, { ...parent.link, name: v.name, vlans: [{ tpid: 0x8100, pcp: 0, dei: false, vid: v.vid }] });
+    }
+    this.announcer.setLinks([...[...this.sockets.values()].map((o) => o.link), ...[...this.vlanLinks.values()].flatMap((m) => [...m.values()])]);
+    this.syncGroups();
+  }
+
   private onFrame(ifName: string, frame: Uint8Array): void {
-    const d = this.announcer.receive(ifName, frame);
-    this.opts.onDecision?.(ifName, d);
+    let name = ifName;
+    const type = frame.length >= 16 ? (frame[12]! << 8) | frame[13]! : 0;
+    if (type === 0x8100 || type === 0x88a8) {
+      const link = this.vlanLinks.get(ifName)?.get(((frame[14]! << 8) | frame[15]!) & 0x0fff);
+      if (!link) {
+        this.announcer.recordDrop('unknown-vlan');
+        this.opts.onDecision?.(ifName, { kind: 'drop', reason: 'unknown-vlan' });
+        return;
+      }
+      name = link.name;
+    }
+    const d = this.announcer.receive(name, frame);
+    this.opts.onDecision?.(name, d);
+  }
+
+  private socketFor(name: string): Open | undefined {
+    const direct = this.sockets.get(name);
+    if (direct) return direct;
+    for (const [parent, m] of this.vlanLinks) for (const l of m.values()) if (l.name === name) return this.sockets.get(parent);
+    return undefined;
   }
 
   private onSocketError(ifName: string, err: TransportError): void {
     if (err.kind === 'interface-gone') {
       this.drop(ifName);
-      this.announcer.setLinks([...this.sockets.values()].map((o) => o.link));
+      this.updateLinks();
     }
     this.opts.onError?.(err);
   }
 
   private send(ifName: string, frame: Uint8Array): void {
-    const o = this.sockets.get(ifName);
+    const o = this.socketFor(ifName);
     if (!o) return;
     try {
       o.socket.send(frame);
@@ -211,7 +264,8 @@ export class Responder {
 
   private syncGroups(): void {
     for (const [name, o] of this.sockets) {
-      const want = new Map(this.announcer.multicastGroups(name).map((m) => [m.toString(), m]));
+      const names = [name, ...[...(this.vlanLinks.get(name)?.values() ?? [])].map((l) => l.name)];
+      const want = new Map(names.flatMap((n) => this.announcer.multicastGroups(n)).map((m) => [m.toString(), m]));
       try {
         for (const [k, m] of o.groups) if (!want.has(k)) o.socket.leaveGroup(m);
         for (const [k, m] of want) if (!o.groups.has(k)) o.socket.joinGroup(m);

@@ -15,7 +15,7 @@ describe('kernel BPF filter', () => {
     expect(run(encodeFrame(na))).toBe(true);
   });
 
-  it('drops IPv4, other ICMPv6, extension headers, and frames whose tag is in the metadata', () => {
+  it('drops IPv4, other ICMPv6, extension headers, inline-tagged frames; passes offloaded tags', () => {
     expect(run(hex('ffffffffffff', '020000000002', '0800', '4500001c'))).toBe(false);
     const echo = V.NS_MULTICAST.slice();
     echo[54] = 128;
@@ -23,14 +23,15 @@ describe('kernel BPF filter', () => {
     const hbh = V.NS_MULTICAST.slice();
     hbh[20] = 0;
     expect(run(hbh)).toBe(false);
-    expect(run(V.ARP_REQUEST, true)).toBe(false);
+    expect(run(V.ARP_REQUEST, true)).toBe(true); // tag in the metadata: data offsets are untagged
+    expect(run(V.ARP_REQUEST_VLAN100)).toBe(false); // an inline tag (QinQ inner tag) is not ours
     expect(run(V.ARP_REQUEST.subarray(0, 12))).toBe(false);
   });
 
   it('serialises as struct sock_filter (8 bytes each, little-endian host)', () => {
     const b = encodeFilter(ARP_NDP_FILTER);
     expect(b.length).toBe(ARP_NDP_FILTER.length * 8);
-    expect(b.subarray(16, 24).toString('hex')).toBe('28000000' + '0c000000'); // ldh [12]
+    expect(b.subarray(0, 8).toString('hex')).toBe('28000000' + '0c000000'); // ldh [12]
     expect(ARP_NDP_FILTER.at(-1)).toEqual([6, 0, 0, 0]);
   });
 });

@@ -131,4 +131,34 @@ describe('Responder over the in-memory transport', () => {
     expect(errors.map((e) => e.kind)).toEqual(['interface-down', 'interface-down']);
     r.close();
   });
+
+  it('software VLANs: tagged requests are answered tagged, restrictions name the VLAN, other VLANs are dropped', () => {
+    const { clock, client, host } = lan();
+    const t = host('r1', R1);
+    const decisions: string[] = [];
+    const r = Responder.start({
+      transport: t,
+      clock,
+      vlans: [{ name: 'eth0.100', parent: 'eth0', vid: 100 }],
+      onDecision: (ifName, d) => decisions.push(`${ifName}:${d.kind === 'drop' ? d.reason : 'reply'}`),
+    });
+    expect(r.activeInterfaces()).toEqual(['eth0', 'eth0.100']);
+    client.take();
+    r.announce('svc', ip('203.0.113.100'), { interfaces: ['eth0.100'] });
+    const garp = client.take().map(decodeFrame);
+    expect(garp.map((f) => f.vlans.map((v) => v.vid))).toEqual([[100], [100]]);
+    const tag = (vid: number) => [{ tpid: 0x8100, pcp: 0, dei: false, vid }];
+    client.send(encodeFrame(arpRequest(CLIENT, ip('203.0.113.2'), ip('203.0.113.100'), { vlans: tag(100) })));
+    client.send(encodeFrame(arpRequest(CLIENT, ip('203.0.113.2'), ip('203.0.113.100'), { vlans: tag(200) })));
+    client.send(encodeFrame(arpRequest(CLIENT, ip('203.0.113.2'), ip('203.0.113.100'))));
+    const replies = client.take().map(decodeFrame);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.vlans).toEqual(tag(100));
+    expect(replies[0]!.body).toMatchObject({ kind: 'arp', operation: 2, senderMac: MacAddress.parse(R1) });
+    expect(decisions).toEqual(['eth0.100:reply', 'eth0:unknown-vlan', 'eth0:wrong-interface']);
+    expect(r.stats().drops['unknown-vlan']).toBe(1);
+    r.announce('svc', ip('2001:db8:100::100'), { interfaces: ['eth0.100'] });
+    expect(t.joinedGroups('eth0')).toEqual(['33:33:ff:00:01:00']);
+    r.close();
+  });
 });

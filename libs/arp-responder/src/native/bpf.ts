@@ -1,7 +1,9 @@
 /**
  * The classic BPF program attached to every AF_PACKET socket, so the kernel hands user space only
- * ARP and ICMPv6 Neighbor Solicitations / Advertisements (and nothing with a VLAN tag in the
- * packet metadata: those belong to the VLAN interface's own socket).
+ * ARP and ICMPv6 Neighbor Solicitations / Advertisements. The kernel has already moved an outer
+ * 802.1Q tag into the packet metadata when the filter runs, so the offsets are those of an
+ * untagged frame; the addon puts the tag back (PACKET_AUXDATA) and the {@link Responder} routes
+ * tagged frames to software VLAN interfaces or drops them.
  * @module
  */
 
@@ -30,7 +32,7 @@ function assemble(prog: Asm[]): BpfInstruction[] {
     if (to === undefined || to <= i) throw new Error(`bad BPF label ${label}`);
     return to - i - 1;
   };
-  return prog.map((p, i) =>
+  return prog.map((p, i): BpfInstruction =>
     p.op === 'ld' ? [p.code, 0, 0, p.k] : p.op === 'ret' ? [RET_K, 0, 0, p.k] : [JEQ_K, rel(i, p.t), rel(i, p.f), p.k],
   );
 }
@@ -38,8 +40,6 @@ function assemble(prog: Asm[]): BpfInstruction[] {
 /** Offsets in an untagged Ethernet frame carrying IPv6: EtherType 12, next header 14+6, ICMPv6 type 14+40. */
 export const ARP_NDP_FILTER: readonly BpfInstruction[] = Object.freeze(
   assemble([
-    { op: 'ld', code: LD_W_ABS, k: AD_VLAN_TAG_PRESENT },
-    { op: 'jeq', k: 0, t: null, f: 'drop' },
     { op: 'ld', code: LD_H_ABS, k: 12 },
     { op: 'jeq', k: 0x0806, t: 'accept', f: null },
     { op: 'jeq', k: 0x86dd, t: null, f: 'drop' },

@@ -1,0 +1,201 @@
+/**
+ * Integration: the real kernel, arping, ndisc6 and ping against our responder in network
+ * namespaces joined by a bridge. Runs as root; skips with the reason otherwise.
+ *
+ * Topology (all inside namespaces mtsarp<pid>*):
+ *   switch `s`: br0 ── r1 eth0 02:00:00:00:01:01 198.51.100.11 2001:db8::11
+ *                  ├── r2 eth0 02:00:00:00:01:02 198.51.100.12 2001:db8::12
+ *                  └── c  eth0 02:00:00:00:01:0c 198.51.100.2  2001:db8::2
+ *   VLAN 100 over it: this kernel has no 8021q and no bridge VLAN filtering, so the client sends
+ *   802.1Q-tagged requests from a raw socket (test/fixtures/client-main.ts) and r1 declares the
+ *   software VLAN eth0.100 (ResponderOptions.vlans).
+ *   r1 eth1 02:00:00:00:02:01 ── c2 eth0 02:00:00:00:02:0c (203.0.113.128/25, a second interface)
+ * The VIPs 198.51.100.100 and 2001:db8::100 are on r1's and r2's `lo` (arp_ignore=1,
+ * arp_announce=2), so only our responder answers for them and ping works end to end.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arping, Lab, labSkipReason, ndisc6, type ResponderProc } from './lab/lab.js';
+import { bundleResponder } from './lab/bundle.js';
+
+const skip = labSkipReason();
+if (skip) console.warn(`[arp-responder test-int] SKIPPED: ${skip}`);
+
+const R1 = '02:00:00:00:01:01';
+const R2 = '02:00:00:00:01:02';
+const R1_ETH1 = '02:00:00:00:02:01';
+const VIP = '198.51.100.100';
+const VIP6 = '2001:db8::100';
+const VLAN_VIP = '203.0.113.100';
+
+async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () => {
+  const lab = new Lab();
+  let script = '';
+  let client = '';
+  let bundleDir = '';
+  let sw = '';
+  let r1 = '';
+  let r2 = '';
+  let c = '';
+  let c2 = '';
+
+  beforeAll(async () => {
+    ({ script, client, dir: bundleDir } = await bundleResponder());
+    sw = lab.switch('s');
+    r1 = lab.ns('r1');
+    r2 = lab.ns('r2');
+    c = lab.ns('c');
+    c2 = lab.ns('c2');
+    lab.plug(sw, r1, 'eth0', R1, ['198.51.100.11/24', '2001:db8::11/64']);
+    lab.plug(sw, r2, 'eth0', R2, ['198.51.100.12/24', '2001:db8::12/64']);
+    lab.plug(sw, c, 'eth0', '02:00:00:00:01:0c', ['198.51.100.2/24', '2001:db8::2/64']);
+    lab.wire(r1, 'eth1', R1_ETH1, ['203.0.113.129/25'], c2, 'eth0', '02:00:00:00:02:0c', ['203.0.113.130/25']);
+    for (const r of [r1, r2]) {
+      lab.sysctl(r, 'net.ipv4.conf.all.arp_ignore', 1);
+      lab.sysctl(r, 'net.ipv4.conf.all.arp_announce', 2);
+      lab.ip('-n', r, 'addr', 'add', `${VIP}/32`, 'dev', 'lo');
+      lab.ip('-n', r, 'addr', 'add', `${VIP6}/128`, 'dev', 'lo');
+    }
+  });
+
+  afterAll(async () => {
+    await lab.cleanup();
+    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  });
+
+  let p1: ResponderProc;
+
+  it('the kernel does not answer for the VIPs on lo by itself', () => {
+    expect(arping(lab, c, 'eth0', VIP, 1).received).toBe(0);
+    expect(ndisc6(lab, c, 'eth0', VIP6).mac).toBeUndefined();
+  });
+
+  it('arping -c 3 and ndisc6 get our MAC for the owned addresses', async () => {
+    p1 = lab.responder(r1, script, {
+      announce: [{ key: 'default/web', ip: VIP }, { key: 'default/web', ip: VIP6 }],
+      vlans: [{ name: 'eth0.100', parent: 'eth0', vid: 100 }],
+    });
+    const ready = await p1.waitFor((e) => e.event === 'ready');
+    expect(ready['interfaces']).toEqual(['eth0', 'eth1', 'eth0.100']);
+    const a = arping(lab, c, 'eth0', VIP, 3);
+    expect(a.received, a.out).toBe(3);
+    expect(a.macs).toEqual([R1, R1, R1]);
+    const n = ndisc6(lab, c, 'eth0', VIP6);
+    expect(n.mac, n.out).toBe(R1);
+  });
+
+  it("the client kernel's neighbour tables learn our MAC from ordinary ping", () => {
+    lab.must(c, ['ip', 'neigh', 'flush', 'dev', 'eth0']);
+    lab.must(c, ['ip', '-6', 'neigh', 'flush', 'dev', 'eth0']);
+    expect(lab.run(c, ['ping', '-c', '2', '-W', '2', VIP]).status).toBe(0);
+    expect(lab.run(c, ['ping', '-6', '-c', '2', '-W', '2', VIP6]).status).toBe(0);
+    expect(lab.neigh(c, VIP).mac).toBe(R1);
+    expect(lab.neigh(c, VIP6).mac).toBe(R1);
+  });
+
+  it("a takeover moves the client's neighbour entries to the new MAC through gratuitous frames alone", async () => {
+    expect(lab.neigh(c, VIP).mac).toBe(R1);
+    await p1.command({ cmd: 'withdraw', key: 'default/web' });
+    // r2 remembers no requesters (maxRequestersPerIp 0), so only its gratuitous ARP / unsolicited NA can do this
+    const p2 = lab.responder(r2, script, { announce: [{ key: 'default/web', ip: VIP }, { key: 'default/web', ip: VIP6 }], announcer: { maxRequestersPerIp: 0 } });
+    await p2.waitFor((e) => e.event === 'ready');
+    await until('the IPv4 entry to move to r2', () => (lab.neigh(c, VIP).mac === R2 ? true : undefined), 6000);
+    await until('the IPv6 entry to move to r2', () => (lab.neigh(c, VIP6).mac === R2 ? true : undefined), 6000);
+    expect(lab.run(c, ['ping', '-c', '1', '-W', '2', VIP]).status).toBe(0);
+    expect(lab.run(c, ['ping', '-6', '-c', '1', '-W', '2', VIP6]).status).toBe(0);
+    const stats = (await p2.command({ cmd: 'stats' }))['stats'] as { gratuitous: number; takeoverUnicasts: number };
+    expect(stats.takeoverUnicasts).toBe(0);
+    expect(stats.gratuitous).toBeGreaterThanOrEqual(3);
+    await p2.stop();
+  });
+
+  it('takeover also reaches a client that drops gratuitous ARP, through unicast replies to recent requesters', async () => {
+    // r1 is the standby this time and sees the client's broadcast requests while r2 answers.
+    lab.sysctl(c, 'net.ipv4.conf.eth0.drop_gratuitous_arp', 1);
+    try {
+      const p2 = lab.responder(r2, script, { announce: [{ key: 'default/web', ip: VIP }] });
+      await p2.waitFor((e) => e.event === 'ready');
+      lab.must(c, ['ip', 'neigh', 'flush', 'dev', 'eth0']);
+      expect(lab.run(c, ['ping', '-c', '1', '-W', '2', VIP]).status).toBe(0);
+      expect(lab.neigh(c, VIP).mac).toBe(R2);
+      await p2.command({ cmd: 'withdraw', key: 'default/web' });
+      await new Promise((r) => setTimeout(r, 1100)); // the kernel's neigh locktime (1 s) would ignore an update this soon
+      await p1.command({ cmd: 'announce', key: 'default/web', ip: VIP });
+      await until('the IPv4 entry to move back to r1', () => (lab.neigh(c, VIP).mac === R1 ? true : undefined), 4000);
+      const stats = (await p1.command({ cmd: 'stats' }))['stats'] as { takeoverUnicasts: number };
+      expect(stats.takeoverUnicasts).toBeGreaterThanOrEqual(1);
+      await p2.stop();
+    } finally {
+      lab.sysctl(c, 'net.ipv4.conf.eth0.drop_gratuitous_arp', 0);
+    }
+  });
+
+  it('VLAN: addresses restricted to VLAN 100 are answered with tagged replies only to tagged requests', async () => {
+    await p1.command({ cmd: 'announce', key: 'default/vlan', ip: VLAN_VIP, interfaces: ['eth0.100'] });
+    await p1.command({ cmd: 'announce', key: 'default/vlan', ip: '2001:db8:100::100', interfaces: ['eth0.100'] });
+    const before = (await p1.command({ cmd: 'stats' }))['stats'] as { responses: number; drops: Record<string, number> };
+    const base = { ifName: 'eth0', mode: 'probe', timeoutMs: 300 };
+    const v4 = await lab.client(c, client, { ...base, family: 4, target: VLAN_VIP, sender: '203.0.113.2', vid: 100, count: 3 });
+    expect([v4.received, v4.macs, v4.vids]).toEqual([3, [R1], [100]]);
+    const v6 = await lab.client(c, client, { ...base, family: 6, target: '2001:db8:100::100', sender: '2001:db8:100::2', vid: 100, count: 3 });
+    expect([v6.received, v6.macs, v6.vids]).toEqual([3, [R1], [100]]);
+    const otherVlan = await lab.client(c, client, { ...base, family: 4, target: VLAN_VIP, sender: '203.0.113.2', vid: 200, count: 2 });
+    expect(otherVlan.received).toBe(0);
+    expect(arping(lab, c, 'eth0', VLAN_VIP, 2).received).toBe(0); // untagged
+    const after = (await p1.command({ cmd: 'stats' }))['stats'] as { responses: number; drops: Record<string, number> };
+    expect(after.responses - before.responses).toBe(6);
+    expect(after.drops['unknown-vlan']! - before.drops['unknown-vlan']!).toBe(2);
+    expect(after.drops['wrong-interface']! - before.drops['wrong-interface']!).toBeGreaterThanOrEqual(2);
+  });
+
+  it('two interfaces: each answers with its own MAC, and a restriction keeps an address off the other', async () => {
+    await p1.command({ cmd: 'announce', key: 'default/two', ip: '203.0.113.200', interfaces: ['eth1'] });
+    const viaEth1 = arping(lab, c2, 'eth0', VIP, 2);
+    expect(viaEth1.macs).toEqual([R1_ETH1, R1_ETH1]);
+    const viaEth0 = arping(lab, c, 'eth0', VIP, 2);
+    expect(viaEth0.macs).toEqual([R1, R1]);
+    expect(arping(lab, c2, 'eth0', '203.0.113.200', 2).macs).toEqual([R1_ETH1, R1_ETH1]);
+    expect(arping(lab, c, 'eth0', '203.0.113.200', 1).received).toBe(0);
+  });
+
+  it('releasing an address stops the answers', async () => {
+    await p1.command({ cmd: 'withdraw', key: 'default/web' });
+    expect(arping(lab, c, 'eth0', VIP, 2).received).toBe(0);
+    expect(ndisc6(lab, c, 'eth0', VIP6).mac).toBeUndefined();
+    expect(arping(lab, c2, 'eth0', '203.0.113.200', 1).received).toBe(1); // others keep working
+  });
+
+  it('reports a vanished interface as interface-gone and keeps serving the others', async () => {
+    const from = p1.events.length;
+    lab.ip('-n', r1, 'link', 'del', 'eth1');
+    const ev = await p1.waitFor((e) => e.event === 'error' && e['kind'] === 'interface-gone', 5000, from);
+    expect(ev['ifName']).toBe('eth1');
+    expect(String(ev['message'])).toMatch(/eth1/);
+    await p1.command({ cmd: 'announce', key: 'default/web', ip: VIP });
+    expect(arping(lab, c, 'eth0', VIP, 1).received).toBe(1);
+    const st = await p1.command({ cmd: 'stats' });
+    expect(st['interfaces']).not.toContain('eth1');
+  });
+
+  it('fails clearly for a missing interface and without CAP_NET_RAW', async () => {
+    const gone = lab.responder(r2, script, { interfaces: ['nope0'] });
+    const g = await gone.waitFor((e) => e.event === 'fatal');
+    expect(g['kind']).toBe('interface-gone');
+    expect(String(g['message'])).toContain('interface "nope0" does not exist');
+    const noraw = lab.responder(r2, script, { interfaces: ['eth0'] }, ['setpriv', '--inh-caps=-net_raw', '--bounding-set=-net_raw', '--']);
+    const f = await noraw.waitFor((e) => e.event === 'fatal');
+    expect(f['kind']).toBe('permission');
+    expect(String(f['message'])).toMatch(/needs CAP_NET_RAW/);
+    expect(await noraw.exited).toBe(2);
+  });
+});
