@@ -1,7 +1,7 @@
 import { ErrCode, HeaderSubcode, MsgType, Wire } from './constants.js';
 import { BgpDecodeError } from './errors.js';
 import { decodeOpen, encodeOpenBody, assertNever } from './open.js';
-import { ByteReader, ByteWriter } from './reader.js';
+import { ByteReader, ByteWriter, plain } from './reader.js';
 import type { BgpMessage, CodecContext, Notification, RouteRefresh } from './types.js';
 import { decodeUpdate, encodeUpdateBody } from './update.js';
 
@@ -41,7 +41,10 @@ export function checkHeader(buf: Uint8Array, at = 0): { length: number; type: nu
  * Decodes one whole message (header included).
  * @throws {BgpDecodeError} carrying the NOTIFICATION to send; never any other error type.
  */
-export function decodeMessage(frame: Uint8Array, ctx: CodecContext): DecodedMessage {
+export function decodeMessage(input: Uint8Array, ctx: CodecContext): DecodedMessage {
+  // A Node Buffer's slice() is a view, not a copy: decode from a plain Uint8Array view so every
+  // value we keep (capability bytes, unknown attributes) is a real, detached Uint8Array.
+  const frame = plain(input);
   if (frame.length < Wire.HEADER_LEN) throw new BgpDecodeError(frame.length, 'shorter than a header', ErrCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, Uint8Array.of(frame.length >> 8, frame.length & 0xff));
   const { length, type } = checkHeader(frame);
   if (length !== frame.length) {
@@ -133,7 +136,8 @@ export class Framer {
     return this.pending.length;
   }
 
-  push(chunk: Uint8Array): Uint8Array[] {
+  push(input: Uint8Array): Uint8Array[] {
+    const chunk = plain(input);
     let buf: Uint8Array;
     if (this.pending.length === 0) buf = chunk;
     else {

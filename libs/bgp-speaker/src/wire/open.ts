@@ -1,7 +1,7 @@
 import { IPAddress } from '@metallb-ts/netaddr';
 import { CapCode, ErrCode, OpenSubcode, OptParamType } from './constants.js';
 import { BgpDecodeError } from './errors.js';
-import { ByteReader, ByteWriter } from './reader.js';
+import { ByteReader, ByteWriter, plain } from './reader.js';
 import type { Capability, Open } from './types.js';
 
 const openErr = (subcode: number) => (offset: number, reason: string) =>
@@ -13,7 +13,8 @@ const openErr = (subcode: number) => (offset: number, reason: string) =>
  * @param base absolute offset of `body[0]` for error offsets (19 inside a whole message).
  * @throws {BgpDecodeError} 2/0 on truncation, 2/4 on a malformed optional parameter area.
  */
-export function decodeOpen(body: Uint8Array, base = 0): Open {
+export function decodeOpen(input: Uint8Array, base = 0): Open {
+  const body = plain(input);
   const r = new ByteReader(body, 0, body.length, base, openErr(OpenSubcode.UNSPECIFIC));
   const version = r.u8('version');
   const myAs = r.u16('my AS');

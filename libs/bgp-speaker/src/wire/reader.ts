@@ -115,3 +115,11 @@ export class ByteWriter {
     return this.buf.slice(0, this.len);
   }
 }
+
+/**
+ * The same bytes as a plain Uint8Array view. A Node Buffer's `slice()` returns a view, not a
+ * copy, so decoders normalise their input to keep only detached copies of what they store.
+ */
+export function plain(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}

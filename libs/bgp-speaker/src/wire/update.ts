@@ -4,7 +4,7 @@ import { Afi, AsPathSegmentType, AttrFlag, AttrType, ErrCode, Safi, UpdateSubcod
 import { BgpDecodeError, type ErrorHandling } from './errors.js';
 import { readPrefixes, writePrefix } from './nlri.js';
 import { assertNever } from './open.js';
-import { ByteReader, ByteWriter } from './reader.js';
+import { ByteReader, ByteWriter, plain } from './reader.js';
 import type { AsPathSegment, CodecContext, PathAttribute, Update } from './types.js';
 
 /** An UPDATE and the non-fatal RFC 7606 problems found while decoding it. */
@@ -68,7 +68,8 @@ function attrData(flags: number, type: number, value: Uint8Array): Uint8Array {
  * @throws {BgpDecodeError} with `handling: 'session-reset'` for errors that make the message
  *   unusable (RFC 7606 §3–§5); other problems are returned in {@link DecodedUpdate.issues}.
  */
-export function decodeUpdate(body: Uint8Array, ctx: CodecContext, base = 0): DecodedUpdate {
+export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): DecodedUpdate {
+  const body = plain(input);
   const malformedList = (o: number, reason: string) =>
     new BgpDecodeError(o, reason, ErrCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST);
   const r = new ByteReader(body, 0, body.length, base, malformedList);

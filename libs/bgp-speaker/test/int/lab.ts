@@ -117,6 +117,10 @@ export interface DaemonSpec {
   address: string;
   port: number;
   neighbors: NeighborSpec[];
+  /** Daemon-specific config appended verbatim (captures use it to originate routes). */
+  extraConfig?: string;
+  /** BIRD: the export clause of each BGP channel. @default 'export none;' */
+  birdExport?: { ipv4: string; ipv6: string };
 }
 
 export class Gobgp extends Daemon {
@@ -208,11 +212,12 @@ export function birdConfig(spec: DaemonSpec): string {
       `  keepalive time ${n.keepalive ?? Math.max(1, Math.floor((n.holdTime ?? 90) / 3))};`,
       ...(n.password ? [`  password "${n.password}";`] : []),
       `  graceful restart ${n.gracefulRestart ? 'on' : 'off'};`,
-      '  ipv4 { import all; export none; };',
-      '  ipv6 { import all; export none; };',
+      `  ipv4 { import all; ${spec.birdExport?.ipv4 ?? 'export none;'} };`,
+      `  ipv6 { import all; ${spec.birdExport?.ipv6 ?? 'export none;'} };`,
       '}',
     );
   });
+  if (spec.extraConfig) out.push(spec.extraConfig);
   return out.join('\n') + '\n';
 }
 
@@ -248,6 +253,7 @@ export function frrConfig(spec: DaemonSpec): string {
   out.push(' address-family ipv6 unicast');
   for (const n of spec.neighbors) out.push(`  neighbor ${n.address} activate`);
   out.push(' exit-address-family');
+  if (spec.extraConfig) out.push(spec.extraConfig);
   return out.join('\n') + '\n';
 }
 
