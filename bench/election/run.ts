@@ -81,6 +81,37 @@ for (const n of [10, 100]) {
   rows.push(`| Lease election, 5 nodes, ${hours} h simulated | ${store.writes.length} writes | ${ms.toFixed(0)} ms wall | leader ${els.find((e) => e.isLeader())?.identity ?? 'none'} |`);
 }
 
+{
+  // Take-over delay after the leader crashes (no release): 3 nodes, 0–200 ms store latency,
+  // ±5 % clock rates, default timings (15 s / 10 s / 2 s). Simulated time, so load-independent.
+  const delays: number[] = [];
+  const runs = quick ? 10 : 100;
+  for (let seed = 1; seed <= runs; seed++) {
+    const clock = new ManualClock(1_700_000_000_000);
+    const rng = new SeededRng(seed);
+    const store = new MemoryLeaseStore();
+    const sim = Array.from({ length: 3 }, (_, i) => {
+      const nodeClock = new SkewedClock(clock, { rate: 1 + (rng.next() * 2 - 1) * 0.05 });
+      const link = store.connect({ clock, rng: rng.fork(), latencyMs: [0, 200] });
+      const el = new LeaderElector({ identity: `c${i}` }, { clock: nodeClock, rng: rng.fork(), store: link });
+      el.start();
+      return { el, nodeClock, link };
+    });
+    await clock.advanceAsync(20_000 + rng.int(10_000));
+    const leader = sim.find((x) => x.el.isLeader())!;
+    const died = clock.now();
+    leader.nodeClock.kill();
+    leader.link.kill();
+    let took = 0;
+    for (const x of sim) if (x !== leader) x.el.on((e) => e.type === 'started-leading' && !took && (took = clock.now()));
+    for (let t = 0; t < 60_000 && !took; t += 100) await clock.advanceAsync(100);
+    delays.push(took - died);
+  }
+  delays.sort((a, b) => a - b);
+  const q = (f: number) => (delays[Math.min(delays.length - 1, Math.floor(f * delays.length))]! / 1000).toFixed(1);
+  rows.push(`| take-over after leader crash, ${runs} seeded runs (simulated s) | ${runs} | min ${q(0)} s, median ${q(0.5)} s, p95 ${q(0.95)} s, max ${q(1)} s | lease 15 s |`);
+}
+
 console.log(`## @metallb-ts/election benchmark${quick ? ' (quick)' : ''}\n`);
 console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} (shared machine).\n`);
 console.log('| case | count | per operation | total |\n| --- | --- | --- | --- |');
