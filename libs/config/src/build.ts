@@ -143,6 +143,13 @@ function nodeMissing(nodeName: string): ConfigIssue {
   return { severity: 'transient', rule: RULES.missingField, object: { kind: 'Node', namespace: '', name: nodeName }, field: '', message: `node ${nodeName} not seen yet`, hint: 'wait for the Node object: the speaker needs its labels' };
 }
 
+/** A deep copy of plain JSON data without null-valued object fields. */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (isObject(v)) return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined).map(([k, x]) => [k, withoutNulls(x)]));
+  return v;
+}
+
 /** A stable sort key per input, so that results do not depend on input order. */
 function sortInputs(objects: readonly unknown[]): unknown[] {
   const key = (o: unknown): string => {
@@ -167,7 +174,8 @@ function sortInputs(objects: readonly unknown[]): unknown[] {
 function classify(objects: readonly unknown[], ctxNs: string, issues: ConfigIssue[], warnings: ConfigWarning[], onNode: NodeFilter): Inputs {
   const inputs: Inputs = { pools: [], l2: [], bgpAdvs: [], peers: [], bfd: [], communities: [], nodes: [], namespaces: [], secrets: new Map(), bgpExtras: '' };
   const seen = new Map<string, number>();
-  objects.forEach((raw, index) => {
+  objects.forEach((input, index) => {
+    let raw: unknown = input;
     const kind = isObject(raw) && typeof raw.kind === 'string' ? raw.kind : '';
     const name = isObject(raw) && isObject(raw.metadata) && typeof raw.metadata.name === 'string' ? raw.metadata.name : '';
     const namespace = isObject(raw) && isObject(raw.metadata) && typeof raw.metadata.namespace === 'string' ? raw.metadata.namespace : '';
@@ -225,6 +233,8 @@ function classify(objects: readonly unknown[], ctxNs: string, issues: ConfigIssu
       }
       return;
     }
+    // From here on, work on a copy without null fields (kube-apiserver prunes them).
+    raw = withoutNulls(raw) as Record<string, any>;
     if (raw.apiVersion === 'metallb.io/v1beta1' && kind === 'BGPPeer') {
       warnings.push({ object: ref, field: 'apiVersion', message: 'metallb.io/v1beta1 BGPPeer is deprecated; use metallb.io/v1beta2' });
     }
@@ -350,6 +360,15 @@ function communityAliases(ctx: BuildContext, objs: readonly Community[]): Map<st
  * @returns the frozen {@link Config}, or {@link ConfigErrors} listing every problem.
  */
 export function buildConfig(objects: readonly unknown[], options: BuildOptions = {}): Config | ConfigErrors {
+  try {
+    return build(objects, options);
+  } catch (err) {
+    // Last resort: a bug must not take the caller down, and the last valid config stays in force.
+    return new ConfigErrors([{ severity: 'invalid', rule: RULES.malformed, object: { kind: 'input', namespace: '', name: '' }, field: '', message: `internal error while validating: ${(err as Error)?.message ?? String(err)}`, hint: 'report this as a bug, with the objects that caused it' }]);
+  }
+}
+
+function build(objects: readonly unknown[], options: BuildOptions): Config | ConfigErrors {
   const namespace = options.namespace ?? DEFAULT_BUILD_OPTIONS.namespace;
   const bgpType = options.bgpType ?? DEFAULT_BUILD_OPTIONS.bgpType;
   const issues: ConfigIssue[] = [];

@@ -22,6 +22,7 @@ export interface Selector {
 /** The selector that matches everything (`{}`). */
 export const MATCH_ALL: Selector = Object.freeze({ requirements: Object.freeze([]), key: '' });
 
+const OPERATORS: readonly string[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
@@ -74,6 +75,10 @@ export function parseSelector(sel: LabelSelector): Selector | SelectorProblem[] 
     const at = `matchExpressions[${i}]`;
     const kp = labelKeyProblem(e.key);
     if (kp) problems.push({ path: `${at}.key`, message: kp, hint: 'use a valid label key' });
+    if (!OPERATORS.includes(e.operator)) {
+      problems.push({ path: `${at}.operator`, message: `unsupported operator ${JSON.stringify(e.operator)}`, hint: 'use In, NotIn, Exists or DoesNotExist' });
+      return;
+    }
     const values = e.values ?? [];
     const needsValues = e.operator === 'In' || e.operator === 'NotIn';
     if (needsValues && values.length === 0) {

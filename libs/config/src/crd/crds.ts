@@ -54,7 +54,7 @@ export interface Crd {
 const GROUP = 'metallb.io';
 
 /** Wraps a spec and status schema into the root schema of a kind. */
-function root(description: string, spec: Schema | undefined, status: Schema | undefined): Schema {
+function root(description: string, spec: Schema | undefined, status: Schema | undefined, required?: string[]): Schema {
   const properties: Record<string, Schema> = {
     apiVersion: str(
       'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values.',
@@ -64,7 +64,7 @@ function root(description: string, spec: Schema | undefined, status: Schema | un
   };
   if (spec) properties.spec = spec;
   if (status) properties.status = status;
-  return obj(description, properties);
+  return obj(description, properties, required ? { required } : {});
 }
 
 function crd(
@@ -190,6 +190,7 @@ const ipAddressPool = crd('IPAddressPool', 'ipaddresspools', ['ipp'], [
         },
         { required: ['assignedIPv4', 'assignedIPv6', 'availableIPv4', 'availableIPv6'] },
       ),
+      ['spec'],
     ),
     [
       { name: 'Auto Assign', type: 'boolean', jsonPath: '.spec.autoAssign' },
@@ -439,6 +440,7 @@ const bgpPeerV1beta2 = version(
       },
     ),
     emptyStatus('BGPPeer'),
+    ['spec'],
   ),
   [
     { name: 'Address', type: 'string', jsonPath: '.spec.peerAddress' },
@@ -483,6 +485,7 @@ const bgpPeerV1beta1: CrdVersion = {
         { required: ['myASN', 'peerASN', 'peerAddress'], 'x-kubernetes-validations': [...timerRules] },
       ),
       emptyStatus('BGPPeer'),
+      ['spec'],
     ),
     [
       { name: 'Address', type: 'string', jsonPath: '.spec.peerAddress' },

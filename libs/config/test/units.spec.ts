@@ -1,0 +1,223 @@
+/** Unit tests of the building blocks: selectors, communities, durations, manifests, resolution. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  allocationAllows,
+  compileSelectors,
+  communityEquals,
+  formatCommunity,
+  formatDuration,
+  isCommunityError,
+  MATCH_ALL,
+  parseAddressEntry,
+  parseCommunity,
+  parseDuration,
+  parseManifests,
+  parseSelector,
+  peersForNode,
+  resolveNamespaceSelectors,
+  resolveNodeSelectors,
+  resolveServiceSelectors,
+  resolveTimers,
+  selectorMatches,
+  selectorToString,
+  type Selector,
+} from '../src/index.js';
+import { node, peer, valid } from './fixtures.js';
+
+const S = (x: Parameters<typeof parseSelector>[0]): Selector => {
+  const r = parseSelector(x);
+  if (Array.isArray(r)) throw new Error(JSON.stringify(r));
+  return r;
+};
+
+describe('label selectors', () => {
+  const labels = { app: 'web', tier: 'front' };
+  it.each([
+    ['{} matches everything', {}, true],
+    ['matchLabels hit', { matchLabels: { app: 'web' } }, true],
+    ['matchLabels miss', { matchLabels: { app: 'db' } }, false],
+    ['matchLabels AND', { matchLabels: { app: 'web', tier: 'back' } }, false],
+    ['In', { matchExpressions: [{ key: 'app', operator: 'In', values: ['db', 'web'] }] }, true],
+    ['In on a missing key', { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }, false],
+    ['NotIn', { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['web'] }] }, false],
+    ['NotIn on a missing key matches', { matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }, true],
+    ['Exists', { matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, true],
+    ['DoesNotExist', { matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, false],
+    ['labels AND expressions', { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, false],
+  ] as const)('%s', (_name, sel, expected) => {
+    expect(selectorMatches(S(sel as never), labels)).toBe(expected);
+  });
+
+  it('normalises: matchLabels a=b equals expression a In (b); value order does not matter', () => {
+    expect(S({ matchLabels: { a: 'b' } }).key).toBe(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['b'] }] }).key);
+    expect(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['y', 'x'] }] }).key).toBe(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['x', 'y'] }] }).key);
+    expect(selectorToString(MATCH_ALL)).toBe('<all>');
+    expect(selectorToString(S({ matchLabels: { a: 'b' }, matchExpressions: [{ key: 'c', operator: 'DoesNotExist' }] }))).toBe('!c,a in (b)');
+  });
+
+  it('reports every problem with its path', () => {
+    const r = parseSelector({ matchLabels: { 'a/b/c': 'x' }, matchExpressions: [{ key: '', operator: 'In', values: [] }] });
+    expect(Array.isArray(r) && r.map((p) => p.path)).toEqual(['matchLabels[a/b/c]', 'matchExpressions[0].key', 'matchExpressions[0].values']);
+  });
+
+  it('accepts prefixed keys and rejects over-long names', () => {
+    expect(Array.isArray(parseSelector({ matchLabels: { 'node-role.kubernetes.io/control-plane': '' } }))).toBe(false);
+    expect(Array.isArray(parseSelector({ matchLabels: { ['a'.repeat(64)]: 'x' } }))).toBe(true);
+  });
+
+  it('matching agrees with a direct reading of the semantics (property)', () => {
+    const key = fc.constantFrom('a', 'b', 'c');
+    const val = fc.constantFrom('x', 'y', 'z');
+    fc.assert(
+      fc.property(fc.dictionary(key, val), fc.dictionary(key, val), (labels, want) => {
+        const sel = S({ matchLabels: want });
+        expect(selectorMatches(sel, labels)).toBe(Object.entries(want).every(([k, v]) => labels[k] === v));
+      }),
+    );
+  });
+});
+
+describe('communities', () => {
+  it.each([
+    ['1234:5678', 'standard'],
+    ['0:0', 'standard'],
+    ['65535:65535', 'standard'],
+    ['00001:2', 'standard'],
+    ['large:4294967295:0:1', 'large'],
+  ])('%s parses as %s', (text, kind) => {
+    const c = parseCommunity(text);
+    expect(c.kind).toBe(kind);
+  });
+  it.each([
+    ['99999999:1', 'value'],
+    ['65536:1', 'value'],
+    ['a:b', 'value'],
+    ['-1:2', 'value'],
+    ['1:', 'value'],
+    ['large:1:2:4294967296', 'value'],
+    ['large:1:x:3', 'value'],
+    ['1234', 'format'],
+    ['1:2:3', 'format'],
+    ['a:b:c:d:e', 'format'],
+    ['big:1:2:3', 'format'],
+    ['no-export', 'format'],
+  ])('%s is a %s error', (text, kind) => {
+    const c = parseCommunity(text);
+    expect(isCommunityError(c) && c.kind).toBe(kind);
+  });
+  it('formats canonically and round-trips (property)', () => {
+    expect(formatCommunity(parseCommunity('00001:02') as never)).toBe('1:2');
+    fc.assert(
+      fc.property(fc.oneof(
+        fc.tuple(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 })).map(([a, b]) => `${a}:${b}`),
+        fc.tuple(fc.nat(4294967295), fc.nat(4294967295), fc.nat(4294967295)).map(([a, b, c]) => `large:${a}:${b}:${c}`),
+      ), (text) => {
+        const c = parseCommunity(text);
+        expect(isCommunityError(c)).toBe(false);
+        expect(formatCommunity(c as never)).toBe(text);
+        expect(communityEquals(c as never, parseCommunity(formatCommunity(c as never)) as never)).toBe(true);
+      }),
+    );
+  });
+  it('never throws on arbitrary text (property)', () => {
+    fc.assert(fc.property(fc.string(), (t) => { parseCommunity(t); }));
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['0', 0],
+    ['0s', 0],
+    ['90s', 90_000],
+    ['1m30s', 90_000],
+    ['1.5h', 5_400_000],
+    ['300ms', 300],
+    ['1500us', 1.5],
+    ['2h45m', 9_900_000],
+  ])('%s = %d ms', (t, ms) => expect(parseDuration(t)).toBe(ms));
+  it.each(['', '90', 's', '-1s', '+1s', '1x', '1s2', '.s', '1..2s'])('%j is refused', (t) => expect(parseDuration(t)).toBeUndefined());
+  it('formats whole seconds like Go', () => {
+    expect([0, 3000, 90_000, 3_600_000, 3_661_000, 1500].map(formatDuration)).toEqual(['0s', '3s', '1m30s', '1h0m0s', '1h1m1s', '1500ms']);
+  });
+  it('resolveTimers follows MetalLB', () => {
+    expect(resolveTimers(undefined, undefined)).toEqual({ holdTimeMs: undefined, keepaliveTimeMs: undefined });
+    expect(resolveTimers(9000, undefined)).toEqual({ holdTimeMs: 9000, keepaliveTimeMs: 3000 });
+    expect(resolveTimers(undefined, 1000)).toEqual({ holdTimeMs: 3000, keepaliveTimeMs: 1000 });
+    expect(resolveTimers(2000, undefined)).toMatchObject({ field: 'spec.holdTime' });
+    expect(resolveTimers(9000, 9001)).toMatchObject({ field: 'spec.keepaliveTime' });
+  });
+});
+
+describe('address entries', () => {
+  it.each([
+    ['198.51.100.0/24', 'cidr', ['198.51.100.0/24']],
+    ['198.51.100.77/24', 'cidr', ['198.51.100.0/24']],
+    ['198.51.100.1/32', 'cidr', ['198.51.100.1/32']],
+    ['198.51.100.1-198.51.100.6', 'range', ['198.51.100.1/32', '198.51.100.2/31', '198.51.100.4/31', '198.51.100.6/32']],
+    [' 198.51.100.5 -  198.51.100.5 ', 'range', ['198.51.100.5/32']],
+    ['2001:db8::-2001:db8::ff', 'range', ['2001:db8::/120']],
+  ])('%j → %s %j', (text, form, cidrs) => {
+    const r = parseAddressEntry(text);
+    expect('error' in r).toBe(false);
+    if (!('error' in r)) {
+      expect(r.form).toBe(form);
+      expect(r.cidrs.map(String)).toEqual(cidrs);
+    }
+  });
+  it.each(['10.0.0.1/33', '::1/129', '10.0.0.1', '010.0.0.1/8', '10.0.0.0/8 ', '10.0.0.9-10.0.0.1', '10.0.0.1-::1', '-', 'fe80::1%eth0/64'])('%j is refused with a reason', (text) => {
+    const r = parseAddressEntry(text);
+    expect('error' in r && r.error).toContain(text.trim() === text ? text : '');
+  });
+});
+
+describe('manifests', () => {
+  it('reads multi-document YAML, skips empty documents, expands Lists', () => {
+    const r = parseManifests('---\na: 1\n---\n---\nkind: List\nitems:\n- b: 2\n- c: 3\n');
+    expect(r).toEqual({ objects: [{ a: 1 }, { b: 2 }, { c: 3 }], errors: [] });
+  });
+  it('reports a broken document with its index and line, and keeps the others', () => {
+    const r = parseManifests('a: 1\n---\nb: [1,\n---\nc: 3\n');
+    expect(r.objects).toEqual([{ a: 1 }, { c: 3 }]);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]!.document).toBe(1);
+  });
+  it('refuses duplicate keys and non-text', () => {
+    expect(parseManifests('a: 1\na: 2\n').errors).toHaveLength(1);
+    expect(parseManifests(42 as never).errors).toHaveLength(1);
+  });
+  it('reads JSON', () => {
+    expect(parseManifests('{"kind":"IPAddressPool","spec":{"addresses":["10.0.0.0/8"]}}').objects).toEqual([{ kind: 'IPAddressPool', spec: { addresses: ['10.0.0.0/8'] } }]);
+  });
+});
+
+describe('resolution helpers', () => {
+  const nodes = [{ name: 'n1', labels: { rack: 'r1' } }, { name: 'n2', labels: { rack: 'r2' } }, { name: 'n3' }];
+  it('node selectors: empty list = all nodes; any selector matches', () => {
+    expect([...resolveNodeSelectors([], nodes)]).toEqual(['n1', 'n2', 'n3']);
+    expect([...resolveNodeSelectors(compileSelectors([{ matchLabels: { rack: 'r1' } }, { matchLabels: { rack: 'r2' } }]), nodes)]).toEqual(['n1', 'n2']);
+  });
+  it('namespace selectors: empty list adds no namespace', () => {
+    expect([...resolveNamespaceSelectors([], nodes)]).toEqual([]);
+    expect([...resolveNamespaceSelectors([MATCH_ALL], nodes)]).toEqual(['n1', 'n2', 'n3']);
+  });
+  it('service selectors give namespace/name keys', () => {
+    const svcs = [{ namespace: 'a', name: 'web', labels: { app: 'web' } }, { namespace: 'b', name: 'db', labels: { app: 'db' } }];
+    expect([...resolveServiceSelectors(compileSelectors([{ matchLabels: { app: 'web' } }]), svcs)]).toEqual(['a/web']);
+  });
+  it('compileSelectors throws on invalid selectors (trusted input only)', () => {
+    expect(() => compileSelectors([{ matchExpressions: [{ key: 'a', operator: 'In' }] }])).toThrow(/needs at least one value/);
+  });
+  it('allocationAllows: namespace set and service selectors must both hold', () => {
+    const sa = { priority: 0, namespaces: new Set(['a']), namespaceSelectors: [], serviceSelectors: compileSelectors([{ matchLabels: { app: 'web' } }]) };
+    expect(allocationAllows(undefined, { namespace: 'x', name: 's' })).toBe(true);
+    expect(allocationAllows(sa, { namespace: 'a', name: 's', labels: { app: 'web' } })).toBe(true);
+    expect(allocationAllows(sa, { namespace: 'b', name: 's', labels: { app: 'web' } })).toBe(false);
+    expect(allocationAllows(sa, { namespace: 'a', name: 's', labels: { app: 'db' } })).toBe(false);
+    expect(allocationAllows({ ...sa, namespaces: new Set(), serviceSelectors: [MATCH_ALL] }, { namespace: 'z', name: 's' })).toBe(true);
+  });
+  it('peersForNode keeps peers whose selectors admit the node', () => {
+    const cfg = valid([node('n1', { rack: 'r1' }), peer('a'), peer('b', { peerAddress: '198.51.100.2', nodeSelectors: [{ matchLabels: { rack: 'r2' } }] })]);
+    expect(peersForNode(cfg.peers.values(), { name: 'n1', labels: { rack: 'r1' } }).map((p) => p.name)).toEqual(['a']);
+  });
+});
