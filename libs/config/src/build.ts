@@ -175,7 +175,7 @@ function classify(objects: readonly unknown[], ctxNs: string, issues: ConfigIssu
   const inputs: Inputs = { pools: [], l2: [], bgpAdvs: [], peers: [], bfd: [], communities: [], nodes: [], namespaces: [], secrets: new Map(), bgpExtras: '' };
   const seen = new Map<string, number>();
   objects.forEach((input, index) => {
-    let raw: unknown = input;
+    let raw: any = input;
     const kind = isObject(raw) && typeof raw.kind === 'string' ? raw.kind : '';
     const name = isObject(raw) && isObject(raw.metadata) && typeof raw.metadata.name === 'string' ? raw.metadata.name : '';
     const namespace = isObject(raw) && isObject(raw.metadata) && typeof raw.metadata.namespace === 'string' ? raw.metadata.namespace : '';
