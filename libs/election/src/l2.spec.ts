@@ -254,12 +254,17 @@ describe('properties', () => {
       local: fc.boolean(),
       ep: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
       memberlist: fc.boolean(),
+      zone: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 8, maxLength: 8 }),
+      weights: fc.array(fc.integer({ min: 1, max: 100 }), { minLength: 2, maxLength: 2 }),
     })
-    .map(({ names, ip, down, member, local, ep, memberlist }): L2ElectionInput => ({
+    .map(({ names, ip, down, member, local, ep, memberlist, zone, weights }): L2ElectionInput => ({
       ips: [ip],
-      nodes: names.map((name, i) => ({ name, networkUnavailable: down[i] })),
+      nodes: names.map((name, i) => ({ name, networkUnavailable: down[i], labels: { zone: `z${zone[i]}` } })),
       liveMembers: memberlist ? names.filter((_, i) => member[i]) : undefined,
-      advertisements: [{}],
+      advertisements: [
+        { nodeSelectors: [{ matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['z2'] }] }], preferredNodeSelectors: [{ weight: weights[0]!, preference: { matchLabels: { zone: 'z1' } } }] },
+        { preferredNodeSelectors: [{ weight: weights[1]!, preference: { matchLabels: { zone: 'z2' } } }] },
+      ],
       service: { externalTrafficPolicy: local ? 'Local' : 'Cluster' },
       endpoints: [{ serving: true }, ...names.filter((_, i) => ep[i]).map((nodeName) => ({ nodeName, serving: true }))],
     }));

@@ -119,7 +119,20 @@ describe('lease simulation: exactly one leader at any time', () => {
     expect(sim.violations).toEqual([]);
     expect(chaos).toBeGreaterThan(20);
     expect(new Set(sim.leadershipStarts.map((s) => s.id)).size).toBeGreaterThan(1);
-    expect(leaderTime / total).toBeGreaterThan(0.3);
+    // Liveness under this much chaos: seeds 1–12 have a leader 84–95 % of the time.
+    expect(leaderTime / total).toBeGreaterThan(0.75);
+  });
+
+  it.each([21, 22, 23])('seed %i: without faults there is exactly one leader at every instant after start-up', async (seed) => {
+    const sim = createSim({ seed, nodes: 5, latencyMs: [0, 400], failBeforeRate: 0, failAfterRate: 0, rateSkew: 0.1 });
+    sim.start();
+    await sim.clock.advanceAsync(1_000);
+    const counts = new Set<number>();
+    sim.clock.setInterval(50, () => counts.add(sim.leaders().length));
+    await sim.clock.advanceAsync(30 * 60_000);
+    expect([...counts]).toEqual([1]);
+    expect(new Set(sim.leadershipStarts.map((s) => s.id)).size).toBe(1);
+    expect(sim.store.peek()!.record.leaseTransitions).toBe(0);
   });
 
   it('the oracle is not vacuous: rates differing beyond leaseDuration/renewDeadline give two leaders', async () => {
