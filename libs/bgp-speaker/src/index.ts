@@ -79,3 +79,5 @@ export {
   attributeKey,
 } from './rib/route.js';
 export { AdjRibOut, diffRib, buildUpdates, pathAttributes, familyOf, type Advertised, type PeerContext, type RibDiff } from './rib/adj-rib-out.js';
+export { createNodeSession } from './session/node.js';
+export { metallbMetrics, type MetricSample } from './session/metrics.js';

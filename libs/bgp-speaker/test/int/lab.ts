@@ -109,6 +109,8 @@ export interface NeighborSpec {
   holdTime?: number;
   keepalive?: number;
   gracefulRestart?: boolean;
+  /** The daemon connects out to the neighbor on this port (default: passive). */
+  connectPort?: number;
 }
 
 export interface DaemonSpec {
@@ -160,8 +162,9 @@ export function gobgpConfig(spec: DaemonSpec): string {
       ...(n.localAs ? [`    local-as = ${n.localAs}`] : []),
       ...(n.password ? [`    auth-password = "${n.password}"`] : []),
       '  [neighbors.transport.config]',
-      '    passive-mode = true',
+      `    passive-mode = ${n.connectPort ? 'false' : 'true'}`,
       `    local-address = "${spec.address}"`,
+      ...(n.connectPort ? [`    remote-port = ${n.connectPort}`] : []),
       '  [neighbors.timers.config]',
       `    hold-time = ${n.holdTime ?? 90}`,
       `    keepalive-interval = ${n.keepalive ?? Math.max(1, Math.floor((n.holdTime ?? 90) / 3))}`,
@@ -245,7 +248,7 @@ export class Frr extends Daemon {
 export function frrConfig(spec: DaemonSpec): string {
   const out = ['frr defaults traditional', 'hostname mtsbgp', 'log stdout warnings', `router bgp ${spec.asn}`, ` bgp router-id ${spec.routerId}`, ' no bgp ebgp-requires-policy', ' no bgp network import-check'];
   for (const n of spec.neighbors) {
-    out.push(` neighbor ${n.address} remote-as ${n.peerAs}`, ` neighbor ${n.address} passive`, ` neighbor ${n.address} timers ${n.keepalive ?? Math.max(1, Math.floor((n.holdTime ?? 90) / 3))} ${n.holdTime ?? 90}`);
+    out.push(` neighbor ${n.address} remote-as ${n.peerAs}`, ...(n.connectPort ? [` neighbor ${n.address} port ${n.connectPort}`, ` neighbor ${n.address} update-source ${spec.address}`, ` neighbor ${n.address} timers connect 1`] : [` neighbor ${n.address} passive`]), ` neighbor ${n.address} timers ${n.keepalive ?? Math.max(1, Math.floor((n.holdTime ?? 90) / 3))} ${n.holdTime ?? 90}`);
     if (n.localAs) out.push(` neighbor ${n.address} local-as ${n.localAs} no-prepend replace-as`);
     if (n.password) out.push(` neighbor ${n.address} password ${n.password}`);
     // FRR is a graceful-restart helper by default; nothing to configure for n.gracefulRestart.

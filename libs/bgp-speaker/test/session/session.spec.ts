@@ -1,6 +1,6 @@
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { describe, expect, it } from 'vitest';
-import { announcedPrefixes, BgpSession, decodeMessage, encodeMessage, Framer, type BgpMessage, endOfRibFamily, SessionConfigError, withdrawnPrefixes, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
+import { announcedPrefixes, BgpSession, decodeMessage, metallbMetrics, encodeMessage, Framer, type BgpMessage, endOfRibFamily, SessionConfigError, withdrawnPrefixes, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
 import { ManualClock, MemoryNetwork, SeededRng, type MemoryConnection } from '../../src/testing/index.js';
 import { FakePeer, settle } from './fake-peer.js';
 
@@ -222,5 +222,22 @@ describe('BgpSession over an in-memory transport', () => {
         expect(session.state).toBe('open-sent');
       }
     }
+  });
+});
+
+describe('metallbMetrics', () => {
+  it('maps status to MetalLB metric names with the peer label', async () => {
+    const { session } = setup();
+    session.setRoutes([route('203.0.113.1/32'), route('2001:db8:1::/48')]);
+    session.start();
+    await settle();
+    const m = Object.fromEntries(metallbMetrics(session.status(), '198.51.100.2:179').map((x) => [x.name, x]));
+    expect(m['metallb_bgp_session_up']).toEqual({ name: 'metallb_bgp_session_up', type: 'gauge', labels: { peer: '198.51.100.2:179' }, value: 1 });
+    expect(m['metallb_bgp_announced_prefixes_total']!.value).toBe(2);
+    expect(m['metallb_bgp_pending_prefixes_total']!.value).toBe(2);
+    expect(m['metallb_bgp_updates_total']!.value).toBe(4); // 2 UPDATEs + 2 End-of-RIB
+    await session.stop();
+    expect(metallbMetrics(session.status()).find((x) => x.name === 'metallb_bgp_session_up')!.value).toBe(0);
+    expect(metallbMetrics(session.status()).find((x) => x.name === 'metallb_bgp_announced_prefixes_total')!.value).toBe(0);
   });
 });
