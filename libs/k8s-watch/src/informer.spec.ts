@@ -1,0 +1,335 @@
+import fc from 'fast-check';
+import { ManualClock, SeededRng } from '@metallb-ts/clock/testing';
+import { describe, expect, it } from 'vitest';
+import { byServiceName } from './cache.js';
+import { Informer, type InformerEvent } from './informer.js';
+import { FakeApiClient } from './testing/fake-api-client.js';
+import { ApiError, Resources, type KubeObject } from './types.js';
+
+const settle = async (n = 8) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+const svc = (name: string, labels: Record<string, string> = {}, ns = 'default'): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels }, spec: {} });
+const S = Resources.services;
+
+/** An informer over a fake with a log of handler calls, as `add:ns/name@rv`. */
+function setup(opts: { inactivityTimeoutMs?: number; pageSize?: number } = {}) {
+  const clock = new ManualClock();
+  const fake = new FakeApiClient(clock);
+  const log: string[] = [];
+  const events: InformerEvent[] = [];
+  const inf = new Informer<KubeObject>({ client: fake, resource: S, clock, rng: new SeededRng(7), onEvent: (e) => events.push(e), indexers: { service: byServiceName }, ...opts });
+  const id = (o: KubeObject) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`;
+  inf.addEventHandler({
+    onAdd: (o) => log.push(`add:${id(o)}`),
+    onUpdate: (a, b) => log.push(`update:${id(a)}->${b.metadata.resourceVersion}`),
+    onDelete: (o, i) => log.push(`delete:${id(o)}${i.finalStateUnknown ? ':unknown' : ''}`),
+  });
+  const watches = () => fake.calls.filter((c) => c.op === 'watch');
+  const lists = () => fake.calls.filter((c) => c.op === 'list');
+  return { clock, fake, log, events, inf, watches, lists };
+}
+
+describe('Informer: list and watch', () => {
+  it('lists, syncs, then watches from the list resourceVersion with bookmarks', async () => {
+    const { fake, inf, log, watches, lists } = setup();
+    fake.upsert(S, svc('a'));
+    fake.upsert(S, svc('b'));
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    expect(inf.hasSynced()).toBe(true);
+    expect(log).toEqual(['add:default/a@1', 'add:default/b@2']);
+    expect(lists()).toHaveLength(1);
+    expect(watches()[0]).toMatchObject({ resourceVersion: '2', options: { allowWatchBookmarks: true } });
+    fake.upsert(S, svc('c'));
+    fake.upsert(S, { ...svc('a'), spec: { type: 'LoadBalancer' } });
+    fake.remove(S, 'default', 'b');
+    await settle();
+    expect(log.slice(2)).toEqual(['add:default/c@3', 'update:default/a@1->4', 'delete:default/b@5']);
+    expect(inf.store.keys().sort()).toEqual(['default/a', 'default/c']);
+    expect(inf.lastResourceVersion()).toBe('5');
+    await inf.stop();
+  });
+
+  it('ignores duplicate and out-of-order events', async () => {
+    const { fake, inf, log, events } = setup();
+    const a = fake.upsert(S, svc('a'));
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    const a2 = fake.upsert(S, { ...a, spec: { x: 1 } });
+    await settle();
+    fake.pushRaw(S, { type: 'MODIFIED', object: a2 }); // duplicate
+    fake.pushRaw(S, { type: 'MODIFIED', object: a }); // older: out of order
+    fake.pushRaw(S, { type: 'DELETED', object: { ...a, metadata: { ...a.metadata, name: 'ghost' } } }); // never seen, and old
+    await settle();
+    expect(log).toEqual(['add:default/a@1', 'update:default/a@1->2']);
+    expect(events.filter((e) => e.kind === 'ignored').map((e) => (e as { reason: string }).reason)).toEqual(['duplicate', 'stale', 'stale']);
+    expect(inf.store.get('default/a')!.metadata.resourceVersion).toBe('2');
+    await inf.stop();
+  });
+
+  it('advances its resourceVersion on bookmarks', async () => {
+    const { fake, inf, watches } = setup();
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    fake.pushRaw(S, { type: 'BOOKMARK', object: { metadata: { name: '', resourceVersion: '42' } } });
+    await settle();
+    expect(inf.lastResourceVersion()).toBe('42');
+    fake.closeWatches();
+    await settle();
+    expect(watches().at(-1)!.resourceVersion).toBe('42');
+    await inf.stop();
+  });
+
+  it('pages through a long list and restarts it when the continue token expires', async () => {
+    const { fake, inf, lists, log } = setup({ pageSize: 2 });
+    for (const n of ['a', 'b', 'c', 'd', 'e']) fake.upsert(S, svc(n));
+    fake.inject({ op: 'list' }, { op: 'list', error: new ApiError(410, 'Expired', 'continue expired') });
+    inf.start();
+    await inf.waitForSync();
+    expect(lists().map((c) => (c.options as { continue?: string }).continue ?? '-')).toEqual(['-', '2', '-', '2', '4']);
+    expect(log).toHaveLength(5);
+    await inf.stop();
+  });
+
+  it('serves indexes (namespace, label, custom)', async () => {
+    const { fake, inf } = setup();
+    fake.upsert(S, svc('a', { app: 'x' }));
+    fake.upsert(S, svc('b', { app: 'x' }, 'other'));
+    inf.start();
+    await inf.waitForSync();
+    expect(inf.store.byNamespace('other').map((o) => o.metadata.name)).toEqual(['b']);
+    expect(inf.store.byLabels({ app: 'x' })).toHaveLength(2);
+    await inf.stop();
+  });
+});
+
+describe('Informer: recovery', () => {
+  it('resumes a watch the server closed from the last resourceVersion, without relisting', async () => {
+    const { fake, inf, log, watches, lists } = setup();
+    fake.upsert(S, svc('a'));
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    fake.upsert(S, svc('b'));
+    await settle();
+    fake.closeWatches();
+    fake.upsert(S, svc('c')); // happens while no watch is open
+    await settle();
+    expect(lists()).toHaveLength(1);
+    expect(watches().map((w) => w.resourceVersion)).toEqual(['1', '2']);
+    expect(log).toEqual(['add:default/a@1', 'add:default/b@2', 'add:default/c@3']);
+    await inf.stop();
+  });
+
+  it('relists on a 410 ERROR event and synthesises deletes for vanished objects', async () => {
+    const { fake, inf, log, lists, clock } = setup();
+    fake.upsert(S, svc('a'));
+    fake.upsert(S, svc('b'));
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    fake.closeWatches();
+    fake.silentRemove(S, 'default', 'b'); // no event; history compacted → next watch gets 410
+    fake.upsert(S, svc('c'));
+    await settle();
+    await clock.advanceAsync(1200); // the closed watch delivered nothing: one back-off step first
+    await settle();
+    expect(lists()).toHaveLength(2);
+    expect(log).toEqual(['add:default/a@1', 'add:default/b@2', 'add:default/c@4', 'delete:default/b@2:unknown']);
+    await inf.stop();
+  });
+
+  it('relists on an HTTP 410 from the watch', async () => {
+    const { fake, inf, lists } = setup();
+    fake.inject({ op: 'watch', error: new ApiError(410, 'Expired', 'gone') });
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    expect(lists()).toHaveLength(2);
+    await inf.stop();
+  });
+
+  it('backs off after a 500 and resumes the watch (no relist, no lost event)', async () => {
+    const { fake, inf, clock, watches, lists, log, events } = setup();
+    fake.upsert(S, svc('a'));
+    fake.inject({ op: 'watch', error: new ApiError(500, 'InternalError', 'etcd is sad') });
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    fake.upsert(S, svc('b')); // while backing off
+    const err = events.find((e) => e.kind === 'error') as { retryInMs: number };
+    expect(err.retryInMs).toBeGreaterThanOrEqual(800);
+    expect(err.retryInMs).toBeLessThanOrEqual(1200);
+    await clock.advanceAsync(err.retryInMs - 1);
+    await settle();
+    expect(watches()).toHaveLength(1);
+    await clock.advanceAsync(1);
+    await settle();
+    expect(watches().map((w) => w.resourceVersion)).toEqual(['1', '1']);
+    expect(lists()).toHaveLength(1);
+    expect(log).toEqual(['add:default/a@1', 'add:default/b@2']);
+    await inf.stop();
+  });
+
+  it('backs off exponentially (capped at 30 s) while the list keeps failing, then syncs', async () => {
+    const { fake, inf, clock, events } = setup();
+    for (let i = 0; i < 8; i++) fake.inject({ op: 'list', error: new ApiError(0, 'Transport', 'connection refused') });
+    inf.start();
+    for (let i = 0; i < 8; i++) {
+      await settle();
+      await clock.advanceAsync(40_000);
+    }
+    await settle();
+    const delays = events.filter((e) => e.kind === 'error' && e.error.message === 'connection refused').map((e) => (e as { retryInMs: number }).retryInMs);
+    expect(delays).toHaveLength(8);
+    const bases = [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000];
+    delays.forEach((d, i) => {
+      expect(d).toBeGreaterThanOrEqual(bases[i]! * 0.8);
+      expect(d).toBeLessThanOrEqual(Math.min(30_000, bases[i]! * 1.2));
+    });
+    expect(inf.hasSynced()).toBe(true);
+    await inf.stop();
+  });
+
+  it('recovers from a broken stream and from slow responses', async () => {
+    const { fake, inf, clock, log } = setup();
+    fake.inject({ op: 'list', delayMs: 5000 });
+    inf.start();
+    await settle();
+    await clock.advanceAsync(4999);
+    expect(inf.hasSynced()).toBe(false);
+    await clock.advanceAsync(1);
+    await inf.waitForSync();
+    await settle();
+    fake.breakWatches();
+    fake.upsert(S, svc('late'));
+    await settle();
+    await clock.advanceAsync(1200);
+    await settle();
+    expect(log).toEqual(['add:default/late@1']);
+    await inf.stop();
+  });
+
+  it('restarts a silent watch after the inactivity timeout', async () => {
+    const { fake, inf, clock, watches } = setup({ inactivityTimeoutMs: 60_000 });
+    fake.inject({ op: 'watch', events: [], then: 'hang' });
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    await clock.advanceAsync(59_999);
+    await settle();
+    expect(watches()).toHaveLength(1);
+    await clock.advanceAsync(1);
+    await settle();
+    await clock.advanceAsync(1200);
+    await settle();
+    expect(watches()).toHaveLength(2);
+    await inf.stop();
+  });
+
+  it('does not spin on watches that close at once without events', async () => {
+    const { fake, inf, clock, watches } = setup();
+    for (let i = 0; i < 50; i++) fake.inject({ op: 'watch', events: [], then: 'close' });
+    inf.start();
+    await inf.waitForSync();
+    for (let i = 0; i < 20; i++) {
+      await settle();
+      await clock.advanceAsync(500);
+    }
+    // 10 s of manual time: 1 + 2 + 4 s of back-off allow only a handful of attempts.
+    expect(watches().length).toBeLessThanOrEqual(5);
+    expect(watches().length).toBeGreaterThanOrEqual(3);
+    await inf.stop();
+  });
+
+  it('survives handlers that throw, and stop() ends everything', async () => {
+    const { fake, inf, events } = setup();
+    inf.addEventHandler({ onAdd: () => { throw new Error('handler bug'); } });
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    fake.upsert(S, svc('a'));
+    fake.upsert(S, svc('b'));
+    await settle();
+    expect(inf.store.size()).toBe(2);
+    expect(events.filter((e) => e.kind === 'handler-error')).toHaveLength(2);
+    await inf.stop();
+    const n = fake.calls.length;
+    fake.closeWatches();
+    await settle();
+    expect(fake.calls.length).toBe(n);
+    expect(fake.openWatches()).toBe(0);
+  });
+});
+
+describe('Informer: random fault sequences (property)', () => {
+  it('ends with the server state, each change delivered once, whatever fails', async () => {
+    type Step =
+      | { k: 'upsert'; name: string }
+      | { k: 'remove'; name: string }
+      | { k: 'close' }
+      | { k: 'break' }
+      | { k: 'silentRemove'; name: string }
+      | { k: 'fail'; op: 'list' | 'watch'; code: number }
+      | { k: 'dup' };
+    const name = fc.constantFrom('a', 'b', 'c', 'd');
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ k: fc.constant('upsert' as const), name }),
+      fc.record({ k: fc.constant('upsert' as const), name }),
+      fc.record({ k: fc.constant('remove' as const), name }),
+      fc.record({ k: fc.constant('close' as const) }),
+      fc.record({ k: fc.constant('break' as const) }),
+      fc.record({ k: fc.constant('silentRemove' as const), name }),
+      fc.record({ k: fc.constant('fail' as const), op: fc.constantFrom('list' as const, 'watch' as const), code: fc.constantFrom(0, 410, 500, 503) }),
+      fc.record({ k: fc.constant('dup' as const) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 25 }), async (steps) => {
+        const { fake, inf, clock } = setup();
+        // What the handlers saw, replayed into a map; and every (key, rv) delivered.
+        const view = new Map<string, string>();
+        const seen = new Set<string>();
+        let dupDelivery = false;
+        const note = (o: KubeObject, what: string) => {
+          const id = `${what}:${o.metadata.name}@${o.metadata.resourceVersion}`;
+          if (seen.has(id)) dupDelivery = true;
+          seen.add(id);
+        };
+        inf.addEventHandler({
+          onAdd: (o) => (note(o, 'add'), view.set(o.metadata.name, o.metadata.resourceVersion!)),
+          onUpdate: (_a, o) => (note(o, 'set'), view.set(o.metadata.name, o.metadata.resourceVersion!)),
+          onDelete: (o) => (note(o, 'del'), view.delete(o.metadata.name)),
+        });
+        inf.start();
+        let last: KubeObject | undefined;
+        for (const s of steps) {
+          if (s.k === 'upsert') last = fake.upsert(S, { ...svc(s.name), spec: { n: Math.floor(clock.now()) } });
+          if (s.k === 'remove') fake.remove(S, 'default', s.name);
+          if (s.k === 'silentRemove') fake.silentRemove(S, 'default', s.name);
+          if (s.k === 'close') fake.closeWatches();
+          if (s.k === 'break') fake.breakWatches();
+          if (s.k === 'fail') fake.inject({ op: s.op, error: new ApiError(s.code, s.code === 410 ? 'Expired' : 'Failure', 'scripted') });
+          if (s.k === 'dup' && last) fake.pushRaw(S, { type: 'MODIFIED', object: last });
+          await settle(3);
+          await clock.advanceAsync(1);
+        }
+        // Let every back-off run out.
+        for (let i = 0; i < 12; i++) {
+          await settle(4);
+          await clock.advanceAsync(31_000);
+        }
+        await settle();
+        const want = new Map(fake.objectsOf(S).map((o) => [o.metadata.name, o.metadata.resourceVersion!]));
+        await inf.stop();
+        expect(dupDelivery).toBe(false);
+        expect(view).toEqual(want);
+        expect(new Map(inf.store.list().map((o) => [o.metadata.name, o.metadata.resourceVersion!]))).toEqual(want);
+      }),
+      { numRuns: 40, seed: 20261125 },
+    );
+  }, 60_000);
+});
