@@ -186,3 +186,30 @@ describe('transition rules (oldSelf)', () => {
     expect(validate({ ...s, status: { node: 'b' } }, s).join('\n')).toContain('status.node: Invalid value: "string": node is immutable');
   });
 });
+
+describe('deploy/README.md lists every Kubernetes-specific CEL function the CRDs use', () => {
+  const STANDARD = new Set(['has', 'all', 'exists', 'exists_one', 'map', 'filter', 'size', 'matches', 'contains', 'startsWith', 'endsWith', 'int', 'uint', 'string', 'duration', 'getSeconds', 'getMilliseconds']);
+  const readme = readFileSync(join(DEPLOY, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### CEL functions used'));
+  const used = new Set<string>();
+  const collect = (s: Schema) => {
+    for (const r of s['x-kubernetes-validations'] ?? []) {
+      // Drop string literals (regexes), then take every identifier followed by "(".
+      const code = r.rule.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+      for (const m of code.matchAll(/([A-Za-z_][A-Za-z0-9_]*)\s*\(/g)) used.add(m[1]!);
+    }
+    Object.values(s.properties ?? {}).forEach(collect);
+    if (s.items) collect(s.items);
+    if (s.additionalProperties) collect(s.additionalProperties);
+  };
+  for (const c of crds) for (const v of c.spec.versions) collect(v.schema.openAPIV3Schema);
+  const extensions = [...used].filter((f) => !STANDARD.has(f)).sort();
+  it('uses exactly isCIDR, isIP, ip, family, split and trim beyond standard CEL', () => {
+    expect(extensions).toEqual(['family', 'ip', 'isCIDR', 'isIP', 'split', 'trim']);
+  });
+  for (const f of extensions) {
+    it(`${f} is in the table`, () => {
+      expect(section).toMatch(new RegExp(`\`(<[^>]+>\\.)?${f}\\(`));
+    });
+  }
+});
