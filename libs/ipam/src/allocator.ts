@@ -6,6 +6,7 @@ import { AddrParseError, IPAddress, type Family } from '@metallb-ts/netaddr';
 import { addSaturating } from './counts.js';
 import { FreeSet } from './free-set.js';
 import { comparePinned, compareNames, compilePools, type FamilyState, type PoolState } from './pool.js';
+import { offKey, Shared, portCode, type Entry, type Rec } from './records.js';
 import { matchesAny } from './selector.js';
 import type {
   AllocateRefusal,
@@ -36,23 +37,6 @@ const EMPTY_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_PORTS: readonly Port[] = Object.freeze([]);
 const POLICIES: readonly FamilyPolicy[] = ['SingleStack', 'PreferDualStack', 'RequireDualStack'];
 
-/** Internal, compact allocation record (the public {@link Allocation} is built on demand). */
-interface Rec {
-  readonly key: string;
-  readonly namespace: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly ports: readonly Port[];
-  readonly sharingKey: string;
-  readonly backendKey: string;
-  pool: PoolState;
-  /** IPv4 address value, or -1. */
-  readonly v4: number;
-  /** IPv6 address value, or undefined. */
-  readonly v6: bigint | undefined;
-  /** True when the IPv6 address comes first in `ips` (requested in that order). */
-  readonly v6First: boolean;
-}
-
 /** A validated request. */
 interface Req {
   readonly key: string;
@@ -73,13 +57,6 @@ interface Refusal {
   readonly conflict?: Conflict;
 }
 
-
-type Users = Rec | Rec[];
-
-/** Map key of an IP: IPv4 as a number, IPv6 as a bigint (distinct under SameValueZero). */
-type IpKey = number | bigint;
-
-const keyOf = (family: Family, v: bigint): IpKey => (family === 'IPv4' ? Number(v) : v);
 
 function cmpBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -143,8 +120,9 @@ export class Allocator {
   private generic: PoolState[] = [];
   /** Every pool, by name (for explanations). */
   private byName: PoolState[] = [];
+  /** Every address entry of every pool, by family, sorted by first address (pools never overlap). */
+  private owners: OwnerIndex = buildOwnerIndex([]);
   private readonly recs = new Map<string, Rec>();
-  private readonly ips = new Map<IpKey, Users>();
 
   /**
    * Replaces the whole pool set. Existing allocations follow MetalLB's rules (3.9): kept when
@@ -164,12 +142,13 @@ export class Allocator {
       };
     }
     const next = new Map(compiled.pools.map((p) => [p.name, p]));
+    const owners = buildOwnerIndex(compiled.pools);
     const moved: MovedAllocation[] = [];
     const dropped: DroppedAllocation[] = [];
     let kept = 0;
     const droppedRecs = new Set<Rec>();
     for (const rec of this.recs.values()) {
-      const owner = this.ownerIn(compiled.pools, rec);
+      const owner = ownerIn(owners, rec.v4 >= 0 ? BigInt(rec.v4) : undefined, rec.v6);
       if (owner === undefined) {
         const gone = !next.has(rec.pool.name);
         dropped.push({
@@ -190,33 +169,36 @@ export class Allocator {
       owner.services++;
     }
     for (const rec of droppedRecs) this.recs.delete(rec.key);
-    // Rebuild per-IP and per-pool state from the surviving users.
+    // Rebuild per-IP and per-pool state from the surviving records (insertion order).
     const used = new Map<FamilyState, bigint[]>();
-    for (const [k, users] of this.ips) {
-      const list = Array.isArray(users) ? users.filter((u) => !droppedRecs.has(u)) : droppedRecs.has(users) ? [] : [users];
-      if (list.length === 0) {
-        this.ips.delete(k);
-        continue;
-      }
-      this.ips.set(k, list.length === 1 ? list[0]! : list);
-      const first = list[0]!;
-      const fs = typeof k === 'number' ? first.pool.v4 : first.pool.v6;
-      const off = fs.space.offsetOf(typeof k === 'number' ? BigInt(k) : k)!;
-      let arr = used.get(fs);
-      if (arr === undefined) used.set(fs, (arr = []));
-      arr.push(off);
-      fs.inUse++;
-      if (first.sharingKey !== '') {
-        let g = fs.byKey.get(first.sharingKey);
-        if (g === undefined) fs.byKey.set(first.sharingKey, (g = []));
-        g.push(off);
-      }
+    const attach = (rec: Rec, fs: FamilyState, v: bigint) => {
+      const off = fs.space.offsetOf(v)!;
+      const k = offKey(off);
+      const e = fs.users.get(k);
+      if (e === undefined) {
+        fs.users.set(k, rec);
+        let arr = used.get(fs);
+        if (arr === undefined) used.set(fs, (arr = []));
+        arr.push(off);
+        fs.inUse++;
+        if (rec.sharingKey !== '') {
+          let g = fs.byKey.get(rec.sharingKey);
+          if (g === undefined) fs.byKey.set(rec.sharingKey, (g = []));
+          g.push(off);
+        }
+      } else if (e instanceof Shared) e.add(rec);
+      else fs.users.set(k, new Shared(e, rec));
+    };
+    for (const rec of this.recs.values()) {
+      if (rec.v4 >= 0) attach(rec, rec.pool.v4, BigInt(rec.v4));
+      if (rec.v6 !== undefined) attach(rec, rec.pool.v6, rec.v6);
     }
     for (const [fs, offs] of used) {
       fs.free = FreeSet.withUsed(fs.space.size, offs);
       for (const g of fs.byKey.values()) g.sort(cmpBig);
     }
     this.pools = next;
+    this.owners = owners;
     this.byName = [...compiled.pools].sort(compareNames);
     this.pinned = compiled.pools.filter((p) => p.hasBlock).sort(comparePinned);
     this.generic = compiled.pools.filter((p) => !p.hasBlock).sort(compareNames);
@@ -240,9 +222,8 @@ export class Allocator {
    *   refusal nothing changes and `current` is what the service still holds.
    */
   allocate(request: ServiceRequest): AllocateResult {
-    const cur0 = typeof request?.key === 'string' ? this.recs.get(request.key) : undefined;
     const n = normalizeRequest(request);
-    if (!('key' in n)) return this.refuse(n, [], cur0);
+    if (!('key' in n)) return this.refuse(n, [], typeof request?.key === 'string' ? this.recs.get(request.key) : undefined);
     const cur = this.recs.get(n.key);
     if (cur === undefined) return this.allocateFresh(n);
     const bad = this.checkCurrent(cur, n);
@@ -251,8 +232,8 @@ export class Allocator {
       this.removeRec(cur);
       this.addRec(rec);
       const stage: PoolStage = n.requested ? 'requested-ip' : n.pool ? 'named-pool' : rec.pool.hasBlock ? 'pinned' : 'generic';
-      const message = `kept ${ipsOf(rec).join(', ')} from pool "${rec.pool.name}"`;
-      return { ok: true, allocation: toAllocation(rec), changed: false, considered: [{ pool: rec.pool.name, stage, verdict: 'chosen', message }] };
+      const name = rec.pool.name;
+      return { ok: true, allocation: toAllocation(rec), changed: false, considered: [line(name, stage, 'chosen', () => `kept ${ipsOf(rec).join(', ')} from pool "${name}"`)] };
     }
     this.removeRec(cur);
     const res = this.allocateFresh(n);
@@ -337,7 +318,7 @@ export class Allocator {
       allocation: toAllocation(rec),
       changed: true,
       previous: toAllocation(cur),
-      considered: [{ pool: pool.name, stage: 'upgrade', verdict: 'chosen', message: `added ${missing} ${IPAddress.fromBigInt(missing, v)} from pool "${pool.name}"` }],
+      considered: [line(pool.name, 'upgrade', 'chosen', () => `added ${missing} ${IPAddress.fromBigInt(missing, v)} from pool "${pool.name}"`)],
     };
   }
 
@@ -364,10 +345,9 @@ export class Allocator {
   usersOf(ip: string | IPAddress): string[] {
     const a = typeof ip === 'string' ? IPAddress.tryParse(ip) : ip;
     if (a === undefined) return [];
-    const n = normalizeIp(a);
-    const u = this.ips.get(keyOf(n.family, n.value));
+    const u = this.entryOf(normalizeIp(a));
     if (u === undefined) return [];
-    return (Array.isArray(u) ? u.map((r) => r.key) : [u.key]).sort();
+    return (u instanceof Shared ? u.users.map((r) => r.key) : [u.key]).sort();
   }
 
   /**
@@ -378,10 +358,7 @@ export class Allocator {
     const a = typeof ip === 'string' ? IPAddress.tryParse(ip) : ip;
     if (a === undefined) return undefined;
     const n = normalizeIp(a);
-    for (const p of this.byName) {
-      if ((n.isV4 ? p.v4 : p.v6).space.offsetOf(n.value) !== undefined) return p.name;
-    }
-    return undefined;
+    return ownerIn(this.owners, n.isV4 ? n.value : undefined, n.isV6 ? n.value : undefined)?.name;
   }
 
   /** Every allocation as JSON-friendly records, sorted by key. `restore(snapshot())` rebuilds the same state. */
@@ -413,12 +390,17 @@ export class Allocator {
     let restored = 0;
     const rejected: RestoreRejection[] = [];
     for (const rec of records) {
-      const ips = Array.isArray(rec?.ips) ? rec.ips : [];
-      const fams = new Set<Family>();
+      const raw = Array.isArray(rec?.ips) ? rec.ips : [];
+      // Parse once; normalizeRequest accepts parsed addresses as they are.
+      const ips = raw.map((ip) => (typeof ip === 'string' ? (IPAddress.tryParse(ip.trim()) ?? ip) : ip));
+      const fams: Family[] = [];
       for (const ip of ips) {
-        const a = typeof ip === 'string' ? IPAddress.tryParse(ip.trim()) : ip;
-        if (a !== undefined && a instanceof IPAddress) fams.add(normalizeIp(a).family);
+        if (ip instanceof IPAddress) {
+          const f = normalizeIp(ip).family;
+          if (!fams.includes(f)) fams.push(f);
+        }
       }
+      const families: Family[] = fams.length > 0 ? fams : ['IPv4'];
       const n = normalizeRequest({
         key: rec?.key,
         namespace: rec?.namespace,
@@ -426,7 +408,7 @@ export class Allocator {
         ports: rec?.ports,
         sharingKey: rec?.sharingKey,
         backendKey: rec?.backendKey,
-        families: fams.size > 0 ? [...fams] : ['IPv4'],
+        families,
         requestedIps: ips,
       } as ServiceRequest);
       if (!('key' in n)) {
@@ -553,7 +535,7 @@ export class Allocator {
       ]);
     }
     for (const ip of ips) {
-      const users = this.ips.get(keyOf(ip.family, ip.value));
+      const users = entryIn(pool, ip);
       if (users === undefined) continue;
       const bad = checkSharing(users, n, ip);
       if (bad !== null) return this.refuse(bad, considered);
@@ -562,7 +544,7 @@ export class Allocator {
     const v6 = ips.find((i) => i.isV6);
     const rec = makeRec(n, pool, v4 ? Number(v4.value) : -1, v6?.value, ips[0]!.isV6 && ips.length === 2);
     this.addRec(rec);
-    considered.push({ pool: pool.name, stage, verdict: 'chosen', message: `assigned requested ${ips.join(', ')} from pool "${pool.name}"` });
+    considered.push(line(pool.name, stage, 'chosen', () => `assigned requested ${ips.join(', ')} from pool "${pool.name}"`));
     return { ok: true, allocation: toAllocation(rec), changed: true, considered };
   }
 
@@ -663,8 +645,8 @@ export class Allocator {
     }
     const c = primary ?? secondary;
     if (c === undefined) return undefined;
-    const line = considered[c.at]!;
-    considered[c.at] = { ...line, verdict: 'chosen', message: `${line.message}; chosen as the PreferDualStack single-family fallback` };
+    const prev = considered[c.at]!;
+    considered[c.at] = line(prev.pool, prev.stage, 'chosen', () => `${prev.message}; chosen as the PreferDualStack single-family fallback`);
     return { pool: c.pool, pick: c.pick };
   }
 
@@ -687,7 +669,7 @@ export class Allocator {
       partial: !(ok4 && ok6),
     };
     if (!pick.partial) {
-      considered.push({ pool: p.name, stage, verdict: 'chosen', message: `pool "${p.name}" has ${pickText(pick)} for ${n.key}` });
+      considered.push(line(p.name, stage, 'chosen', () => `pool "${p.name}" has ${pickText(pick)} for ${n.key}`));
       return pick;
     }
     const lacking: Family = !ok4 ? 'IPv4' : 'IPv6';
@@ -695,9 +677,9 @@ export class Allocator {
     const why = lackingFs.space.size === 0n ? `has no ${lacking} addresses` : `has no free ${lacking} address`;
     if (n.families.length === 2 && n.policy === 'PreferDualStack' && (o4 !== undefined || o6 !== undefined)) {
       if (stage === 'named-pool') {
-        considered.push({ pool: p.name, stage, verdict: 'chosen', message: `pool "${p.name}" ${why}; PreferDualStack takes ${pickText(pick)} only` });
+        considered.push(line(p.name, stage, 'chosen', () => `pool "${p.name}" ${why}; PreferDualStack takes ${pickText(pick)} only`));
       } else {
-        considered.push({ pool: p.name, stage, verdict: 'single-family-only', message: `pool "${p.name}" offers ${pickText(pick)} but ${why}` });
+        considered.push(line(p.name, stage, 'single-family-only', () => `pool "${p.name}" offers ${pickText(pick)} but ${why}`));
       }
       return pick;
     }
@@ -729,8 +711,7 @@ export class Allocator {
       if (group !== undefined) {
         for (const off of group) {
           if (free !== undefined && off > free) break;
-          const v = fs.space.valueAt(off);
-          const users = this.ips.get(keyOf(fs.family, v));
+          const users = fs.users.get(offKey(off));
           if (users !== undefined && checkSharing(users, n, undefined) === null) return off;
         }
       }
@@ -758,7 +739,7 @@ export class Allocator {
       };
     }
     for (const ip of ipsOf(cur)) {
-      const users = this.ips.get(keyOf(ip.family, ip.value));
+      const users = entryIn(cur.pool, ip);
       if (users === undefined) continue;
       const bad = checkSharing(users, n, ip);
       if (bad !== null) return bad;
@@ -767,8 +748,8 @@ export class Allocator {
       return { reason: 'requested-pool-changed', message: `${n.key} is in pool "${cur.pool.name}" but metallb.io/address-pool now names "${n.pool}"` };
     }
     if (n.requested !== undefined) {
-      const want = new Set(n.requested.map((i) => keyOf(i.family, i.value)));
-      const got = ipsOf(cur).map((i) => keyOf(i.family, i.value));
+      const want = new Set(n.requested.map((i) => i.toString()));
+      const got = ipsOf(cur).map((i) => i.toString());
       if (want.size !== got.length || got.some((k) => !want.has(k))) {
         return { reason: 'requested-ips-changed', message: `${n.key} holds ${ipsOf(cur).join(', ')} but requests ${n.requested.join(', ')}` };
       }
@@ -778,38 +759,35 @@ export class Allocator {
 
   /** The pool owning every IP of the list (3.3), if exactly one does. */
   private ownerOfIps(ips: readonly IPAddress[]): PoolState | undefined {
-    return this.ownerIn(this.byName, { v4: ips.find((i) => i.isV4)?.value, v6: ips.find((i) => i.isV6)?.value });
+    return ownerIn(this.owners, ips.find((i) => i.isV4)?.value, ips.find((i) => i.isV6)?.value);
   }
 
-  private ownerIn(pools: readonly PoolState[], r: { v4: number | bigint | undefined; v6: bigint | undefined }): PoolState | undefined {
-    const v4 = typeof r.v4 === 'number' ? (r.v4 >= 0 ? BigInt(r.v4) : undefined) : r.v4;
-    for (const p of pools) {
-      if (v4 !== undefined && p.v4.space.offsetOf(v4) === undefined) continue;
-      if (r.v6 !== undefined && p.v6.space.offsetOf(r.v6) === undefined) continue;
-      return p;
-    }
-    return undefined;
+  /** Users of an address under the current configuration. */
+  private entryOf(ip: IPAddress): Entry | undefined {
+    const p = ownerIn(this.owners, ip.isV4 ? ip.value : undefined, ip.isV6 ? ip.value : undefined);
+    return p === undefined ? undefined : entryIn(p, ip);
   }
 
   private addRec(rec: Rec): void {
     this.recs.set(rec.key, rec);
     rec.pool.services++;
-    if (rec.v4 >= 0) this.addIp(rec, rec.pool.v4, rec.v4, BigInt(rec.v4));
-    if (rec.v6 !== undefined) this.addIp(rec, rec.pool.v6, rec.v6, rec.v6);
+    if (rec.v4 >= 0) this.addIp(rec, rec.pool.v4, BigInt(rec.v4));
+    if (rec.v6 !== undefined) this.addIp(rec, rec.pool.v6, rec.v6);
   }
 
   private removeRec(rec: Rec): void {
     this.recs.delete(rec.key);
     rec.pool.services--;
-    if (rec.v4 >= 0) this.removeIp(rec, rec.pool.v4, rec.v4, BigInt(rec.v4));
-    if (rec.v6 !== undefined) this.removeIp(rec, rec.pool.v6, rec.v6, rec.v6);
+    if (rec.v4 >= 0) this.removeIp(rec, rec.pool.v4, BigInt(rec.v4));
+    if (rec.v6 !== undefined) this.removeIp(rec, rec.pool.v6, rec.v6);
   }
 
-  private addIp(rec: Rec, fs: FamilyState, k: IpKey, v: bigint): void {
-    const users = this.ips.get(k);
+  private addIp(rec: Rec, fs: FamilyState, v: bigint): void {
+    const off = fs.space.offsetOf(v)!;
+    const k = offKey(off);
+    const users = fs.users.get(k);
     if (users === undefined) {
-      this.ips.set(k, rec);
-      const off = fs.space.offsetOf(v)!;
+      fs.users.set(k, rec);
       fs.free.take(off);
       fs.inUse++;
       if (rec.sharingKey !== '') {
@@ -817,15 +795,16 @@ export class Allocator {
         if (g === undefined) fs.byKey.set(rec.sharingKey, (g = []));
         insertSorted(g, off);
       }
-    } else if (Array.isArray(users)) users.push(rec);
-    else this.ips.set(k, [users, rec]);
+    } else if (users instanceof Shared) users.add(rec);
+    else fs.users.set(k, new Shared(users, rec));
   }
 
-  private removeIp(rec: Rec, fs: FamilyState, k: IpKey, v: bigint): void {
-    const users = this.ips.get(k);
+  private removeIp(rec: Rec, fs: FamilyState, v: bigint): void {
+    const off = fs.space.offsetOf(v)!;
+    const k = offKey(off);
+    const users = fs.users.get(k);
     if (users === rec) {
-      this.ips.delete(k);
-      const off = fs.space.offsetOf(v)!;
+      fs.users.delete(k);
       fs.free.give(off);
       fs.inUse--;
       if (rec.sharingKey !== '') {
@@ -835,11 +814,60 @@ export class Allocator {
           if (g.length === 0) fs.byKey.delete(rec.sharingKey);
         }
       }
-    } else if (Array.isArray(users)) {
-      const rest = users.filter((u) => u !== rec);
-      this.ips.set(k, rest.length === 1 ? rest[0]! : rest);
+    } else if (users instanceof Shared) {
+      const last = users.remove(rec);
+      if (last !== undefined) fs.users.set(k, last);
     }
   }
+}
+
+/** Users of `ip` in pool `p` (which must own it), if any. */
+function entryIn(p: PoolState, ip: IPAddress): Entry | undefined {
+  const fs = ip.isV4 ? p.v4 : p.v6;
+  const off = fs.space.offsetOf(ip.value);
+  return off === undefined ? undefined : fs.users.get(offKey(off));
+}
+
+/** Per family, every pool entry sorted by first address, for O(log n) ownership lookups (3.3). */
+interface OwnerIndex {
+  readonly IPv4: readonly { first: bigint; last: bigint; pool: PoolState }[];
+  readonly IPv6: readonly { first: bigint; last: bigint; pool: PoolState }[];
+}
+
+function buildOwnerIndex(pools: readonly PoolState[]): OwnerIndex {
+  const build = (fam: 'v4' | 'v6') =>
+    pools
+      .flatMap((p) => p[fam].space.segments.map((s) => ({ first: s.first, last: s.last, pool: p })))
+      .sort((a, b) => cmpBig(a.first, b.first));
+  return { IPv4: build('v4'), IPv6: build('v6') };
+}
+
+function ownerOfValue(idx: OwnerIndex, family: Family, v: bigint): PoolState | undefined {
+  const arr = idx[family];
+  let lo = 0;
+  let hi = arr.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const e = arr[mid]!;
+    if (v < e.first) hi = mid - 1;
+    else if (v > e.last) lo = mid + 1;
+    else {
+      // Inside the entry; with avoidBuggyIPs a .0/.255 address is not part of the pool.
+      const fs = family === 'IPv4' ? e.pool.v4 : e.pool.v6;
+      return fs.space.offsetOf(v) === undefined ? undefined : e.pool;
+    }
+  }
+  return undefined;
+}
+
+/** The pool owning both addresses (either may be absent), if one pool owns all given ones. */
+function ownerIn(idx: OwnerIndex, v4: bigint | undefined, v6: bigint | undefined): PoolState | undefined {
+  const p4 = v4 === undefined ? undefined : ownerOfValue(idx, 'IPv4', v4);
+  if (v4 !== undefined && p4 === undefined) return undefined;
+  const p6 = v6 === undefined ? undefined : ownerOfValue(idx, 'IPv6', v6);
+  if (v6 !== undefined && p6 === undefined) return undefined;
+  if (p4 !== undefined && p6 !== undefined && p4 !== p6) return undefined;
+  return p4 ?? p6;
 }
 
 /** A pick from one pool: address values per family. */
@@ -869,26 +897,50 @@ function compatible(p: PoolState, n: { namespace: string; labels: Readonly<Recor
  * MetalLB's sharing check (3.7) of one IP for request `n` against its current users other than
  * `n` itself. `null` = allowed.
  */
-function checkSharing(users: Users, n: Req, ip: IPAddress | undefined): Refusal | null {
-  const list = Array.isArray(users) ? users : [users];
+function checkSharing(users: Entry, n: Req, ip: IPAddress | undefined): Refusal | null {
   let o: Rec | undefined;
-  for (const u of list) {
-    if (u.key !== n.key) {
-      o = u;
-      break;
+  if (users instanceof Shared) {
+    for (const u of users.users) {
+      if (u.key !== n.key) {
+        o = u;
+        break;
+      }
     }
-  }
+  } else if (users.key !== n.key) o = users;
   if (o === undefined) return null;
-  if (ip === undefined) {
-    // Fast path for the search: only the verdict matters.
-    if (o.sharingKey === '' || o.sharingKey !== n.sharingKey || o.backendKey !== n.backendKey) return { reason: 'ip-in-use', message: '' };
-    for (const u of list) {
-      if (u.key === n.key) continue;
-      for (const p of n.ports) for (const q of u.ports) if (p.port === q.port && p.protocol === q.protocol) return { reason: 'port-conflict', message: '' };
+  const keysOk = o.sharingKey !== '' && o.sharingKey === n.sharingKey && o.backendKey === n.backendKey;
+  // Port overlap with another user (3.7): via the port index of a shared IP, else the single user's list.
+  let clash: { port: Port; service: string } | undefined;
+  if (keysOk) {
+    if (users instanceof Shared) {
+      for (const p of n.ports) {
+        const holder = users.ports.get(portCode(p));
+        if (holder !== undefined && holder.key !== n.key) {
+          clash = { port: p, service: holder.key };
+          break;
+        }
+      }
+    } else {
+      outer: for (const p of n.ports) {
+        for (const q of o.ports) {
+          if (p.port === q.port && p.protocol === q.protocol) {
+            clash = { port: p, service: o.key };
+            break outer;
+          }
+        }
+      }
     }
-    return null;
+    if (clash === undefined) return null;
   }
-  const conflict = (extra?: Port): Conflict => ({ ip, service: o.key, ...(extra ? { port: extra } : {}) });
+  if (ip === undefined) return FAST_REFUSAL; // the search only needs the verdict
+  if (clash !== undefined) {
+    return {
+      reason: 'port-conflict',
+      message: `${ip} port ${portText(clash.port)} is already used by ${clash.service}; services sharing an IP need distinct (protocol, port) pairs`,
+      conflict: { ip, service: clash.service, port: clash.port },
+    };
+  }
+  const conflict: Conflict = { ip, service: o.key };
   if (o.sharingKey === '' || n.sharingKey === '') {
     return {
       reason: 'ip-in-use',
@@ -896,39 +948,24 @@ function checkSharing(users: Users, n: Req, ip: IPAddress | undefined): Refusal 
         o.sharingKey === ''
           ? `${ip} is already used by ${o.key}, which does not allow sharing; pick another IP or give both services the same metallb.io/allow-shared-ip key`
           : `${ip} is already used by ${o.key} (sharing key "${o.sharingKey}") but ${n.key} has no metallb.io/allow-shared-ip key; set it to "${o.sharingKey}" to share`,
-      conflict: conflict(),
+      conflict,
     };
   }
   if (o.sharingKey !== n.sharingKey) {
     return {
       reason: 'sharing-key-mismatch',
       message: `${ip} is shared by ${o.key} under key "${o.sharingKey}", but ${n.key} has key "${n.sharingKey}"; use the same metallb.io/allow-shared-ip value`,
-      conflict: conflict(),
+      conflict,
     };
   }
-  if (o.backendKey !== n.backendKey) {
-    return {
-      reason: 'backend-key-mismatch',
-      message: `${ip} is shared by ${o.key} with backend "${o.backendKey}" but ${n.key} has backend "${n.backendKey}"; services sharing an IP with externalTrafficPolicy Local must have identical selectors`,
-      conflict: conflict(),
-    };
-  }
-  for (const u of list) {
-    if (u.key === n.key) continue;
-    for (const p of n.ports) {
-      for (const q of u.ports) {
-        if (p.port === q.port && p.protocol === q.protocol) {
-          return {
-            reason: 'port-conflict',
-            message: `${ip} port ${portText(p)} is already used by ${u.key}; services sharing an IP need distinct (protocol, port) pairs`,
-            conflict: { ip, service: u.key, port: p },
-          };
-        }
-      }
-    }
-  }
-  return null;
+  return {
+    reason: 'backend-key-mismatch',
+    message: `${ip} is shared by ${o.key} with backend "${o.backendKey}" but ${n.key} has backend "${n.backendKey}"; services sharing an IP with externalTrafficPolicy Local must have identical selectors`,
+    conflict,
+  };
 }
+
+const FAST_REFUSAL: Refusal = Object.freeze({ reason: 'ip-in-use', message: '' });
 
 function makeRec(n: Req, pool: PoolState, v4: number, v6: bigint | undefined, v6First: boolean): Rec {
   return {
@@ -955,17 +992,77 @@ function ipsOf(r: Rec): IPAddress[] {
   return out;
 }
 
+/**
+ * The public view of a record. `ips` is built on first access (formatting addresses costs more
+ * than the allocation itself); `toJSON` makes it serialise like a plain object.
+ */
+class AllocationView implements Allocation {
+  readonly key: string;
+  readonly pool: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ports: readonly Port[];
+  readonly sharingKey: string;
+  readonly backendKey: string;
+  #rec: Rec;
+  #ips: IPAddress[] | undefined;
+
+  constructor(r: Rec) {
+    this.key = r.key;
+    this.pool = r.pool.name;
+    this.namespace = r.namespace;
+    this.labels = r.labels;
+    this.ports = r.ports;
+    this.sharingKey = r.sharingKey;
+    this.backendKey = r.backendKey;
+    this.#rec = r;
+    this.#ips = undefined;
+  }
+
+  get ips(): IPAddress[] {
+    return (this.#ips ??= ipsOf(this.#rec));
+  }
+
+  toJSON(): Record<string, unknown> {
+    const { key, pool, namespace, labels, ports, sharingKey, backendKey } = this;
+    return { key, pool, ips: this.ips.map(String), namespace, labels, ports, sharingKey, backendKey };
+  }
+}
+
 function toAllocation(r: Rec): Allocation {
-  return {
-    key: r.key,
-    pool: r.pool.name,
-    ips: ipsOf(r),
-    namespace: r.namespace,
-    labels: r.labels,
-    ports: r.ports,
-    sharingKey: r.sharingKey,
-    backendKey: r.backendKey,
-  };
+  return new AllocationView(r);
+}
+
+/** A consideration line whose message is formatted on first access, then cached. */
+class Line implements PoolConsideration {
+  #make: (() => string) | undefined;
+  #message: string | undefined;
+
+  constructor(
+    readonly pool: string,
+    readonly stage: PoolStage,
+    readonly verdict: PoolVerdict,
+    make: () => string,
+  ) {
+    this.#make = make;
+    this.#message = undefined;
+  }
+
+  get message(): string {
+    if (this.#message === undefined) {
+      this.#message = this.#make!();
+      this.#make = undefined;
+    }
+    return this.#message;
+  }
+
+  toJSON(): PoolConsideration {
+    return { pool: this.pool, stage: this.stage, verdict: this.verdict, message: this.message };
+  }
+}
+
+function line(pool: string, stage: PoolStage, verdict: PoolVerdict, message: () => string): PoolConsideration {
+  return new Line(pool, stage, verdict, message);
 }
 
 function invalid(message: string): Refusal {

@@ -5,6 +5,7 @@ import { AddrParseError, IPRange, type Family } from '@metallb-ts/netaddr';
 import { AddressSpace } from './address-space.js';
 import { metallbFamilySize } from './counts.js';
 import { FreeSet } from './free-set.js';
+import type { Entry as UserEntry, OffKey } from './records.js';
 import type { LabelSelector, PoolError, PoolSpec } from './types.js';
 
 /** Per-family mutable state of a pool. */
@@ -14,6 +15,8 @@ export interface FamilyState {
   free: FreeSet;
   /** Sharing key → offsets (ascending) of in-use IPs whose users carry that key. */
   byKey: Map<string, bigint[]>;
+  /** Users of each in-use address, by offset. */
+  users: Map<OffKey, UserEntry>;
   /** Distinct in-use IPs. */
   inUse: number;
   /** MetalLB-convention size (3.10). */
@@ -60,6 +63,7 @@ function familyState(family: Family, entries: Entry[], avoidBuggyIPs: boolean): 
     space,
     free: new FreeSet(space.size),
     byKey: new Map(),
+    users: new Map(),
     inUse: 0,
     metallbSize: metallbFamilySize(family, entries, avoidBuggyIPs),
   };
