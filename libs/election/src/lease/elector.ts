@@ -1,5 +1,6 @@
 import type { Clock, Rng, TimerHandle } from '@metallb-ts/clock';
-import type { LeaseRecord, LeaseStore, StoredLease } from './store.js';
+import { decideLease, leaseValid, releasedRecord, renewedRecord } from './decide.js';
+import type { LeaseStore, StoredLease } from './store.js';
 
 /**
  * Timing and identity of a {@link LeaderElector}, with client-go's meaning
@@ -266,8 +267,7 @@ export class LeaderElector {
   }
 
   private leaseValid(): boolean {
-    const o = this.observed;
-    return !!o && this.observedAt + o.record.leaseDurationSeconds * 1000 > this.clock.monotonic();
+    return !!this.observed && leaseValid(this.observed, this.observedAt, this.clock.monotonic());
   }
 
   private holderIsMe(): boolean {
@@ -288,23 +288,16 @@ export class LeaderElector {
     this.emit({ type: 'new-leader', identity: holder });
   }
 
-  /** One client-go `tryAcquireOrRenew`. */
+  /** One client-go `tryAcquireOrRenew`; the decision itself is {@link decideLease}. */
   private async tryAcquireOrRenew(signal: AbortSignal, epoch: number): Promise<Attempt> {
-    const now = this.clock.now();
-    const desired = {
-      holderIdentity: this.cfg.identity,
-      leaseDurationSeconds: this.cfg.leaseDurationMs / 1000,
-      acquireTime: now,
-      renewTime: now,
-      leaseTransitions: 0,
-    };
+    const nowWall = this.clock.now();
+    const durationS = this.cfg.leaseDurationMs / 1000;
     // 1. Fast path: we hold a valid lease, write with the version we know.
     if (this.holderIsMe() && this.leaseValid()) {
       const old = this.observed!;
-      const rec: LeaseRecord = { ...desired, acquireTime: old.record.acquireTime, leaseTransitions: old.record.leaseTransitions };
       const sentAt = this.clock.monotonic();
       try {
-        const r = await this.store.update(rec, old.resourceVersion, signal);
+        const r = await this.store.update(renewedRecord(old.record, nowWall, durationS), old.resourceVersion, signal);
         if (epoch !== this.epoch) return { ok: false };
         if (r.kind === 'updated') {
           this.setObserved(r.lease);
@@ -315,28 +308,22 @@ export class LeaderElector {
         this.emit({ type: 'store-error', error });
       }
     }
-    // 2. Read, or create when absent.
+    // 2.–4. Read, then create, wait, renew or take over.
     const got = await this.store.get(signal);
     if (epoch !== this.epoch) return { ok: false };
-    if (got.kind === 'not-found') {
-      const sentAt = this.clock.monotonic();
-      const c = await this.store.create(desired, signal);
-      if (epoch !== this.epoch || c.kind !== 'created') return { ok: false };
-      this.setObserved(c.lease);
-      return { ok: true, sentAt };
-    }
-    // 3. Someone else holds a valid lease: wait.
-    this.setObserved(got.lease);
-    const old = got.lease.record;
-    if (old.holderIdentity !== '' && this.leaseValid() && !this.holderIsMe()) return { ok: false };
-    // 4. Take over (or renew through the slow path).
-    const rec: LeaseRecord = this.holderIsMe()
-      ? { ...desired, acquireTime: old.acquireTime, leaseTransitions: old.leaseTransitions }
-      : { ...desired, leaseTransitions: old.leaseTransitions + 1 };
+    if (got.kind === 'found') this.setObserved(got.lease);
+    const d = decideLease(got.kind === 'found' ? got.lease : undefined, {
+      identity: this.cfg.identity,
+      leaseDurationSeconds: durationS,
+      nowWall,
+      nowMono: this.clock.monotonic(),
+      observedAt: this.observedAt,
+    });
+    if (d.kind === 'wait') return { ok: false };
     const sentAt = this.clock.monotonic();
-    const u = await this.store.update(rec, got.lease.resourceVersion, signal);
-    if (epoch !== this.epoch || u.kind !== 'updated') return { ok: false };
-    this.setObserved(u.lease);
+    const w = d.kind === 'create' ? await this.store.create(d.record, signal) : await this.store.update(d.record, d.resourceVersion, signal);
+    if (epoch !== this.epoch || (w.kind !== 'created' && w.kind !== 'updated')) return { ok: false };
+    this.setObserved(w.lease);
     return { ok: true, sentAt };
   }
 
@@ -344,10 +331,8 @@ export class LeaderElector {
   private async release(): Promise<void> {
     const o = this.observed;
     if (!o || !this.holderIsMe()) return;
-    const now = this.clock.now();
-    const rec: LeaseRecord = { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: o.record.leaseTransitions };
     try {
-      const r = await this.store.update(rec, o.resourceVersion);
+      const r = await this.store.update(releasedRecord(o.record, this.clock.now()), o.resourceVersion);
       if (r.kind === 'updated' && this.st === 'stopped') this.setObserved(r.lease);
     } catch (error) {
       this.emit({ type: 'store-error', error });

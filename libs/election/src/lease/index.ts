@@ -11,3 +11,4 @@ export {
   type ElectorState,
 } from './elector.js';
 export type { LeaseRecord, StoredLease, LeaseStore, LeaseGetResult, LeaseCreateResult, LeaseUpdateResult } from './store.js';
+export { decideLease, leaseValid, renewedRecord, releasedRecord, type LeaseView, type LeaseDecision } from './decide.js';
