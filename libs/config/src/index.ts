@@ -51,3 +51,4 @@ export { parseManifests, type ManifestError, type ManifestResult } from './manif
 export { CRD_FILES, type Crd, type CrdVersion } from './crd/crds.js';
 export { checkSchema, type SchemaViolation, type SchemaViolationKind } from './crd/check.js';
 export type { Schema, Rule as CelRule, PrinterColumn } from './crd/schema-builders.js';
+export { configToJSON, configsEqual } from './compare.js';

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildConfig, ConfigErrors, formatCommunity, MATCH_ALL, parseManifests, RULES } from '../src/index.js';
+import { buildConfig, ConfigErrors, configsEqual, configToJSON, formatCommunity, MATCH_ALL, parseManifests, RULES } from '../src/index.js';
 import { bgpAdv, issuesOf, l2, namespace, node, peer, peerV1, pool, secret, valid } from './fixtures.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../deploy/examples');
@@ -223,5 +223,22 @@ describe('errors', () => {
   it('peer passwords from data (base64) and stringData both work', () => {
     const s = { ...secret('s', 'kubernetes.io/basic-auth', {}), stringData: { password: 'plain' } };
     expect(valid([peer('p', { passwordSecret: { name: 's' } }), s]).peers.get('p')!.password).toBe('plain');
+  });
+});
+
+describe('comparing configurations', () => {
+  it('configsEqual: same objects in another order are equal; one changed field is not', () => {
+    const objs = samples();
+    const a = valid(objs);
+    const b = valid([...objs].reverse());
+    expect(configsEqual(a, b)).toBe(true);
+    const changed = objs.map((o: any) => (o.kind === 'IPAddressPool' && o.metadata.name === 'team-a' ? { ...o, spec: { ...o.spec, autoAssign: true } } : o));
+    expect(configsEqual(a, valid(changed))).toBe(false);
+  });
+  it('configToJSON gives plain JSON with addresses as text', () => {
+    const j = configToJSON(valid(read('bgp.yaml'))) as any;
+    expect(j.pools['first-pool'].cidrs[0]).toBe('10.0.0.101/32');
+    expect(j.peers.sample.address).toBe('10.0.0.1');
+    expect(JSON.parse(JSON.stringify(j))).toEqual(j);
   });
 });
