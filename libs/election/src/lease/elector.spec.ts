@@ -200,3 +200,23 @@ describe('LeaderElector', () => {
     expect(store.peek()!.record.holderIdentity).toBe('');
   });
 });
+
+describe('new-leader events', () => {
+  it('are not emitted for an unreachable store or an already released Lease, only for changes', async () => {
+    const clock = new ManualClock(T0);
+    const store = new MemoryLeaseStore();
+    store.put({ holderIdentity: '', leaseDurationSeconds: 1, leaseTransitions: 2 });
+    const link = store.connect({ clock, rng: new SeededRng(2) });
+    link.partitioned = true;
+    const el = new LeaderElector({ identity: 'q' }, { clock, rng: new SeededRng(3), store: link });
+    const seen: (string | undefined)[] = [];
+    el.on((e) => e.type === 'new-leader' && seen.push(e.identity));
+    el.start();
+    await clock.advanceAsync(10_000);
+    expect(seen).toEqual([]);
+    link.partitioned = false;
+    await clock.advanceAsync(5_000);
+    expect(seen).toEqual(['q']);
+    expect(store.peek()!.record.leaseTransitions).toBe(3);
+  });
+});

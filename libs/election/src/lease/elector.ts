@@ -135,7 +135,6 @@ export class LeaderElector {
   private observed: StoredLease | undefined;
   private observedAt = 0;
   private reportedLeader: string | undefined;
-  private reported = false;
   private roundTimer: TimerHandle | undefined;
   private deadlineTimer: TimerHandle | undefined;
   private inflight: AbortController | undefined;
@@ -280,10 +279,10 @@ export class LeaderElector {
     this.observed = lease;
   }
 
+  /** client-go `maybeReportTransition`: only changes of the observed holder are reported. */
   private maybeReportTransition(): void {
     const holder = this.observed?.record.holderIdentity || undefined;
-    if (this.reported && holder === this.reportedLeader) return;
-    this.reported = true;
+    if (holder === this.reportedLeader) return;
     this.reportedLeader = holder;
     this.emit({ type: 'new-leader', identity: holder });
   }
