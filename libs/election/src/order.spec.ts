@@ -84,9 +84,34 @@ describe('announcer order: MetalLB hash order, table', () => {
     expect(winners.size).toBe(4);
   });
 
+  it('README: scores come first', () => {
+    expect(announcerOrder('198.51.100.10', ['node-a', 'node-b', 'node-c'], { 'node-b': 100, 'node-a': 50 })).toEqual(['node-b', 'node-a', 'node-c']);
+  });
+
   it('no candidate → undefined', () => {
     expect(electAnnouncer('198.51.100.1', [])).toBeUndefined();
     expect(announcerOrder('198.51.100.1', [])).toEqual([]);
+  });
+});
+
+describe('golden vectors (digests from coreutils `printf %s KEY | sha256sum`)', () => {
+  // node-a#198.51.100.10  17cc5af7…  → first
+  // node-b#198.51.100.10  530fa8b5…
+  // node-c#198.51.100.10  925754ec…
+  it('IPv4', () => {
+    const r = rankAnnouncers('198.51.100.10', ['node-c', 'node-b', 'node-a']);
+    expect(r.map((c) => [c.node, c.digest])).toEqual([
+      ['node-a', '17cc5af78a8b2b3bdc4699970fa1ee457e9f3f4322f2c811d85220dd944bf72e'],
+      ['node-b', '530fa8b52f9a1e23644173627bbe33e795c1353de5306b1ed463eabc0b594de0'],
+      ['node-c', '925754ec9a54e2eb87ee424a9481123a085a935f33faae1c5a06b378f877e139'],
+    ]);
+  });
+  it('IPv6 (hashed in its short form)', () => {
+    expect(rankAnnouncers('2001:0db8:0:0:0:0:0:0010', ['worker-3', 'worker-2', 'worker-1']).map((c) => [c.node, c.digest.slice(0, 8)])).toEqual([
+      ['worker-1', '25fa3642'],
+      ['worker-2', '2e924c1e'],
+      ['worker-3', '92a62b50'],
+    ]);
   });
 });
 
