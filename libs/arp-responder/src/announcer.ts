@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '@metallb-ts/clock';
 import type { IPAddress, MacAddress } from '@metallb-ts/netaddr';
 import { decideReply, type DropReason, type Ownership, type ReplyDecision } from './decision.js';
 import { arpReply, gratuitousArp, neighborAdvertisement, solicitedNodeMac, unsolicitedAdvertisement } from './packets.js';
+import { macEquals } from './wire/bytes.js';
 import { ArpOperation } from './wire/constants.js';
 import { encodeFrame, tryDecodeFrame } from './wire/frame.js';
 import type { Frame, VlanTag } from './wire/types.js';
@@ -93,6 +94,10 @@ interface Registration {
   interfaces: readonly string[];
 }
 
+/** A cheap map key for an address (bigint keys compare by value; IPv6 gets bit 128 set). */
+const ipKey = (ip: IPAddress): bigint => (ip.isV4 ? ip.value : ip.value | (1n << 128n));
+
+
 const emptyDrops = (): Record<DropReason, number> => ({
   malformed: 0,
   unsupported: 0,
@@ -120,16 +125,16 @@ const emptyDrops = (): Record<DropReason, number> => ({
  */
 export class Announcer {
   private readonly opts: AnnouncerOptions;
-  /** service key → ip text → registration. */
-  private readonly services = new Map<string, Map<string, Registration>>();
-  /** ip text → number of services announcing it. */
-  private readonly refs = new Map<string, { ip: IPAddress; count: number }>();
+  /** service key → ip key → registration. */
+  private readonly services = new Map<string, Map<bigint, Registration>>();
+  /** ip key → number of services announcing it. */
+  private readonly refs = new Map<bigint, { ip: IPAddress; count: number }>();
   private readonly links = new Map<string, AnnounceLink>();
-  /** ip text → gratuitous stop time (monotonic ms). */
-  private readonly schedule = new Map<string, number>();
+  /** ip key → gratuitous stop time (monotonic ms). */
+  private readonly schedule = new Map<bigint, number>();
   private ticker: TimerHandle | undefined;
-  /** ip text → requester key → requester; Map order is recency order. */
-  private readonly requesters = new Map<string, Map<string, Requester>>();
+  /** ip key → requester key → requester; Map order is recency order. */
+  private readonly requesters = new Map<bigint, Map<string, Requester>>();
   private readonly conflictsSeen = new Map<string, number>();
   private readonly counters: AnnouncerStats = { responses: 0, gratuitous: 0, takeoverUnicasts: 0, drops: emptyDrops(), conflicts: 0 };
 
@@ -159,7 +164,7 @@ export class Announcer {
    * goes out at once, plus unicast replies to its recent requesters.
    */
   announce(key: string, ip: IPAddress, opts: { interfaces?: readonly string[] } = {}): void {
-    const k = ip.toString();
+    const k = ipKey(ip);
     let svc = this.services.get(key);
     if (!svc) this.services.set(key, (svc = new Map()));
     const had = svc.has(k);
@@ -187,7 +192,7 @@ export class Announcer {
   withdraw(key: string, ip?: IPAddress): void {
     const svc = this.services.get(key);
     if (!svc) return;
-    const keys = ip ? [ip.toString()] : [...svc.keys()];
+    const keys = ip ? [ipKey(ip)] : [...svc.keys()];
     for (const k of keys) {
       if (!svc.delete(k)) continue;
       const r = this.refs.get(k);
@@ -207,7 +212,7 @@ export class Announcer {
 
   /** Ownership of `ip` on `ifName` (MetalLB §6.3: some registration allows the interface). */
   ownership(ip: IPAddress, ifName: string): Ownership {
-    const k = ip.toString();
+    const k = ipKey(ip);
     if (!this.refs.has(k)) return 'not-owned';
     for (const svc of this.services.values()) {
       const reg = svc.get(k);
@@ -276,7 +281,7 @@ export class Announcer {
 
   private observe(link: AnnounceLink, f: Frame): void {
     const body = f.body;
-    const ours = (mac: MacAddress) => mac.equals(link.mac);
+    const ours = (mac: MacAddress) => macEquals(link.mac, mac);
     if (body.kind === 'arp') {
       if (ours(body.senderMac) || ours(f.src)) return;
       const probe = body.senderIp.value === 0n;
@@ -309,12 +314,13 @@ export class Announcer {
   }
 
   private remember(ip: IPAddress, r: Requester): void {
-    const k = ip.toString();
+    if (this.opts.maxRequestersPerIp <= 0) return;
+    const k = ipKey(ip);
     let m = this.requesters.get(k);
     if (m) this.requesters.delete(k); // re-insert: most recently asked last
     else m = new Map();
     this.requesters.set(k, m);
-    const rk = `${r.ifName}|${r.ip}`;
+    const rk = `${r.ifName}|${ipKey(r.ip)}`;
     m.delete(rk);
     m.set(rk, r);
     while (m.size > this.opts.maxRequestersPerIp) m.delete(m.keys().next().value!);
@@ -323,7 +329,7 @@ export class Announcer {
 
   /** Requesters of `ip` seen within the TTL (for tests and diagnostics). */
   recentRequesters(ip: IPAddress): { ifName: string; mac: MacAddress; ip: IPAddress }[] {
-    const m = this.requesters.get(ip.toString());
+    const m = this.requesters.get(ipKey(ip));
     if (!m) return [];
     const cutoff = this.clock.monotonic() - this.opts.requesterTtlMs;
     return [...m.values()].filter((r) => r.at >= cutoff).map(({ ifName, mac, ip: rip }) => ({ ifName, mac, ip: rip }));

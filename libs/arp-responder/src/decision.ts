@@ -1,6 +1,7 @@
 import type { IPAddress, MacAddress } from '@metallb-ts/netaddr';
 import { arpReply, ALL_NODES, ALL_NODES_MAC, neighborAdvertisement, solicitedNodeAddress } from './packets.js';
 import { ArpHardwareType, ArpOperation, ND_HOP_LIMIT } from './wire/constants.js';
+import { macEquals } from './wire/bytes.js';
 import { DecodeError } from './wire/errors.js';
 import type { Frame } from './wire/types.js';
 
@@ -72,12 +73,7 @@ export type ReplyDecision =
 
 const drop = (reason: DropReason, ip?: IPAddress): ReplyDecision => (ip ? { kind: 'drop', reason, ip } : { kind: 'drop', reason });
 
-function sameMac(a: MacAddress, b: MacAddress): boolean {
-  const x = a.toBytes();
-  const y = b.toBytes();
-  for (let i = 0; i < 6; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
+const sameMac = macEquals;
 
 /**
  * Decides whether to answer a frame received on an interface, and builds the answer. Pure.
@@ -99,12 +95,13 @@ export function decideReply(input: Frame | DecodeError, ctx: ReplyContext): Repl
   const f = input;
   const body = f.body;
   const vlans = f.vlans;
-  const forUs = f.dst.isBroadcast() || f.dst.isMulticast() || sameMac(f.dst, ctx.mac);
+  const dstIsBroadcast = f.dst.isBroadcast();
+  const forUs = dstIsBroadcast || f.dst.isMulticast() || sameMac(f.dst, ctx.mac);
   if (body.kind === 'arp-raw') return drop('unsupported');
   if (body.kind === 'arp') {
     if (body.hardwareType !== ArpHardwareType.ETHERNET && body.hardwareType !== ArpHardwareType.IEEE802) return drop('unsupported');
     if (body.operation !== ArpOperation.REQUEST) return drop('not-request', body.targetIp);
-    if (!f.dst.isBroadcast() && !sameMac(f.dst, ctx.mac)) return drop('wrong-dst-mac', body.targetIp);
+    if (!dstIsBroadcast && !sameMac(f.dst, ctx.mac)) return drop('wrong-dst-mac', body.targetIp);
     if (sameMac(f.src, ctx.mac) || sameMac(body.senderMac, ctx.mac)) return drop('own-frame', body.targetIp);
     if (body.senderIp.equals(body.targetIp)) return drop('gratuitous', body.targetIp);
     const own = ctx.ownership(body.targetIp, ctx.ifName);

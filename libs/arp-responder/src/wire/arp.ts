@@ -1,4 +1,5 @@
-import { IPAddress, MacAddress } from '@metallb-ts/netaddr';
+import { MacAddress } from '@metallb-ts/netaddr';
+import { ipAt, ipBytes, macBytes } from './bytes.js';
 import { EtherType } from './constants.js';
 import { DecodeError, EncodeError } from './errors.js';
 import type { ArpPacket, ArpRawPacket } from './types.js';
@@ -22,30 +23,25 @@ export function decodeArpAt(b: Uint8Array, start: number): { packet: ArpPacket |
   if (end > b.length) {
     throw new DecodeError('truncated', b.length, `ARP addresses need ${2 * hlen + 2 * plen} bytes (hlen ${hlen}, plen ${plen})`);
   }
-  let o = start + 8;
-  const take = (n: number): Uint8Array => {
-    const v = b.slice(o, o + n);
-    o += n;
-    return v;
-  };
-  const sha = take(hlen);
-  const spa = take(plen);
-  const tha = take(hlen);
-  const tpa = take(plen);
+  const o = start + 8;
   if (hlen === 6 && plen === 4 && protocolType === EtherType.IPv4) {
     return {
       packet: {
         kind: 'arp',
         hardwareType,
         operation,
-        senderMac: MacAddress.fromBytes(sha),
-        senderIp: IPAddress.fromBytes(spa),
-        targetMac: MacAddress.fromBytes(tha),
-        targetIp: IPAddress.fromBytes(tpa),
+        senderMac: MacAddress.fromBytes(b.subarray(o, o + 6)),
+        senderIp: ipAt(b, o + 6, 4),
+        targetMac: MacAddress.fromBytes(b.subarray(o + 10, o + 16)),
+        targetIp: ipAt(b, o + 16, 4),
       },
       end,
     };
   }
+  const sha = b.slice(o, o + hlen);
+  const spa = b.slice(o + hlen, o + hlen + plen);
+  const tha = b.slice(o + hlen + plen, o + 2 * hlen + plen);
+  const tpa = b.slice(o + 2 * hlen + plen, end);
   return {
     packet: {
       kind: 'arp-raw',
@@ -90,7 +86,7 @@ export function encodeArpInto(p: ArpPacket | ArpRawPacket, out: Uint8Array, star
     out[o + 5] = 4;
     dv.setUint16(o + 6, u16('operation', p.operation));
     o += 8;
-    for (const part of [p.senderMac.toBytes(), p.senderIp.toBytes(), p.targetMac.toBytes(), p.targetIp.toBytes()]) {
+    for (const part of [macBytes(p.senderMac), ipBytes(p.senderIp), macBytes(p.targetMac), ipBytes(p.targetIp)]) {
       out.set(part, o);
       o += part.length;
     }

@@ -1,5 +1,6 @@
 import { MacAddress } from '@metallb-ts/netaddr';
 import { arpLength, decodeArpAt, encodeArpInto } from './arp.js';
+import { macBytes } from './bytes.js';
 import { EtherType } from './constants.js';
 import { DecodeError, EncodeError } from './errors.js';
 import { decodeNdpAt, encodeNdpInto, ndpLength } from './ndp.js';
@@ -67,8 +68,8 @@ export function frameLength(f: Frame): number {
 export function encodeFrame(f: Frame): Uint8Array {
   if (f.vlans.length > MAX_VLAN_TAGS) throw new EncodeError('vlans', `has more than ${MAX_VLAN_TAGS} tags`);
   const out = new Uint8Array(frameLength(f));
-  out.set(f.dst.toBytes(), 0);
-  out.set(f.src.toBytes(), 6);
+  out.set(macBytes(f.dst), 0);
+  out.set(macBytes(f.src), 6);
   let o = 12;
   f.vlans.forEach((t, i) => {
     if (t.tpid !== EtherType.VLAN && t.tpid !== EtherType.QinQ) throw new EncodeError(`vlans[${i}].tpid`, 'must be 0x8100 or 0x88a8');

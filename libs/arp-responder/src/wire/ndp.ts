@@ -1,4 +1,5 @@
-import { IPAddress, MacAddress } from '@metallb-ts/netaddr';
+import { MacAddress } from '@metallb-ts/netaddr';
+import { ipAt, ipBytes, macBytes } from './bytes.js';
 import { icmpv6Checksum } from './checksum.js';
 import { Icmp6Type, IpProtocol, NdOptionType } from './constants.js';
 import { DecodeError, EncodeError } from './errors.js';
@@ -72,14 +73,14 @@ export function decodeNdpAt(b: Uint8Array, start: number): { packet: NdpPacket; 
   }
   const code = b[p + 1]!;
   const word = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
-  const target = IPAddress.fromBytes(b.slice(p + 8, p + 24));
+  const target = ipAt(b, p + 8, 16);
   const options = decodeOptions(b, p + ND_FIXED, end);
   const ip: Ipv6Header = {
     trafficClass,
     flowLabel,
     hopLimit,
-    src: IPAddress.fromBytes(srcBytes.slice()),
-    dst: IPAddress.fromBytes(dstBytes.slice()),
+    src: ipAt(b, start + 8, 16),
+    dst: ipAt(b, start + 24, 16),
   };
   const message: NeighborSolicitation | NeighborAdvertisement =
     type === Icmp6Type.NEIGHBOR_SOLICITATION
@@ -132,8 +133,8 @@ export function encodeNdpInto(p: NdpPacket, out: Uint8Array, start: number): num
   dv.setUint16(start + 4, payloadLength);
   out[start + 6] = IpProtocol.ICMPv6;
   out[start + 7] = checkInt('ip.hopLimit', ip.hopLimit, 0xff);
-  out.set(ip.src.toBytes(), start + 8);
-  out.set(ip.dst.toBytes(), start + 24);
+  out.set(ipBytes(ip.src), start + 8);
+  out.set(ipBytes(ip.dst), start + 24);
   const p0 = start + IPV6_HEADER_LENGTH;
   out[p0] = m.type === 'ns' ? Icmp6Type.NEIGHBOR_SOLICITATION : Icmp6Type.NEIGHBOR_ADVERTISEMENT;
   out[p0 + 1] = checkInt('message.code', m.code, 0xff);
@@ -146,7 +147,7 @@ export function encodeNdpInto(p: NdpPacket, out: Uint8Array, start: number): num
       ((m.router ? 0x80000000 : 0) | (m.solicited ? 0x40000000 : 0) | (m.override ? 0x20000000 : 0) | checkInt('message.reserved', m.reserved, 0x1fffffff)) >>> 0;
   }
   dv.setUint32(p0 + 4, word);
-  out.set(m.target.toBytes(), p0 + 8);
+  out.set(ipBytes(m.target), p0 + 8);
   let o = p0 + ND_FIXED;
   m.options.forEach((opt, i) => {
     if (opt.type === 'raw') {
@@ -161,7 +162,7 @@ export function encodeNdpInto(p: NdpPacket, out: Uint8Array, start: number): num
     } else {
       out[o] = opt.type === 'source-lla' ? NdOptionType.SOURCE_LINK_LAYER_ADDRESS : NdOptionType.TARGET_LINK_LAYER_ADDRESS;
       out[o + 1] = 1;
-      out.set(opt.mac.toBytes(), o + 2);
+      out.set(macBytes(opt.mac), o + 2);
       o += 8;
     }
   });

@@ -4,27 +4,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The built addon of this package. */
-export const ADDON_BUILD_PATH = join(here, '..', '..', 'build', 'Release', 'arp_responder.node');
+/** This package's root (libs/arp-responder) when running from source. */
+const PKG_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * Bundles test/fixtures/responder-main.ts into one .mjs in a temp dir and copies the addon
+ * Bundles test/fixtures/{responder,client}-main.ts into .mjs files in a temp dir and copies the addon
  * beside it, as the CLI bundle ships it (so loading "beside the bundle" is exercised).
  */
-export async function bundleResponder(): Promise<{ dir: string; script: string; client: string }> {
+export async function bundleResponder(pkgRoot = PKG_ROOT): Promise<{ dir: string; script: string; client: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'mtsarp-'));
   const script = join(dir, 'responder.mjs');
   const client = join(dir, 'client.mjs');
-  await bundle('responder-main.ts', script);
-  await bundle('client-main.ts', client);
-  copyFileSync(ADDON_BUILD_PATH, join(dir, 'arp_responder.node'));
+  await bundle(join(pkgRoot, 'test', 'fixtures', 'responder-main.ts'), script);
+  await bundle(join(pkgRoot, 'test', 'fixtures', 'client-main.ts'), client);
+  copyFileSync(join(pkgRoot, 'build', 'Release', 'arp_responder.node'), join(dir, 'arp_responder.node'));
   return { dir, script, client };
 }
 
 async function bundle(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [join(here, '..', 'fixtures', entry)],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     format: 'esm',
