@@ -1,3 +1,4 @@
+import { IPAddress } from '@metallb-ts/netaddr';
 import { describe, expect, it } from 'vitest';
 import { Allocator } from './allocator.js';
 import type { AllocateResult, PoolSpec, ServiceRequest } from './types.js';
@@ -340,5 +341,362 @@ describe('address-pool annotation (3.8)', () => {
     const r = a.allocate(req('s', { pool: 'manual' }));
     expect(r.ok && r.allocation.pool).toBe('manual');
     expect(r.ok && r.previousInvalid?.reason).toBe('requested-pool-changed');
+  });
+});
+
+describe('dual-stack (3.5 step 4)', () => {
+  const dual = (name: string, extra: Partial<ServiceRequest> = {}) => req(name, { families: ['IPv4', 'IPv6'], ...extra });
+
+  it('RequireDualStack takes IPv4 and IPv6 from the same pool, IPv4 first even when IPv6 is primary', () => {
+    const a = make([{ name: 'p', addresses: ['2001:db8::/126', '198.51.100.0/30'] }]);
+    expect(ips(a.allocate(dual('a', { families: ['IPv6', 'IPv4'], policy: 'RequireDualStack' })))).toEqual(['198.51.100.0', '2001:db8::']);
+  });
+
+  it('RequireDualStack skips pools that have only one family', () => {
+    const a = make([
+      { name: 'a-v4', addresses: ['198.51.100.0/30'] },
+      { name: 'b-dual', addresses: ['198.51.100.4/30', '2001:db8::/126'] },
+    ]);
+    const r = a.allocate(dual('s', { policy: 'RequireDualStack' }));
+    expect(r.ok && r.allocation.pool).toBe('b-dual');
+    expect(r.considered.map((c) => [c.pool, c.verdict])).toEqual([
+      ['a-v4', 'family-not-in-pool'],
+      ['b-dual', 'chosen'],
+    ]);
+  });
+
+  it('RequireDualStack fails when no pool has both families free', () => {
+    const a = make([{ name: 'v4', addresses: ['198.51.100.0/30'] }, { name: 'v6', addresses: ['2001:db8::/126'] }]);
+    expect(refusal(a.allocate(dual('s', { policy: 'RequireDualStack' })))).toBe('pool-exhausted');
+  });
+
+  it.each([
+    ['IPv4 primary takes the first pool with IPv4', ['IPv4', 'IPv6'], 'b-v4', ['198.51.100.0']],
+    ['IPv6 primary takes the first pool with IPv6', ['IPv6', 'IPv4'], 'a-v6', ['2001:db8::']],
+  ] as const)('PreferDualStack with no dual pool: %s', (_n, families, pool, want) => {
+    const a = make([
+      { name: 'a-v6', addresses: ['2001:db8::/126'] },
+      { name: 'b-v4', addresses: ['198.51.100.0/30'] },
+    ]);
+    const r = a.allocate(dual('s', { families: [...families], policy: 'PreferDualStack' }));
+    expect(r.ok && r.allocation.pool).toBe(pool);
+    expect(ips(r)).toEqual(want);
+  });
+
+  it('PreferDualStack prefers a later pool with both families over an earlier single-family pool', () => {
+    const a = make([
+      { name: 'a-v4', addresses: ['198.51.100.0/30'] },
+      { name: 'b-dual', addresses: ['198.51.100.4/30', '2001:db8::/126'] },
+    ]);
+    expect(ips(a.allocate(dual('s', { policy: 'PreferDualStack' })))).toEqual(['198.51.100.4', '2001:db8::']);
+  });
+
+  it('PreferDualStack falls back to the secondary family when no pool has the primary', () => {
+    const a = make([{ name: 'v6', addresses: ['2001:db8::/126'] }]);
+    expect(ips(a.allocate(dual('s', { policy: 'PreferDualStack' })))).toEqual(['2001:db8::']);
+  });
+
+  it('a PreferDualStack single-family allocation is kept on the next reconcile', () => {
+    const a = make([{ name: 'v4', addresses: ['198.51.100.0/30'] }]);
+    ips(a.allocate(dual('s', { policy: 'PreferDualStack' })));
+    const r = a.allocate(dual('s', { policy: 'PreferDualStack' }));
+    expect(r.ok && r.changed).toBe(false);
+  });
+
+  it('a family change (single → RequireDualStack) re-allocates', () => {
+    const a = make([{ name: 'p', addresses: ['198.51.100.0/30', '2001:db8::/126'] }]);
+    ips(a.allocate(req('s')));
+    const r = a.allocate(dual('s', { policy: 'RequireDualStack' }));
+    expect(ips(r)).toEqual(['198.51.100.0', '2001:db8::']);
+    expect(r.ok && r.previousInvalid?.reason).toBe('family-mismatch');
+  });
+});
+
+describe('addFamily: PreferDualStack upgrade (3.8, 4.2 step 8)', () => {
+  const pools: PoolSpec[] = [
+    { name: 'a-v4', addresses: ['198.51.100.0/30'] },
+    { name: 'b-dual', addresses: ['198.51.101.0/30', '2001:db8::/126'] },
+  ];
+  const dual = (name: string) => req(name, { families: ['IPv4', 'IPv6'], policy: 'PreferDualStack' });
+
+  it('adds the first free IP of the other family from the same pool, IPv4 first', () => {
+    const a = make([{ name: 'p', addresses: ['198.51.100.0/32', '2001:db8::/126'] }]);
+    a.allocate(req('x'));
+    const s = req('s', { families: ['IPv6', 'IPv4'], policy: 'PreferDualStack' });
+    expect(ips(a.allocate(s))).toEqual(['2001:db8::']);
+    a.release('ns/x');
+    const up = a.addFamily(s);
+    expect(ips(up)).toEqual(['198.51.100.0', '2001:db8::']);
+    expect(up.ok && up.changed).toBe(true);
+  });
+
+  it('refuses with family-unavailable when the pool has no address of the other family', () => {
+    const b = make([pools[0]!]);
+    ips(b.allocate(dual('t')));
+    const up = b.addFamily(dual('t'));
+    expect(!up.ok && up.reason).toBe('family-unavailable');
+    expect(!up.ok && up.considered[0]!.verdict).toBe('family-not-in-pool');
+    expect(!up.ok && up.current?.ips.map(String)).toEqual(['198.51.100.0']);
+  });
+
+  it('refuses a single-family service (quirk 11: no PreferDualStack oscillation)', () => {
+    const a = make(pools);
+    const s = req('s', { policy: 'PreferDualStack' }); // one clusterIP family
+    ips(a.allocate(s));
+    const up = a.addFamily(s);
+    expect(!up.ok && up.reason).toBe('not-dual-stack');
+    // and the single-family allocation stays valid on every reconcile
+    const again = a.allocate(s);
+    expect(again.ok && again.changed).toBe(false);
+  });
+
+  it('not-allocated when the service holds nothing; unchanged when it already has both', () => {
+    const a = make(pools);
+    expect(refusal(a.addFamily(dual('s')))).toBe('not-allocated');
+    a.allocate(dual('s'));
+    const up = a.addFamily(dual('s'));
+    expect(up.ok && up.changed).toBe(false);
+  });
+});
+
+describe('setPools (3.9)', () => {
+  it('keeps, moves (rename) and drops (removed, shrunk, newly buggy) allocations', () => {
+    const a = make([
+      { name: 'keep', addresses: ['198.51.100.0/30'] },
+      { name: 'old', addresses: ['198.51.100.4/30'] },
+      { name: 'gone', addresses: ['198.51.100.8/30'] },
+      { name: 'shrink', addresses: ['198.51.100.12/30'] },
+      { name: 'buggy', addresses: ['198.51.101.0/30'] },
+    ]);
+    a.allocate(req('k', { requestedIps: ['198.51.100.1'] }));
+    a.allocate(req('m', { requestedIps: ['198.51.100.5'] }));
+    a.allocate(req('g', { requestedIps: ['198.51.100.9'] }));
+    a.allocate(req('s', { requestedIps: ['198.51.100.15'] }));
+    a.allocate(req('b', { requestedIps: ['198.51.101.0'] }));
+    const r = a.setPools([
+      { name: 'keep', addresses: ['198.51.100.0/30'] },
+      { name: 'new', addresses: ['198.51.100.4/30'] },
+      { name: 'shrink', addresses: ['198.51.100.12/31'] },
+      { name: 'buggy', addresses: ['198.51.101.0/30'], avoidBuggyIPs: true },
+    ]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.kept).toBe(1);
+    expect(r.moved).toEqual([{ key: 'ns/m', from: 'old', to: 'new' }]);
+    expect(r.dropped.map((d) => [d.key, d.reason])).toEqual([
+      ['ns/g', 'pool-removed'],
+      ['ns/s', 'ip-not-in-any-pool'],
+      ['ns/b', 'ip-not-in-any-pool'],
+    ]);
+    expect(a.get('ns/m')!.pool).toBe('new');
+    expect(a.get('ns/g')).toBeUndefined();
+    expect(a.counts('new')!.ipv4InUse).toBe(1n);
+    expect(a.counts('gone')).toBeUndefined();
+    // the moved IP stays taken, the pool hands out the others
+    expect(ips(a.allocate(req('x', { pool: 'new' })))).toEqual(['198.51.100.4']);
+    expect(ips(a.allocate(req('y', { pool: 'new' })))).toEqual(['198.51.100.6']);
+  });
+
+  it('a split pool moves each allocation to the pool that owns it now', () => {
+    const a = make([{ name: 'big', addresses: ['198.51.100.0/29'] }]);
+    for (let i = 0; i < 8; i++) a.allocate(req(`s${i}`));
+    const r = a.setPools([
+      { name: 'low', addresses: ['198.51.100.0/30'] },
+      { name: 'high', addresses: ['198.51.100.4/30'] },
+    ]);
+    expect(r.ok && r.moved.length).toBe(8);
+    expect(a.counts('low')!.services).toBe(4);
+    expect(a.counts('high')!.services).toBe(4);
+  });
+
+  it('shared IPs stay shared across a reconfiguration', () => {
+    const a = make([{ name: 'p', addresses: ['198.51.100.0/30'] }]);
+    a.allocate(req('a', { sharingKey: 'k', ports: [{ protocol: 'TCP', port: 80 }] }));
+    a.allocate(req('b', { sharingKey: 'k', ports: [{ protocol: 'TCP', port: 81 }] }));
+    a.setPools([{ name: 'q', addresses: ['198.51.100.0/29'] }]);
+    expect(a.usersOf('198.51.100.0')).toEqual(['ns/a', 'ns/b']);
+    expect(refusal(a.allocate(req('c', { sharingKey: 'k', ports: [{ protocol: 'TCP', port: 80 }], requestedIps: ['198.51.100.0'] })))).toBe('port-conflict');
+    expect(ips(a.allocate(req('d', { sharingKey: 'k', ports: [{ protocol: 'TCP', port: 82 }] })))).toEqual(['198.51.100.0']);
+  });
+
+  it('compatibility is not re-checked by setPools, but by the next allocate', () => {
+    const a = make([{ name: 'p', addresses: ['198.51.100.0/30'] }]);
+    a.allocate(req('s'));
+    const r = a.setPools([
+      { name: 'p', addresses: ['198.51.100.0/30'], serviceAllocation: { namespaces: ['other'] } },
+      { name: 'q', addresses: ['198.51.100.4/30'] },
+    ]);
+    expect(r.ok && r.kept).toBe(1);
+    expect(refusal(a.validate(req('s')))).toBe('pool-not-allowed-for-service');
+    const again = a.allocate(req('s'));
+    expect(again.ok && again.allocation.pool).toBe('q');
+    expect(again.ok && again.previousInvalid?.reason).toBe('pool-not-allowed-for-service');
+  });
+
+  it.each([
+    ['empty name', [{ name: '', addresses: ['198.51.100.0/24'] }], 'invalid-name'],
+    ['duplicate name', [{ name: 'a', addresses: ['198.51.100.0/25'] }, { name: 'a', addresses: ['198.51.100.128/25'] }], 'duplicate-name'],
+    ['no addresses', [{ name: 'a', addresses: [] }], 'no-addresses'],
+    ['bad CIDR', [{ name: 'a', addresses: ['198.51.100.0/33'] }], 'invalid-address'],
+    ['bad range', [{ name: 'a', addresses: ['198.51.100.9-198.51.100.1'] }], 'invalid-address'],
+    ['mixed-family range', [{ name: 'a', addresses: ['198.51.100.1-2001:db8::1'] }], 'invalid-address'],
+    ['overlap across pools', [{ name: 'a', addresses: ['198.51.100.0/24'] }, { name: 'b', addresses: ['198.51.100.128/25'] }], 'overlap'],
+    ['overlap inside a pool', [{ name: 'a', addresses: ['198.51.100.0/24', '198.51.100.10-198.51.100.20'] }], 'overlap'],
+    ['fractional priority', [{ name: 'a', addresses: ['198.51.100.0/24'], serviceAllocation: { priority: 1.5 } }], 'invalid-priority'],
+  ] as const)('refuses an invalid set as a whole: %s', (_n, pools, reason) => {
+    const a = make([{ name: 'p', addresses: ['203.0.113.0/24'] }]);
+    a.allocate(req('s'));
+    const r = a.setPools(pools as unknown as PoolSpec[]);
+    expect(!r.ok && r.errors.map((e) => e.reason)).toContain(reason);
+    expect(a.poolNames()).toEqual(['p']);
+    expect(a.get('ns/s')!.pool).toBe('p');
+  });
+});
+
+describe('restore and snapshot', () => {
+  const pools: PoolSpec[] = [
+    { name: 'p', addresses: ['198.51.100.0/24', '2001:db8::/64'] },
+    { name: 'team', addresses: ['203.0.113.0/24'], serviceAllocation: { namespaces: ['team'] } },
+  ];
+
+  it('re-establishes every valid record exactly, in any order, without moving anybody', () => {
+    const a = make(pools);
+    const r = a.restore([
+      { key: 'ns/c', namespace: 'ns', ips: ['198.51.100.77'] },
+      { key: 'ns/a', namespace: 'ns', ips: ['2001:db8::5', '198.51.100.5'] },
+      { key: 'team/t', namespace: 'team', ips: [IPAddress.parse('203.0.113.9')] },
+    ]);
+    expect(r).toEqual({ restored: 3, rejected: [] });
+    expect(a.get('ns/a')!.ips.map(String)).toEqual(['2001:db8::5', '198.51.100.5']);
+    expect(ips(a.allocate(req('n')))).toEqual(['198.51.100.0']);
+  });
+
+  it.each([
+    ['an IP outside every pool', { key: 'ns/x', namespace: 'ns', ips: ['192.0.2.1'] }, 'ip-not-in-any-pool'],
+    ['a restricted pool of another namespace', { key: 'ns/x', namespace: 'ns', ips: ['203.0.113.1'] }, 'pool-not-allowed-for-service'],
+    ['an unparsable IP', { key: 'ns/x', namespace: 'ns', ips: ['nope'] }, 'invalid-ip'],
+    ['no IP', { key: 'ns/x', namespace: 'ns', ips: [] }, 'invalid-request'],
+    ['a conflict with an earlier record', { key: 'ns/x', namespace: 'ns', ips: ['198.51.100.1'] }, 'ip-in-use'],
+  ] as const)('rejects %s with a reason', (_n, rec, reason) => {
+    const a = make(pools);
+    const r = a.restore([{ key: 'ns/first', namespace: 'ns', ips: ['198.51.100.1'] }, rec]);
+    expect(r.restored).toBe(1);
+    expect(r.rejected.map((x) => x.reason)).toEqual([reason]);
+    expect(a.get('ns/x')).toBeUndefined();
+  });
+
+  it('restore(snapshot()) rebuilds the same state, including shared IPs and counts', () => {
+    const a = make(pools);
+    a.allocate(req('a', { sharingKey: 'k', ports: [{ protocol: 'TCP', port: 80 }] }));
+    a.allocate(req('b', { sharingKey: 'k', ports: [{ protocol: 'UDP', port: 80 }] }));
+    a.allocate(req('c', { families: ['IPv6', 'IPv4'], policy: 'RequireDualStack' }));
+    a.allocate(req('t', { namespace: 'team', key: 'team/t', labels: { x: 'y' } }));
+    const b = make(pools);
+    expect(b.restore(a.snapshot())).toEqual({ restored: 4, rejected: [] });
+    expect(b.snapshot()).toEqual(a.snapshot());
+    expect(b.allCounts()).toEqual(a.allCounts());
+  });
+});
+
+describe('counts and status (3.10)', () => {
+  it('counts distinct in-use IPs per family (a shared IP once) and MaxInt64 for huge IPv6 pools', () => {
+    const a = make([{ name: 'p', addresses: ['198.51.100.0/24', '2001:db8::/64'], avoidBuggyIPs: true }]);
+    a.allocate(req('a', { sharingKey: 'k' }));
+    a.allocate(req('b', { sharingKey: 'k' }));
+    a.allocate(req('c', { families: ['IPv6'] }));
+    expect(a.counts('p')).toEqual({
+      pool: 'p',
+      total: (1n << 63n) - 1n,
+      ipv4Total: 254n,
+      ipv6Total: (1n << 63n) - 1n,
+      inUse: 2n,
+      ipv4InUse: 1n,
+      ipv6InUse: 1n,
+      services: 3,
+    });
+    expect(a.status('p')).toEqual({ assignedIPv4: 1n, assignedIPv6: 1n, availableIPv4: 253n, availableIPv6: (1n << 63n) - 2n });
+    expect(a.status('nope')).toBeUndefined();
+  });
+});
+
+describe('bad input never throws', () => {
+  it.each([
+    ['null request', null],
+    ['no key', { namespace: 'ns', families: ['IPv4'] }],
+    ['no families', { key: 'ns/a', namespace: 'ns', families: [] }],
+    ['three families', { key: 'ns/a', namespace: 'ns', families: ['IPv4', 'IPv6', 'IPv4'] }],
+    ['same family twice', { key: 'ns/a', namespace: 'ns', families: ['IPv4', 'IPv4'] }],
+    ['unknown family', { key: 'ns/a', namespace: 'ns', families: ['IPX'] }],
+    ['unknown policy', { key: 'ns/a', namespace: 'ns', families: ['IPv4'], policy: 'Maybe' }],
+    ['RequireDualStack with one family', { key: 'ns/a', namespace: 'ns', families: ['IPv4'], policy: 'RequireDualStack' }],
+    ['port out of range', { key: 'ns/a', namespace: 'ns', families: ['IPv4'], ports: [{ protocol: 'TCP', port: 70000 }] }],
+    ['port without protocol', { key: 'ns/a', namespace: 'ns', families: ['IPv4'], ports: [{ port: 80 }] }],
+    ['requestedIps not an array', { key: 'ns/a', namespace: 'ns', families: ['IPv4'], requestedIps: '198.51.100.1' }],
+  ])('%s → invalid-request', (_n, r) => {
+    const a = make([{ name: 'p', addresses: ['198.51.100.0/24'] }]);
+    for (const op of [a.allocate, a.validate, a.addFamily] as const) {
+      const res = op.call(a, r as unknown as ServiceRequest);
+      expect(!res.ok && res.reason).toBe('invalid-request');
+    }
+    expect(a.size).toBe(0);
+  });
+
+  it('setPools with garbage returns errors', () => {
+    const a = new Allocator();
+    expect(a.setPools(null as unknown as PoolSpec[]).ok).toBe(false);
+    expect(a.setPools([{ name: 'a', addresses: 'x' } as unknown as PoolSpec]).ok).toBe(false);
+    expect(a.setPools([null as unknown as PoolSpec]).ok).toBe(false);
+  });
+
+  it('no pools at all: no-eligible-pool naming the fix', () => {
+    const r = new Allocator().allocate(req('a'));
+    expect(refusal(r)).toBe('no-eligible-pool');
+    expect(!r.ok && r.message).toContain('no address pools are configured');
+  });
+
+  it('release of an unknown key is a no-op', () => {
+    expect(new Allocator().release('ns/x')).toEqual({ released: false });
+  });
+});
+
+describe('explain', () => {
+  it('a failed allocation lists every pool and why it was refused', () => {
+    const a = make([
+      { name: 'full', addresses: ['198.51.100.0/32'] },
+      { name: 'manual', addresses: ['198.51.100.1/32'], autoAssign: false },
+      { name: 'other-ns', addresses: ['198.51.100.2/32'], serviceAllocation: { namespaces: ['team'] } },
+      { name: 'v6', addresses: ['2001:db8::/126'] },
+    ]);
+    a.allocate(req('x'));
+    const r = a.allocate(req('s'));
+    expect(refusal(r)).toBe('pool-exhausted');
+    expect(r.considered.map((c) => [c.pool, c.stage, c.verdict])).toEqual([
+      ['other-ns', 'not-eligible', 'not-allowed-for-service'],
+      ['manual', 'not-eligible', 'auto-assign-disabled'],
+      ['full', 'generic', 'pool-exhausted'],
+      ['v6', 'generic', 'family-not-in-pool'],
+    ]);
+    expect(JSON.parse(JSON.stringify(r)).considered[2]).toEqual({
+      pool: 'full',
+      stage: 'generic',
+      verdict: 'pool-exhausted',
+      message: expect.stringContaining('no available IPs in pool "full"'),
+    });
+    expect(!r.ok && r.message).toContain('"full"');
+  });
+
+  it('allocations serialise as plain JSON with text IPs', () => {
+    const a = make([{ name: 'p', addresses: ['198.51.100.0/24'] }]);
+    const r = a.allocate(req('s'));
+    expect(JSON.parse(JSON.stringify(r.ok && r.allocation))).toEqual({
+      key: 'ns/s',
+      pool: 'p',
+      ips: ['198.51.100.0'],
+      namespace: 'ns',
+      labels: {},
+      ports: [],
+      sharingKey: '',
+      backendKey: '',
+    });
   });
 });
