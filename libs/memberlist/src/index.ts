@@ -4,7 +4,8 @@
  * wire-compatible with hashicorp/memberlist (the library MetalLB speakers use on port 7946),
  * including AES-GCM encryption with MetalLB's key derivation.
  *
- * - {@link createMemberlist} + {@link createNodeTransport}: a node on real UDP + TCP.
+ * - {@link startMemberlist}: a node on real UDP + TCP in one call (or {@link createMemberlist}
+ *   with {@link createNodeTransport} or your own {@link Transport}).
  * - Presets {@link LAN_PRESET} (MetalLB default), {@link WAN_PRESET}, {@link LOCAL_PRESET},
  *   {@link FAST_PRESET} (sub-second detection).
  * - Pure parts: the wire codecs (`encodeMessage`, `decodeMessage`, `sealPacket`, ...), the
@@ -36,8 +37,9 @@ export {
   type Tunables,
   type PresetName,
 } from './config.js';
-export { formatAddress, type PeerAddress, type StreamConn, type Transport } from './transport.js';
+export { formatAddress, parseHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
 export { createNodeTransport, type NodeTransportOptions } from './net/node-transport.js';
+export { startMemberlist, readMetallbSecret, type StartMemberlistOptions } from './start.js';
 export { Keyring, KeyringError, deriveMetallbKey, encryptPayload, decryptPayload, ENCRYPTION_VERSION } from './security/keyring.js';
 export { NodeTable, type NodeRecord, type NodeState, type Effect, type Outcome, type Transition, type MemberEventType, type MemberEventReason, type NodeTableConfig } from './state/node-table.js';
 export { Awareness } from './state/awareness.js';

@@ -6,7 +6,7 @@ import { Awareness } from './state/awareness.js';
 import { BroadcastQueue } from './state/broadcast-queue.js';
 import { pushPullScaleMs } from './state/math.js';
 import { NodeTable, type Effect, type MemberEventReason, type MemberEventType, type NodeRecord, type NodeState } from './state/node-table.js';
-import { formatAddress, type PeerAddress, type StreamConn, type Transport } from './transport.js';
+import { formatAddress, parseHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
 import { MAX_STREAM_BYTES, META_MAX_SIZE, MsgType, PROTOCOL_VERSION_DEFAULT, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from './wire/constants.js';
 import { DecodeError, type DecodeReason } from './wire/errors.js';
 import { flattenPacket, openPacket, openStream, sealPacket, sealStream, type WireSecurity } from './wire/layers.js';
@@ -121,6 +121,8 @@ const OUR_VSN = Uint8Array.from([PROTOCOL_VERSION_MIN, PROTOCOL_VERSION_MAX, PRO
 const COMPOUND_HEADER_OVERHEAD = 2;
 const COMPOUND_OVERHEAD = 2;
 const ENCRYPT_OVERHEAD = 29;
+/** Concurrent inbound streams (memberlist HEAD limits push/pulls to 128). */
+const MAX_INFLIGHT_STREAMS = 128;
 
 interface AckHandler {
   onAck(): void;
@@ -164,6 +166,7 @@ export class Memberlist {
   private readonly timers = new Set<TimerHandle>();
   private readonly leaveWaiters = new Set<() => void>();
   private seqNo = 0;
+  private inflightStreams = 0;
   private readonly labelBytes: number;
   private running = true;
   private probeEpoch = 0;
@@ -613,7 +616,8 @@ export class Memberlist {
       }
       case 'alive':
         if (msg.addr === '') return this.drop('bad-field', 'alive without address', from);
-        return this.perform(this.table.alive(msg, now).effects);
+        // Port 0 means "the receiver's own port" (protocol < 2 senders), as in Go handleAlive.
+        return this.perform(this.table.alive(msg.port === 0 ? { ...msg, port: this.advertise.port } : msg, now).effects);
       case 'suspect':
         return this.perform(this.table.suspect(msg, now).effects);
       case 'dead':
@@ -694,25 +698,11 @@ export class Memberlist {
   /* ================================================================ streams */
 
   private parseJoinAddress(s: string): PeerAddress {
-    let rest = s.trim();
-    const slash = rest.indexOf('/');
-    if (slash >= 0) rest = rest.slice(slash + 1);
-    let ip = rest;
-    let port = this.advertise.port;
-    const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
-    if (v6) {
-      ip = v6[1]!;
-      if (v6[2]) port = Number(v6[2]);
-    } else if (rest.split(':').length === 2) {
-      const [h, p] = rest.split(':');
-      ip = h!;
-      port = Number(p);
-    }
-    const parsed = IPAddress.tryParse(ip);
-    if (!parsed || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new ConfigError('join', `"${s}" is not ip, ip:port or [ipv6]:port (hostnames are resolved by the caller)`);
-    }
-    return { ip: parsed.toString(), port };
+    // An optional "name/" prefix is allowed (Go accepts it; the name is not checked).
+    const slash = s.indexOf('/');
+    const a = parseHostPort(slash >= 0 ? s.slice(slash + 1) : s, this.advertise.port, 'join');
+    if (a.port === 0) throw new ConfigError('join', `"${s}" has port 0`);
+    return a;
   }
 
   private writeStream(conn: StreamConn, msg: StreamMessage, initiator: boolean): void {
@@ -783,12 +773,19 @@ export class Memberlist {
     if (!this.running) return;
     const bad = verifyProtocol(nodes, this.table.all());
     if (bad) throw new StreamError(bad);
-    this.perform(this.table.merge(nodes, this.clock.monotonic()).effects);
+    const fixed = nodes.map((n) => (n.port === 0 ? { ...n, port: this.advertise.port } : n));
+    this.perform(this.table.merge(fixed, this.clock.monotonic()).effects);
     if (userState.length > 0) this.delegate.mergeRemoteState?.(userState, join);
   }
 
   private async handleStream(conn: StreamConn): Promise<void> {
     this.m.streamsAccepted++;
+    if (this.inflightStreams >= MAX_INFLIGHT_STREAMS) {
+      this.drop('too-many-streams', `more than ${MAX_INFLIGHT_STREAMS} concurrent streams`, conn.remote);
+      conn.close();
+      return;
+    }
+    this.inflightStreams++;
     const deadline = this.clock.setTimer(this.tunables.tcpTimeoutMs, () => conn.close());
     try {
       let msg: StreamMessage;
@@ -833,6 +830,7 @@ export class Memberlist {
     } catch (e) {
       this.drop('stream-error', (e as Error).message, conn.remote);
     } finally {
+      this.inflightStreams--;
       deadline.cancel();
       // Let the reply flush before closing; the transports end gracefully.
       conn.close();

@@ -1,3 +1,6 @@
+import { IPAddress } from '@metallb-ts/netaddr';
+import { ConfigError } from './config.js';
+
 /** An IP address and port (the IP in canonical text form). */
 export interface PeerAddress {
   readonly ip: string;
@@ -40,4 +43,28 @@ export interface Transport {
   onStream(fn: (conn: StreamConn) => void): void;
   /** Stops receiving and releases the sockets. */
   close(): Promise<void>;
+}
+
+/**
+ * Parses `ip`, `ip:port` or `[ipv6]:port`; the port defaults to `defaultPort`. Throws
+ * {@link ConfigError} naming `field`.
+ */
+export function parseHostPort(text: string, defaultPort: number, field = 'address'): PeerAddress {
+  const s = text.trim();
+  let host = s;
+  let port = defaultPort;
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (v6) {
+    host = v6[1]!;
+    if (v6[2] !== undefined) port = Number(v6[2]);
+  } else if (s.split(':').length === 2) {
+    const [h, p] = s.split(':');
+    host = h!;
+    port = Number(p);
+  }
+  const ip = IPAddress.tryParse(host);
+  if (!ip || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(field, `"${text}" is not ip, ip:port or [ipv6]:port`);
+  }
+  return { ip: ip.toString(), port };
 }

@@ -196,3 +196,27 @@ describe('encryption mismatches', () => {
     expect(await ok.ml.join([`127.0.20.31:${port}`])).toBe(1);
   }, 60_000);
 });
+
+describe('startMemberlist with a MetalLB secret directory', () => {
+  it('reads <dir>/secretkey verbatim, derives the key like MetalLB and joins a Go peer', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startMemberlist } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'mtsml-'));
+    try {
+      writeFileSync(join(dir, 'secretkey'), 'Zm9vYmFyYmF6cXV4cXV1eA'); // 22 chars, like the controller's
+      const port = randomPort();
+      const g = go('s1', '127.0.20.41', port, ['-secret', 'Zm9vYmFyYmF6cXV4cXV1eA']);
+      await g.waitFor((l) => l.event === 'start', 10_000, 'start');
+      const ml = await startMemberlist({ name: 's2', bind: `127.0.20.42:${randomPort()}`, secretKeyPath: dir, preset: 'lan' });
+      nodes.push(ml);
+      expect(await ml.join([`127.0.20.41:${port}`])).toBe(1);
+      await g.waitFor((l) => l.event === 'join' && l.node === 's2', 5_000, 'join s2');
+      expect(ml.members().map((m) => m.name).sort()).toEqual(['s1', 's2']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

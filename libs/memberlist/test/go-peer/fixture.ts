@@ -13,8 +13,17 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
-export const LIB_DIR = join(here, '..', '..');
+/** libs/memberlist, found by walking up (this file may also run bundled from .cache/). */
+function findLibDir(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(d, 'test', 'go-peer', 'main.go'))) return d;
+    d = dirname(d);
+  }
+  throw new Error('cannot locate libs/memberlist/test/go-peer/main.go');
+}
+export const LIB_DIR = findLibDir();
+const here = join(LIB_DIR, 'test', 'go-peer');
 export const CACHE_DIR = join(LIB_DIR, '.cache', 'go-peer');
 const GOPATH = '/usr/share/gocode';
 const MEMBERLIST_SRC = join(GOPATH, 'src/github.com/hashicorp/memberlist');
