@@ -5,3 +5,4 @@
  */
 export { MemoryLeaseStore, InjectedStoreError, type LeaseLink, type LeaseLinkOptions, type LeaseWrite } from './memory-lease-store.js';
 export { SkewedClock, type SkewOptions } from './skewed-clock.js';
+export { checkLeaseStoreContract, type ContractFailure, type ContractOptions } from './contract.js';
