@@ -421,8 +421,8 @@ export class Allocator {
       }
       const cur = this.recs.get(n.key);
       if (cur !== undefined) this.removeRec(cur);
-      const r = this.assignExplicit(n, n.requested, 'requested-ip', []);
-      if (r.ok) restored++;
+      const r = this.assignCore(n, n.requested, 'requested-ip', []);
+      if ('key' in r) restored++;
       else {
         if (cur !== undefined) this.addRec(cur);
         rejected.push({ key: n.key, reason: r.reason, message: r.message, ...(r.conflict ? { conflict: r.conflict } : {}) });
@@ -492,70 +492,66 @@ export class Allocator {
 
   /** Explicit assignment (3.6) of requested IPs, with the 4.3 family and pool-annotation checks. */
   private assignExplicit(n: Req, ips: readonly IPAddress[], stage: PoolStage, considered: PoolConsideration[]): AllocateResult {
-    const want = new Set(n.families);
-    const have = new Set(ips.map((i) => i.family));
-    if (want.size !== have.size || [...want].some((f) => !have.has(f))) {
-      return this.refuse(
-        {
-          reason: 'family-mismatch',
-          message: `requested IP(s) ${ips.join(', ')} (${have.size === 2 ? 'dual-stack' : [...have][0]}) do not match the service's IP family (${famList(n.families)}); request one IP per family of the service`,
-        },
-        considered,
-      );
+    const r = this.assignCore(n, ips, stage, considered);
+    if (!('key' in r)) return this.refuse(r, considered);
+    const name = r.pool.name;
+    considered.push(line(name, stage, 'chosen', () => `assigned requested ${ips.join(', ')} from pool "${name}"`));
+    return { ok: true, allocation: toAllocation(r), changed: true, considered };
+  }
+
+  /** The checks and commit of an explicit assignment; refusal lines go to `considered`. */
+  private assignCore(n: Req, ips: readonly IPAddress[], stage: PoolStage, considered: PoolConsideration[]): Rec | Refusal {
+    // Families: normalizeRequest already refused two IPs of one family.
+    if (ips.length !== n.families.length || !ips.every((i) => n.families.includes(i.family))) {
+      const have = ips.length === 2 ? 'dual-stack' : ips[0]!.family;
+      return {
+        reason: 'family-mismatch',
+        message: `requested IP(s) ${ips.join(', ')} (${have}) do not match the service's IP family (${famList(n.families)}); request one IP per family of the service`,
+      };
     }
     const pool = this.ownerOfIps(ips);
     if (pool === undefined) {
       const missing = ips.find((ip) => this.ownerOfIps([ip]) === undefined);
-      return this.refuse(
-        {
-          reason: 'ip-not-in-any-pool',
-          message:
-            missing !== undefined
-              ? `${missing} is not in any address pool (or is a .0/.255 address of an avoidBuggyIPs pool); request an IP from a pool or add it to one`
-              : `${ips.join(' and ')} are in different pools; both requested IPs must come from the same pool`,
-        },
-        considered,
-      );
+      return {
+        reason: 'ip-not-in-any-pool',
+        message:
+          missing !== undefined
+            ? `${missing} is not in any address pool (or is a .0/.255 address of an avoidBuggyIPs pool); request an IP from a pool or add it to one`
+            : `${ips.join(' and ')} are in different pools; both requested IPs must come from the same pool`,
+      };
     }
     if (n.pool !== undefined && n.pool !== pool.name) {
-      if (!this.pools.has(n.pool)) return this.unknownPool(n, considered);
-      return this.refuse(
-        {
-          reason: 'ip-not-in-requested-pool',
-          message: `requested IP(s) ${ips.join(', ')} belong to pool "${pool.name}", not to "${n.pool}" named by metallb.io/address-pool; change one of the two`,
-        },
-        [...considered, { pool: pool.name, stage, verdict: 'not-allowed-for-service', message: `owns ${ips.join(', ')} but the annotation asks for "${n.pool}"` }],
-      );
+      if (!this.pools.has(n.pool)) {
+        return { reason: 'unknown-pool', message: unknownPoolMessage(n, this.poolNames()) };
+      }
+      const message = `requested IP(s) ${ips.join(', ')} belong to pool "${pool.name}", not to "${n.pool}" named by metallb.io/address-pool; change one of the two`;
+      considered.push(line(pool.name, stage, 'not-allowed-for-service', () => message));
+      return { reason: 'ip-not-in-requested-pool', message };
     }
     if (!compatible(pool, n)) {
       const message = `pool "${pool.name}" is not allowed for ${n.key} (namespace "${n.namespace}" / labels do not match its serviceAllocation); request an IP from another pool or change the pool's serviceAllocation`;
-      return this.refuse({ reason: 'pool-not-allowed-for-service', message }, [
-        ...considered,
-        { pool: pool.name, stage, verdict: 'not-allowed-for-service', message },
-      ]);
+      considered.push(line(pool.name, stage, 'not-allowed-for-service', () => message));
+      return { reason: 'pool-not-allowed-for-service', message };
     }
+    let v4 = -1;
+    let v6: bigint | undefined;
     for (const ip of ips) {
-      const users = entryIn(pool, ip);
-      if (users === undefined) continue;
-      const bad = checkSharing(users, n, ip);
-      if (bad !== null) return this.refuse(bad, considered);
+      const fs = ip.isV4 ? pool.v4 : pool.v6;
+      const users = fs.users.get(offKey(fs.space.offsetOf(ip.value)!));
+      if (users !== undefined) {
+        const bad = checkSharing(users, n, ip);
+        if (bad !== null) return bad;
+      }
+      if (ip.isV4) v4 = Number(ip.value);
+      else v6 = ip.value;
     }
-    const v4 = ips.find((i) => i.isV4);
-    const v6 = ips.find((i) => i.isV6);
-    const rec = makeRec(n, pool, v4 ? Number(v4.value) : -1, v6?.value, ips[0]!.isV6 && ips.length === 2);
+    const rec = makeRec(n, pool, v4, v6, ips.length === 2 && ips[0]!.isV6);
     this.addRec(rec);
-    considered.push(line(pool.name, stage, 'chosen', () => `assigned requested ${ips.join(', ')} from pool "${pool.name}"`));
-    return { ok: true, allocation: toAllocation(rec), changed: true, considered };
+    return rec;
   }
 
   private unknownPool(n: Req, considered: PoolConsideration[]): AllocateRefusal {
-    return this.refuse(
-      {
-        reason: 'unknown-pool',
-        message: `pool "${n.pool}" named by metallb.io/address-pool does not exist (pools: ${this.poolNames().join(', ') || 'none'}); fix the annotation or create the pool`,
-      },
-      considered,
-    );
+    return this.refuse({ reason: 'unknown-pool', message: unknownPoolMessage(n, this.poolNames()) }, considered);
   }
 
   /** `AllocateFromPool` (3.8): the address-pool annotation; ignores autoAssign. */
@@ -883,6 +879,10 @@ function pickText(p: Pick): string {
   if (p.v4 !== undefined) parts.push(`IPv4 ${IPAddress.fromBigInt('IPv4', p.v4)}`);
   if (p.v6 !== undefined) parts.push(`IPv6 ${IPAddress.fromBigInt('IPv6', p.v6)}`);
   return parts.join(' and ');
+}
+
+function unknownPoolMessage(n: Req, pools: readonly string[]): string {
+  return `pool "${n.pool}" named by metallb.io/address-pool does not exist (pools: ${pools.join(', ') || 'none'}); fix the annotation or create the pool`;
 }
 
 /** Pool/service compatibility (3.4). */
