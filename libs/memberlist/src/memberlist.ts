@@ -7,7 +7,7 @@ import { BroadcastQueue } from './state/broadcast-queue.js';
 import { pushPullScaleMs } from './state/math.js';
 import { NodeTable, type Effect, type MemberEventReason, type MemberEventType, type NodeRecord, type NodeState } from './state/node-table.js';
 import { formatAddress, parseHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
-import { MAX_STREAM_BYTES, META_MAX_SIZE, MsgType, PROTOCOL_VERSION_DEFAULT, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from './wire/constants.js';
+import { MAX_STREAM_BYTES, META_MAX_SIZE, PROTOCOL_VERSION_DEFAULT, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from './wire/constants.js';
 import { DecodeError, type DecodeReason } from './wire/errors.js';
 import { flattenPacket, openPacket, openStream, sealPacket, sealStream, type WireSecurity } from './wire/layers.js';
 import { encodeCompound, encodeMessage, type PacketMessage, type PushNodeState, type StreamMessage } from './wire/messages.js';
@@ -874,6 +874,3 @@ export function verifyProtocol(remote: readonly PushNodeState[], local: readonly
   }
   return undefined;
 }
-
-/** `MsgType` is re-exported for tools that inspect raw packets. */
-export { MsgType };

@@ -44,21 +44,27 @@ interface Local {
   ml: Memberlist;
   events: MemberEvent[];
   msgs: string[];
+  states: Array<{ len: number; join: boolean }>;
   port: number;
   waitEvent(pred: (e: MemberEvent) => boolean, ms: number): Promise<MemberEvent>;
   waitMsg(text: string, ms: number): Promise<void>;
 }
 
-async function local(name: string, ip: string, opts: { secret?: string; meta?: string } = {}): Promise<Local> {
+async function local(name: string, ip: string, opts: { secret?: string; meta?: string; userState?: number } = {}): Promise<Local> {
   const transport = await createNodeTransport({ bindAddress: ip, bindPort: 0 });
   const events: MemberEvent[] = [];
   const msgs: string[] = [];
+  const states: Array<{ len: number; join: boolean }> = [];
   const ml = createMemberlist({
     name,
     transport,
     ...(opts.meta ? { meta: enc.encode(opts.meta) } : {}),
     ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
-    delegate: { notifyMsg: (p) => msgs.push(dec.decode(p)) },
+    delegate: {
+      notifyMsg: (p) => msgs.push(dec.decode(p)),
+      localState: () => new Uint8Array(opts.userState ?? 0).fill(0x75),
+      mergeRemoteState: (s, join) => states.push({ len: s.length, join }),
+    },
   });
   nodes.push(ml);
   ml.onEvent((e) => events.push(e));
@@ -75,6 +81,7 @@ async function local(name: string, ip: string, opts: { secret?: string; meta?: s
     ml,
     events,
     msgs,
+    states,
     port: transport.localAddress.port,
     waitEvent: (pred, ms) => poll(() => events.find(pred), ms, 'matching event'),
     waitMsg: async (text, ms) => {
@@ -97,10 +104,13 @@ for (const mode of ['plain', 'encrypted'] as const) {
       const portC = randomPort();
       const portD = randomPort();
       // Go a, then our b joins a (TS → Go).
-      const a = go('a', ip(1), portA, ['-meta', 'go-a', ...goSecret]);
+      const a = go('a', ip(1), portA, ['-meta', 'go-a', '-userstate', '300', ...goSecret]);
       await a.waitFor((l) => l.event === 'start', 10_000, 'start');
-      const b = await local('b', ip(2), { meta: 'ts-b', ...(secret ? { secret } : {}) });
+      const b = await local('b', ip(2), { meta: 'ts-b', userState: 200, ...(secret ? { secret } : {}) });
       expect(await b.ml.join([`${ip(1)}:${portA}`])).toBe(1);
+      // push/pull user state both ways (300 > 127: Go 0.2.2 writes cd 01 2c, we write d1 00 c8)
+      expect(b.states[0]).toEqual({ len: 300, join: true });
+      await a.waitFor((l) => l.event === 'remote_state' && l.len === 200 && l.join === true, 5_000, 'remote_state from b');
       await a.waitFor((l) => l.event === 'join' && l.node === 'b' && l.meta === 'ts-b', 5_000, 'join of b with meta');
       const ja = await b.waitEvent((e) => e.type === 'join' && e.member.name === 'a', 5_000);
       expect(dec.decode(ja.member.meta)).toBe('go-a');

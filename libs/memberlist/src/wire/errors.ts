@@ -17,8 +17,21 @@ export type DecodeReason =
   | 'unexpected-encryption'
   | 'too-deep';
 
+/**
+ * Base of the decode errors: constructed with V8 stack capture off, because decode errors are
+ * data (reason + offset) and a flood of garbage packets should not pay for a stack trace each.
+ */
+class DecodeErrorBase extends Error {
+  constructor(message: string) {
+    const lim = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = lim;
+  }
+}
+
 /** A malformed packet or stream: carries the byte offset where decoding stopped and a reason. */
-export class DecodeError extends Error {
+export class DecodeError extends DecodeErrorBase {
   override readonly name = 'DecodeError';
   constructor(
     /** Machine-readable category, used for the `drops{reason}` counter. */
@@ -32,7 +45,7 @@ export class DecodeError extends Error {
 }
 
 /** Internal: a stream decoder ran out of bytes; callers of stream framers get `null` instead. */
-export class NeedMoreError extends Error {
+export class NeedMoreError extends DecodeErrorBase {
   override readonly name = 'NeedMoreError';
   constructor(readonly offset: number) {
     super(`need more bytes at offset ${offset}`);

@@ -10,6 +10,10 @@ import { DecodeError } from './errors.js';
 const CLEAR = 256;
 const EOF_CODE = 257;
 const MAX_WIDTH = 12;
+// Scratch tables of the decoder, reused across calls (decoding is synchronous, never re-entered).
+const PREFIX = new Uint16Array(1 << MAX_WIDTH);
+const SUFFIX = new Uint8Array(1 << MAX_WIDTH);
+const STACK = new Uint8Array(1 << MAX_WIDTH);
 
 /** Compresses `input` byte for byte as Go 1.17+ `lzw.NewWriter(w, lzw.LSB, 8)` does. */
 export function lzwCompress(input: Uint8Array): Uint8Array {
@@ -82,11 +86,11 @@ export function lzwDecompress(input: Uint8Array, limit = MAX_DECOMPRESSED_BYTES)
   let bits = 0;
   let nBits = 0;
   let p = 0;
-  const prefix = new Uint16Array(1 << MAX_WIDTH);
-  const suffix = new Uint8Array(1 << MAX_WIDTH);
+  const prefix = PREFIX;
+  const suffix = SUFFIX;
   let out = new Uint8Array(Math.min(limit, Math.max(64, input.length * 4)));
   let n = 0;
-  const stack = new Uint8Array(1 << MAX_WIDTH);
+  const stack = STACK;
   const emit = (b: number) => {
     if (n >= out.length) {
       if (n >= limit) throw new DecodeError('too-large', p, `decompressed data exceeds ${limit} bytes`);
