@@ -6,13 +6,41 @@ import type { BgpAdvertisement, L2AdvertisementConfig as L2Advertisement } from 
 import type { BuildContext } from './context.js';
 import { RULES } from './errors.js';
 import type { ParsedPool } from './pools.js';
-import { anySelectorMatches, type Selector } from './selector.js';
+import { anySelectorMatches, selectorMatches, type Selector } from './selector.js';
 import type { BGPAdvertisement, L2Advertisement as L2AdvertisementObject } from './types.js';
 
-/** The pools an advertisement applies to: named ones plus selector matches; all when both are empty. */
-export function selectPools(pools: readonly ParsedPool[], names: readonly string[], selectors: readonly Selector[]): string[] {
+const knownSets = new WeakMap<readonly string[], Set<string>>();
+
+/**
+ * The pools an advertisement applies to: named ones plus selector matches; all when both are
+ * empty. Returned in pool (name) order. `cache` memoises selector results across advertisements
+ * of one pipeline run (configurations repeat selectors; this keeps large ones linear).
+ */
+export function selectPools(
+  pools: readonly ParsedPool[],
+  names: readonly string[],
+  selectors: readonly Selector[],
+  cache: Map<string, readonly string[]> = new Map(),
+): string[] {
   if (names.length === 0 && selectors.length === 0) return pools.map((p) => p.name);
-  return pools.filter((p) => names.includes(p.name) || anySelectorMatches(selectors, p.labels)).map((p) => p.name);
+  const chosen = new Set<string>();
+  let known = cache.get('\u0000names');
+  if (!known) {
+    known = pools.map((p) => p.name);
+    cache.set('\u0000names', known);
+  }
+  const knownSet = knownSets.get(known) ?? new Set(known);
+  knownSets.set(known, knownSet);
+  for (const n of names) if (knownSet.has(n)) chosen.add(n);
+  for (const sel of selectors) {
+    let hit = cache.get(sel.key);
+    if (!hit) {
+      hit = pools.filter((p) => selectorMatches(sel, p.labels)).map((p) => p.name);
+      cache.set(sel.key, hit);
+    }
+    for (const n of hit) chosen.add(n);
+  }
+  return [...chosen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Parses one L2Advertisement; undefined when invalid. */
@@ -40,7 +68,7 @@ export function parseL2Advertisement(ctx: BuildContext, obj: L2AdvertisementObje
   const interfaces = [...(s.interfaces ?? [])];
   return Object.freeze({
     name: obj.metadata.name,
-    pools: Object.freeze(selectPools(pools, s.ipAddressPools ?? [], poolSel)),
+    pools: Object.freeze(selectPools(pools, s.ipAddressPools ?? [], poolSel, ctx.poolSelectorCache)),
     nodes,
     allNodes: nodeSel.length === 0,
     interfaces: Object.freeze(interfaces),
@@ -49,6 +77,21 @@ export function parseL2Advertisement(ctx: BuildContext, obj: L2AdvertisementObje
     preferredNodeScores: scores,
     preferredNodeSelectors: Object.freeze(prefs.map((p) => Object.freeze(p))),
   });
+}
+
+/**
+ * A key equal for exactly the L2Advertisements {@link l2Equivalent} considers interchangeable,
+ * or undefined for advertisements with preferences (never deduplicated).
+ */
+export function l2DedupKey(a: L2Advertisement): string | undefined {
+  if (a.preferredNodeSelectors.length > 0) return undefined;
+  return JSON.stringify([
+    a.allInterfaces,
+    [...new Set(a.interfaces)].sort(),
+    a.allNodes,
+    [...a.nodes].sort(),
+    a.serviceSelectors.map((x) => x.key).sort(),
+  ]);
 }
 
 /**
@@ -118,7 +161,7 @@ export function parseBgpAdvertisement(
   if (ctx.sink.count > before || !poolSel || !nodeSel || !svcSel) return undefined;
   return Object.freeze({
     name: obj.metadata.name,
-    pools: Object.freeze(selectPools(pools, s.ipAddressPools ?? [], poolSel)),
+    pools: Object.freeze(selectPools(pools, s.ipAddressPools ?? [], poolSel, ctx.poolSelectorCache)),
     aggregationLength: agg,
     aggregationLengthV6: agg6,
     localPref: s.localPref ?? 0,

@@ -12,7 +12,7 @@
  */
 import {
   aggregationProblem,
-  l2Equivalent,
+  l2DedupKey,
   localPrefConflict,
   parseBgpAdvertisement,
   parseL2Advertisement,
@@ -414,14 +414,19 @@ function build(objects: readonly unknown[], options: BuildOptions): Config | Con
   checkOverlaps(ctx, parsedPools);
 
   const l2ByPool = new Map<string, L2Advertisement[]>(parsedPools.map((p) => [p.name, []]));
+  const l2KeysByPool = new Map<string, Set<string>>(parsedPools.map((p) => [p.name, new Set()]));
   const l2Advs = new Map<string, L2Advertisement>();
   for (const o of inputs.l2) {
     const adv = parseL2Advertisement(ctx, o, parsedPools);
     if (!adv) continue;
     l2Advs.set(adv.name, adv);
+    const key = l2DedupKey(adv);
     for (const pool of adv.pools) {
-      const attached = l2ByPool.get(pool)!;
-      if (!attached.some((other) => l2Equivalent(other, adv))) attached.push(adv);
+      // Equivalent advertisements (same key, see l2Equivalent) are attached once.
+      const keys = l2KeysByPool.get(pool)!;
+      if (key !== undefined && keys.has(key)) continue;
+      if (key !== undefined) keys.add(key);
+      l2ByPool.get(pool)!.push(adv);
     }
   }
 

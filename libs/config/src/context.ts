@@ -26,6 +26,9 @@ export interface SecretView {
 /** State of one pipeline run. */
 export class BuildContext {
   readonly sink = new IssueSink();
+  /** Pools matched per selector key (see `selectPools`). */
+  readonly poolSelectorCache = new Map<string, readonly string[]>();
+  private readonly nodeCache = new Map<string, ReadonlySet<string>>();
 
   constructor(
     readonly namespace: string,
@@ -80,7 +83,13 @@ export class BuildContext {
   }
 
   /** Names of the known nodes matching any selector; every known node when the list is empty. */
-  nodesMatching(sels: readonly Selector[]): Set<string> {
-    return new Set(this.nodes.filter((n) => sels.length === 0 || anySelectorMatches(sels, n.labels)).map((n) => n.name));
+  nodesMatching(sels: readonly Selector[]): ReadonlySet<string> {
+    const key = sels.map((s) => s.key).sort().join('\u0000') + (sels.length === 0 ? '*' : '');
+    let hit = this.nodeCache.get(key);
+    if (!hit) {
+      hit = new Set(this.nodes.filter((n) => sels.length === 0 || anySelectorMatches(sels, n.labels)).map((n) => n.name));
+      this.nodeCache.set(key, hit);
+    }
+    return hit;
   }
 }

@@ -34,7 +34,7 @@ export {
 export { parseDuration, formatDuration } from './duration.js';
 export { parseAddressEntry, type EntryResult } from './pools.js';
 export { convertBGPPeerV1beta1, resolveTimers, type TimerResult } from './peers.js';
-export { localPrefConflict, aggregationProblem, l2Equivalent } from './advertisements.js';
+export { localPrefConflict, aggregationProblem, l2Equivalent, l2DedupKey } from './advertisements.js';
 export {
   compileSelectors,
   resolveSelectors,

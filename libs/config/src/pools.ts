@@ -99,36 +99,63 @@ export function parsePool(ctx: BuildContext, obj: IPAddressPool): ParsedPool | u
 
 /**
  * P6: no CIDR (after range expansion) may equal, contain or be contained in a CIDR seen earlier,
- * in the same pool or in another one (pools in name order, entries in written order).
+ * in the same pool or in another one (pools in name order, entries in written order). Each
+ * offending entry is reported once, against the earliest CIDR it overlaps.
+ *
+ * CIDRs are either nested or disjoint, so one sort by (family, first address, widest first) and
+ * a stack of enclosing CIDRs finds every overlapping pair in O(n log n + pairs).
  * Returns the names of pools found overlapping.
  */
 export function checkOverlaps(ctx: BuildContext, pools: readonly ParsedPool[]): Set<string> {
-  const seen: Array<{ cidr: Cidr; pool: string; entry: string }> = [];
-  const bad = new Set<string>();
+  interface Item { cidr: Cidr; order: number; pool: string; entryIndex: number; entry: string }
+  const items: Item[] = [];
   for (const p of pools) {
-    const ref = ctx.ref('IPAddressPool', p.name);
-    p.entries.forEach((e, i) => {
-      // Report each entry once, against the first earlier CIDR it overlaps.
-      let reported = false;
-      const mine: Cidr[] = [];
-      for (const c of e.cidrs) {
-        const hit = seen.find((s) => s.cidr.overlaps(c));
-        if (hit && !reported) {
-          reported = true;
-          bad.add(p.name);
-          const where = hit.pool === p.name ? `entry "${hit.entry}" of the same pool` : `"${hit.entry}" of IPAddressPool ${hit.pool}`;
-          ctx.sink.invalid(
-            RULES.poolOverlap,
-            ref,
-            `spec.addresses[${i}]`,
-            `CIDR "${c}" of "${e.text}" overlaps with already defined CIDR "${hit.cidr}" (${where})`,
-            'make the address ranges of all pools disjoint',
-          );
-        }
-        mine.push(c);
-      }
-      for (const c of mine) seen.push({ cidr: c, pool: p.name, entry: e.text });
+    p.entries.forEach((e, entryIndex) => {
+      for (const cidr of e.cidrs) items.push({ cidr, order: items.length, pool: p.name, entryIndex, entry: e.text });
     });
+  }
+  const sorted = [...items].sort((a, b) => {
+    if (a.cidr.family !== b.cidr.family) return a.cidr.family === 'IPv4' ? -1 : 1;
+    const fa = a.cidr.network.value;
+    const fb = b.cidr.network.value;
+    if (fa !== fb) return fa < fb ? -1 : 1;
+    return a.cidr.prefix - b.cidr.prefix || a.order - b.order;
+  });
+  // For each later item: the earliest-ordered item it overlaps.
+  const partner = new Map<Item, Item>();
+  const note = (x: Item, y: Item) => {
+    const [early, late] = x.order < y.order ? [x, y] : [y, x];
+    const cur = partner.get(late);
+    if (!cur || early.order < cur.order) partner.set(late, early);
+  };
+  const stack: Item[] = [];
+  for (const it of sorted) {
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.cidr.family === it.cidr.family && top.cidr.last().value >= it.cidr.network.value) break;
+      stack.pop();
+    }
+    for (const enclosing of stack) note(enclosing, it);
+    stack.push(it);
+  }
+  // Report per entry, in processing order.
+  const reported = new Set<string>();
+  const bad = new Set<string>();
+  for (const it of items) {
+    const hit = partner.get(it);
+    if (!hit) continue;
+    const key = `${it.pool}\u0000${it.entryIndex}`;
+    if (reported.has(key)) continue;
+    reported.add(key);
+    bad.add(it.pool);
+    const where = hit.pool === it.pool ? `entry "${hit.entry}" of the same pool` : `"${hit.entry}" of IPAddressPool ${hit.pool}`;
+    ctx.sink.invalid(
+      RULES.poolOverlap,
+      ctx.ref('IPAddressPool', it.pool),
+      `spec.addresses[${it.entryIndex}]`,
+      `CIDR "${it.cidr}" of "${it.entry}" overlaps with already defined CIDR "${hit.cidr}" (${where})`,
+      'make the address ranges of all pools disjoint',
+    );
   }
   return bad;
 }

@@ -221,3 +221,27 @@ describe('resolution helpers', () => {
     expect(peersForNode(cfg.peers.values(), { name: 'n1', labels: { rack: 'r1' } }).map((p) => p.name)).toEqual(['a']);
   });
 });
+
+describe('L2 deduplication key', () => {
+  it('is equal exactly when l2Equivalent holds (property over small variations)', async () => {
+    const { l2DedupKey, l2Equivalent } = await import('../src/index.js');
+    const { l2 } = await import('./fixtures.js');
+    const spec = fc.record({
+      interfaces: fc.subarray(['eth0', 'eth1']),
+      nodeSelectors: fc.subarray([{ matchLabels: { rack: 'r1' } }]),
+      serviceSelectors: fc.subarray([{ matchLabels: { app: 'a' } }, { matchLabels: { app: 'b' } }]),
+      preferredNodeSelectors: fc.subarray([{ weight: 5, preference: {} }]),
+    });
+    fc.assert(
+      fc.property(spec, spec, (s1, s2) => {
+        const cfg = valid([node('n1', { rack: 'r1' }), node('n2'), l2('a', s1), l2('b', s2)]);
+        const a = cfg.l2Advertisements.get('a')!;
+        const b = cfg.l2Advertisements.get('b')!;
+        const k1 = l2DedupKey(a);
+        const k2 = l2DedupKey(b);
+        expect(k1 !== undefined && k1 === k2).toBe(l2Equivalent(a, b));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
