@@ -96,7 +96,10 @@ export class KubeClient implements ApiClient {
     await this.limiter.take(opts.signal);
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const headers: Record<string, string> = {};
-    if (body !== undefined) headers['Content-Type'] = opts.contentType ?? 'application/json';
+    if (body !== undefined) {
+      headers['Content-Type'] = opts.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
     const p = await this.prepare(method, path, opts.query ?? {}, headers);
     const res = await this.send(p, body, opts.signal, this.opts.requestTimeoutMs ?? 30_000);
     const text = await readAll(res);
