@@ -177,6 +177,20 @@ describe('simulated clusters (MemoryNetwork + ManualClock)', () => {
     expect(sim.node(0).metrics().drops['decrypt-failed'] ?? 0).toBe(0);
   });
 
+  it('labels: nodes with the same label form a cluster; another label is refused', async () => {
+    const sim = new Simulation({ size: 3, seed: 22, label: (i) => (i < 2 ? 'blue' : 'red') });
+    const p1 = sim.node(1).join([`${sim.ip(0)}:7946`]);
+    await sim.runFor(50);
+    expect(await p1).toBe(1);
+    const p2 = sim.node(2).join([`${sim.ip(0)}:7946`]);
+    const r = expect(p2).rejects.toThrow(/failed to join/);
+    await sim.runFor(50);
+    await r;
+    await sim.runFor(5_000);
+    expect(sim.node(0).members().map((m) => m.name).sort()).toEqual(['n0', 'n1']);
+    expect(sim.node(0).metrics().drops['bad-label']).toBeGreaterThan(0);
+  });
+
   it('garbage, truncated, replayed and wrongly encrypted packets are dropped and counted; state is untouched', async () => {
     const sim = new Simulation({ size: 3, seed: 19 });
     await sim.joinAll();

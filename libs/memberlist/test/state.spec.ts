@@ -10,6 +10,7 @@ import {
   suspicionTimeoutMs,
   type Alive,
   type Effect,
+  verifyProtocol,
   type NodeState,
 } from '../src/index.js';
 
@@ -276,6 +277,16 @@ describe('NodeTable transition table (state.go semantics, memberlist-wire.md §1
     for (let i = 0; i < 6; i++) t.nextProbeTarget(40_000);
     expect(t.get('b')).toBeUndefined();
     expect(t.size()).toBe(3);
+  });
+
+  it('verifyProtocol refuses a merge that puts a node outside the cluster version range', () => {
+    const t = table(['x']);
+    const st = (vsn: number[]) => [{ name: 'n', addr: '10.0.2.1', port: 7946, meta: null, incarnation: 1, state: 0, vsn: Uint8Array.from(vsn) }];
+    expect(verifyProtocol(st([1, 5, 2, 0, 0, 0]), t.all())).toBeUndefined();
+    expect(verifyProtocol(st([3, 5, 3, 0, 0, 0]), t.all())).toMatch(/protocol version 2 is outside the cluster range \[3, 5\]/);
+    expect(verifyProtocol(st([1, 5, 2, 1, 2, 1]), t.all())).toMatch(/delegate version \d is outside/);
+    // dead remote entries and short Vsn do not count
+    expect(verifyProtocol([{ ...st([3, 5, 3, 0, 0, 0])[0]!, state: 2 }], t.all())).toBeUndefined();
   });
 
   it('nobody to probe in a one-node cluster', () => {

@@ -18,6 +18,8 @@ export interface SimulationOptions {
   readonly delayMs?: readonly [number, number];
   /** Shared AES key(s) for every node. */
   readonly keys?: readonly Uint8Array[];
+  /** Cluster label of every node, or per node. @default '' */
+  readonly label?: string | ((index: number) => string);
   /** Per-node delegate (user messages, user state). */
   readonly delegate?: (index: number) => Delegate;
 }
@@ -68,6 +70,7 @@ export class Simulation {
       ...(this.opts.tunables ? { tunables: this.opts.tunables } : {}),
       ...(this.opts.keys ? { keys: this.opts.keys } : {}),
       ...(this.opts.delegate ? { delegate: this.opts.delegate(i) } : {}),
+      ...(this.opts.label !== undefined ? { label: typeof this.opts.label === 'string' ? this.opts.label : this.opts.label(i) } : {}),
     });
     ml.onEvent((e) => this.events.push({ ...e, observer: name }));
     return ml;
