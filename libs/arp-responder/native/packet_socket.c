@@ -5,7 +5,7 @@
  *
  * JS surface (see src/native/addon.ts for the typed wrapper):
  *   new PacketSocket(ifname, protocol, filter?)   filter: Buffer of struct sock_filter
- *   .start(cb(err, frame, pkttype)) .stop() .send(buf) .addMembership(mac) .dropMembership(mac)
+ *   .start(cb(err, frames[])) .stop() .send(buf) .addMembership(mac) .dropMembership(mac)
  *   .close() .stats() -> {packets, drops}   properties: ifindex, mac, fd
  *   listInterfaces() -> [{name, index, flags, mac, addresses:[{family, address, prefix}]}]
  *   ifIndexToName(index) -> string | null
@@ -107,11 +107,10 @@ static void stop_polling(psock_t *ps) {
 }
 
 static void deliver_error(psock_t *ps, napi_value self, napi_value cb, napi_value err) {
-  napi_value argv[3], result;
+  napi_value argv[2], result;
   argv[0] = err;
   napi_get_undefined(ps->env, &argv[1]);
-  napi_get_undefined(ps->env, &argv[2]);
-  if (napi_make_callback(ps->env, ps->async_ctx, self, cb, 3, argv, &result) == napi_pending_exception) {
+  if (napi_make_callback(ps->env, ps->async_ctx, self, cb, 2, argv, &result) == napi_pending_exception) {
     napi_value exc;
     napi_get_and_clear_last_exception(ps->env, &exc);
     napi_fatal_exception(ps->env, exc);
@@ -157,7 +156,16 @@ static void poll_cb(uv_poll_t *handle, int status, int events) {
     napi_close_handle_scope(env, scope);
     return;
   }
-  for (int i = 0; i < MAX_BATCH && ps->polling && ps->fd >= 0; i++) {
+  /* One JS call per wake-up with every frame read (up to MAX_BATCH): a call into JS costs more
+   * than reading a frame. */
+  napi_value batch;
+  if (napi_create_array(env, &batch) != napi_ok) {
+    napi_close_handle_scope(env, scope);
+    return;
+  }
+  uint32_t count = 0;
+  int failed = 0;
+  for (int i = 0; i < MAX_BATCH && ps->fd >= 0; i++) {
     struct sockaddr_ll from;
     /* Receive 4 bytes into the buffer so an 802.1Q tag that the kernel moved into the packet
      * metadata (VLAN offload; PACKET_AUXDATA) can be put back in front of the EtherType, giving
@@ -178,7 +186,7 @@ static void poll_cb(uv_poll_t *handle, int status, int events) {
     ssize_t got = recvmsg(ps->fd, &msg, 0);
     if (got < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-      handle_socket_error(ps, self, cb);
+      failed = 1;
       break;
     }
     unsigned char *frame = ps->buf + 4;
@@ -198,18 +206,22 @@ static void poll_cb(uv_poll_t *handle, int status, int events) {
         n += 4;
       }
     }
-    napi_value argv[3], result;
+    napi_value buffer;
     void *copy;
+    if (napi_create_buffer_copy(env, n, frame, &copy, &buffer) != napi_ok) break;
+    napi_set_element(env, batch, count++, buffer);
+  }
+  if (count > 0) {
+    napi_value argv[2], result;
     napi_get_null(env, &argv[0]);
-    if (napi_create_buffer_copy(env, n, frame, &copy, &argv[1]) != napi_ok) break;
-    napi_create_int32(env, from.sll_pkttype, &argv[2]);
-    if (napi_make_callback(env, ps->async_ctx, self, cb, 3, argv, &result) == napi_pending_exception) {
+    argv[1] = batch;
+    if (napi_make_callback(env, ps->async_ctx, self, cb, 2, argv, &result) == napi_pending_exception) {
       napi_value exc;
       napi_get_and_clear_last_exception(env, &exc);
       napi_fatal_exception(env, exc);
-      break;
     }
   }
+  if (failed && ps->polling && ps->fd >= 0) handle_socket_error(ps, self, cb);
   napi_close_handle_scope(env, scope);
 }
 
@@ -303,6 +315,11 @@ static napi_value ps_new(napi_env env, napi_callback_info info) {
     throw_errno(env, e, "setsockopt(SO_ATTACH_FILTER)", ifname);
     return NULL;
   }
+  /* Room for bursts (a request flood, a subnet-wide ARP sweep): 4 MiB, forced past rmem_max
+   * when we have CAP_NET_ADMIN, else as much as rmem_max allows. */
+  int rcvbuf = 4 << 20;
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   memcpy(ifr.ifr_name, ifname, len); /* len < IF_NAMESIZE, checked above */
@@ -348,7 +365,7 @@ static napi_value ps_new(napi_env env, napi_callback_info info) {
   return self;
 }
 
-/* start(cb(err, frame, pkttype)) */
+/* start(cb(err, frames)) */
 static napi_value ps_start(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1], self;

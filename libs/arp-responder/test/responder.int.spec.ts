@@ -94,6 +94,11 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     expect(n.mac, n.out).toBe(R1);
   });
 
+  it('a unicast NUD solicitation (to our MAC and the target address) is answered too', async () => {
+    const r = await lab.client(c, client, { ifName: 'eth0', mode: 'probe', family: 6, target: VIP6, sender: '2001:db8::2', unicastTo: R1, count: 3, timeoutMs: 300 });
+    expect([r.received, r.macs]).toEqual([3, [R1]]);
+  });
+
   it("the client kernel's neighbour tables learn our MAC from ordinary ping", () => {
     lab.must(c, ['ip', 'neigh', 'flush', 'dev', 'eth0']);
     lab.must(c, ['ip', '-6', 'neigh', 'flush', 'dev', 'eth0']);

@@ -29,7 +29,8 @@ export interface NativePacketSocket {
   readonly ifindex: number;
   readonly mac: Buffer;
   readonly fd: number;
-  start(cb: (err: (Error & { code?: string }) | null, frame?: Buffer, pktType?: number) => void): void;
+  /** Frames arrive in batches: every frame read in one event-loop wake-up (at most 64). */
+  start(cb: (err: (Error & { code?: string }) | null, frames?: Buffer[]) => void): void;
   stop(): void;
   send(frame: Uint8Array): number;
   addMembership(mac: Buffer): void;
@@ -135,12 +136,15 @@ class AfPacketSocket implements FrameSocket {
     handlers: FrameHandlers,
   ) {
     this.mac = MacAddress.fromBytes(native.mac);
-    native.start((err, frame) => {
+    native.start((err, frames) => {
       if (err) {
         const te = toTransportError(err, ifName, 'receiving');
         if (te.kind === 'interface-gone') this.close();
         handlers.onError(te);
-      } else if (frame) {
+        return;
+      }
+      for (const frame of frames ?? []) {
+        if (this.closed) break;
         handlers.onFrame(frame);
       }
     });

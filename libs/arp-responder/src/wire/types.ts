@@ -40,12 +40,19 @@ export interface ArpPacket {
  */
 export interface ArpRawPacket {
   readonly kind: 'arp-raw';
+  /** `ar$hrd`. */
   readonly hardwareType: number;
+  /** `ar$pro` (an EtherType). */
   readonly protocolType: number;
+  /** `ar$op`. */
   readonly operation: number;
+  /** `ar$sha`; its length is `ar$hln`. */
   readonly senderHardware: Uint8Array;
+  /** `ar$spa`; its length is `ar$pln`. */
   readonly senderProtocol: Uint8Array;
+  /** `ar$tha`; same length as `senderHardware`. */
   readonly targetHardware: Uint8Array;
+  /** `ar$tpa`; same length as `senderProtocol`. */
   readonly targetProtocol: Uint8Array;
 }
 
@@ -67,6 +74,7 @@ export interface NeighborSolicitation {
   readonly reserved: number;
   /** The address being resolved. */
   readonly target: IPAddress;
+  /** Options in wire order (a Source Link-Layer Address, a DAD nonce …). */
   readonly options: readonly NdOption[];
 }
 
@@ -82,7 +90,9 @@ export interface NeighborAdvertisement {
   readonly override: boolean;
   /** The 29 reserved bits after R, S and O (0 when sent). */
   readonly reserved: number;
+  /** The address advertised. */
   readonly target: IPAddress;
+  /** Options in wire order (a Target Link-Layer Address in practice). */
   readonly options: readonly NdOption[];
 }
 
@@ -94,14 +104,18 @@ export interface Ipv6Header {
   readonly flowLabel: number;
   /** Must be 255 for Neighbor Discovery to be valid (RFC 4861 §7.1.1). */
   readonly hopLimit: number;
+  /** Source address (`::` in a DAD probe). */
   readonly src: IPAddress;
+  /** Destination address. */
   readonly dst: IPAddress;
 }
 
 /** An IPv6 packet carrying an ICMPv6 NS or NA directly (no extension headers). */
 export interface NdpPacket {
   readonly kind: 'ndp';
+  /** The IPv6 header. */
   readonly ip: Ipv6Header;
+  /** The ICMPv6 message. */
   readonly message: NeighborSolicitation | NeighborAdvertisement;
 }
 
@@ -110,10 +124,13 @@ export type FrameBody = ArpPacket | ArpRawPacket | NdpPacket;
 
 /** An Ethernet II frame (without FCS) as it appears on an AF_PACKET socket. */
 export interface Frame {
+  /** Ethernet destination. */
   readonly dst: MacAddress;
+  /** Ethernet source. */
   readonly src: MacAddress;
   /** 802.1Q/802.1ad tags, outermost first; empty for an untagged frame. */
   readonly vlans: readonly VlanTag[];
+  /** The ARP or NDP packet. */
   readonly body: FrameBody;
   /**
    * Bytes after the body: Ethernet padding up to 60 bytes, or anything else. Kept so that
