@@ -29,14 +29,17 @@ function heap(): number {
 interface Stats {
   n: number;
   totalMs: number;
+  /** Process CPU time (user + system) over the loop: less sensitive to a loaded machine than wall time. */
+  cpuMs: number;
   medianUs: number;
   p99Us: number;
 }
 
-function stats(samplesMs: Float64Array, n: number, totalMs: number): Stats {
+function stats(samplesMs: Float64Array, n: number, totalMs: number, cpu0: NodeJS.CpuUsage): Stats {
+  const c = process.cpuUsage(cpu0);
   const s = samplesMs.slice(0, n).sort();
   const at = (q: number) => s[Math.min(n - 1, Math.floor(q * n))]! * 1000;
-  return { n, totalMs, medianUs: at(0.5), p99Us: at(0.99) };
+  return { n, totalMs, cpuMs: (c.user + c.system) / 1000, medianUs: at(0.5), p99Us: at(0.99) };
 }
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
@@ -68,6 +71,7 @@ const toLinear = (r: ServiceRequest): LinearRequest => ({
 function runOurs(a: Allocator, reqs: readonly ServiceRequest[]): { stats: Stats; bytesPerAlloc: number } {
   const samples = new Float64Array(reqs.length);
   const before = heap();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < reqs.length; i++) {
     const s = performance.now();
@@ -76,14 +80,16 @@ function runOurs(a: Allocator, reqs: readonly ServiceRequest[]): { stats: Stats;
     if (!r.ok) throw new Error(`allocation ${i} failed: ${r.message}`);
   }
   const total = performance.now() - t0;
+  const st = stats(samples, reqs.length, total, cpu0);
   const after = heap();
-  return { stats: stats(samples, reqs.length, total), bytesPerAlloc: (after - before) / reqs.length };
+  return { stats: st, bytesPerAlloc: (after - before) / reqs.length };
 }
 
 function runLinear(l: LinearAllocator, reqs: readonly ServiceRequest[]): { stats: Stats; bytesPerAlloc: number; complete: boolean } {
   const samples = new Float64Array(reqs.length);
   const lreqs = reqs.map(toLinear);
   const before = heap();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let i = 0;
   for (; i < lreqs.length; i++) {
@@ -97,8 +103,9 @@ function runLinear(l: LinearAllocator, reqs: readonly ServiceRequest[]): { stats
     }
   }
   const total = performance.now() - t0;
+  const st = stats(samples, i, total, cpu0);
   const after = heap();
-  return { stats: stats(samples, i, total), bytesPerAlloc: (after - before) / i, complete: i === lreqs.length };
+  return { stats: st, bytesPerAlloc: (after - before) / i, complete: i === lreqs.length };
 }
 
 /** Both implementations must hand out exactly the same addresses. */
@@ -113,10 +120,11 @@ function crossCheck(a: Allocator, l: LinearAllocator): string {
 }
 
 function row(name: string, s: Stats, bytes?: number): string {
-  return `| ${name} | ${s.n.toLocaleString('en')} | ${fmt(s.totalMs, 0)} | ${fmt(s.medianUs)} | ${fmt(s.p99Us)} | ${bytes === undefined ? '—' : fmt(bytes, 0)} |`;
+  return `| ${name} | ${s.n.toLocaleString('en')} | ${fmt(s.totalMs, 0)} | ${fmt(s.cpuMs, 0)} | ${fmt((s.cpuMs * 1000) / s.n)} | ${fmt(s.medianUs)} | ${fmt(s.p99Us)} | ${bytes === undefined ? '—' : fmt(bytes, 0)} |`;
 }
 
-const header = '| scenario | calls | total ms | median µs/call | p99 µs/call | heap B/alloc |\n| --- | ---: | ---: | ---: | ---: | ---: |';
+const header =
+  '| scenario | calls | wall ms | CPU ms | CPU µs/call | median µs/call | p99 µs/call | heap B/alloc |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
 
 out(`# ipam benchmark${quick ? ' (quick)' : ''}`);
 out('');
@@ -166,7 +174,7 @@ for (const [family, cidr] of [
   out(row(`ours: fill ${SMALL.toLocaleString('en')} in ${cidr}`, ours.stats, ours.bytesPerAlloc));
   out(row(`linear: fill ${SMALL.toLocaleString('en')} in ${cidr}${lin.complete ? '' : ' (stopped at budget)'}`, lin.stats, lin.bytesPerAlloc));
   ratios.push(
-    `- fill ${SMALL.toLocaleString('en')} ${family}: total ${fmt(lin.stats.totalMs / ours.stats.totalMs, 0)}× faster, median ${fmt(lin.stats.medianUs / ours.stats.medianUs, 0)}×, p99 ${fmt(lin.stats.p99Us / ours.stats.p99Us, 0)}×; results ${crossCheck(a, l)}`,
+    `- fill ${SMALL.toLocaleString('en')} ${family}: CPU total ${fmt(lin.stats.cpuMs / ours.stats.cpuMs, 0)}×, median ${fmt(lin.stats.medianUs / ours.stats.medianUs, 0)}×, p99 ${fmt(lin.stats.p99Us / ours.stats.p99Us, 0)}×; results ${crossCheck(a, l)}`,
   );
 }
 
@@ -196,7 +204,7 @@ out(header);
   out(row(`linear: sharing${lin.complete ? '' : ' (stopped at budget)'}`, lin.stats, lin.bytesPerAlloc));
   const used = a.counts('shared')!.ipv4InUse;
   ratios.push(
-    `- sharing: total ${fmt(lin.stats.totalMs / ours.stats.totalMs, 0)}×, median ${fmt(lin.stats.medianUs / ours.stats.medianUs, 0)}×, p99 ${fmt(lin.stats.p99Us / ours.stats.p99Us, 0)}×; ${used} distinct IPs used; results ${crossCheck(a, l)}`,
+    `- sharing: CPU total ${fmt(lin.stats.cpuMs / ours.stats.cpuMs, 1)}×, median ${fmt(lin.stats.medianUs / ours.stats.medianUs, 0)}×, p99 ${fmt(lin.stats.p99Us / ours.stats.p99Us, 0)}×; ${used} distinct IPs used; results ${crossCheck(a, l)}`,
   );
 }
 
@@ -204,7 +212,7 @@ out(header);
 out('');
 out('## Restore (100,000 existing allocations, shuffled order, /14)');
 out('');
-out('| scenario | entries | total ms | µs/entry | restored |\n| --- | ---: | ---: | ---: | ---: |');
+out('| scenario | entries | wall ms | CPU ms | CPU µs/entry | restored |\n| --- | ---: | ---: | ---: | ---: | ---: |');
 {
   const N = 100_000 / scale;
   const cidr = quick ? '10.0.0.0/18' : '10.0.0.0/14';
@@ -223,20 +231,26 @@ out('| scenario | entries | total ms | µs/entry | restored |\n| --- | ---: | --
   }
   const a = new Allocator();
   a.setPools([{ name: 'v4', addresses: [cidr] }]);
+  let cpu0 = process.cpuUsage();
   let t0 = performance.now();
   const res = a.restore(records);
   const ours = performance.now() - t0;
-  out(`| ours: restore | ${N.toLocaleString('en')} | ${fmt(ours, 0)} | ${fmt((ours * 1000) / N)} | ${res.restored.toLocaleString('en')} |`);
+  let cpu = process.cpuUsage(cpu0);
+  const oursCpu = (cpu.user + cpu.system) / 1000;
+  out(`| ours: restore | ${N.toLocaleString('en')} | ${fmt(ours, 0)} | ${fmt(oursCpu, 0)} | ${fmt((oursCpu * 1000) / N)} | ${res.restored.toLocaleString('en')} |`);
   const l = new LinearAllocator();
   l.setPools([{ name: 'v4', addresses: [cidr] }]);
+  cpu0 = process.cpuUsage();
   t0 = performance.now();
   let ok = 0;
   for (const r of records) if (l.assign({ key: r.key, family: 'IPv4', ports: NO_PORTS, sharingKey: '', backendKey: '' }, IPAddress.parse(r.ips[0] as string).value)) ok++;
   const lin = performance.now() - t0;
-  out(`| linear: assign each | ${N.toLocaleString('en')} | ${fmt(lin, 0)} | ${fmt((lin * 1000) / N)} | ${ok.toLocaleString('en')} |`);
+  cpu = process.cpuUsage(cpu0);
+  const linCpu = (cpu.user + cpu.system) / 1000;
+  out(`| linear: assign each | ${N.toLocaleString('en')} | ${fmt(lin, 0)} | ${fmt(linCpu, 0)} | ${fmt((linCpu * 1000) / N)} | ${ok.toLocaleString('en')} |`);
   // After restore the next allocation is the lowest free address (the first hole).
   const next = a.allocate({ key: 'bench/next', namespace: 'bench', families: ['IPv4'] });
-  ratios.push(`- restore: ours ${fmt(ours, 0)} ms vs linear assign ${fmt(lin, 0)} ms (restore is O(log n) per entry in both; ours also re-checks pool compatibility and parses text IPs); next allocation after restore: ${next.ok ? next.allocation.ips.join(',') : next.reason}`);
+  ratios.push(`- restore: ours ${fmt(oursCpu, 0)} ms CPU vs linear assign-each ${fmt(linCpu, 0)} ms CPU (neither walks the pool here; ours also validates each record, checks compatibility, and builds a fragmented free-run tree: 100,000 runs); next allocation after restore: ${next.ok ? next.allocation.ips.join(',') : next.reason}`);
 }
 
 // 4. Churn: release a random service and allocate a new one on a fragmented, nearly full pool.
@@ -267,6 +281,7 @@ out(header);
     const keys = [...live];
     const ops = impl === 'ours' ? OPS : LINEAR_OPS;
     const samples = new Float64Array(ops);
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < ops; i++) {
       const v = victims[i]!;
@@ -282,7 +297,7 @@ out(header);
       samples[i] = performance.now() - s;
       keys[v] = reqs[fill + i]!.key;
     }
-    return stats(samples, ops, performance.now() - t0);
+    return stats(samples, ops, performance.now() - t0, cpu0);
   };
   const lin = go('linear'); // first 1/20 of the same operations
   const ours = go('ours');

@@ -535,18 +535,26 @@ export class Allocator {
     }
     let v4 = -1;
     let v6: bigint | undefined;
+    let o4: bigint | undefined;
+    let o6: bigint | undefined;
     for (const ip of ips) {
       const fs = ip.isV4 ? pool.v4 : pool.v6;
-      const users = fs.users.get(offKey(fs.space.offsetOf(ip.value)!));
+      const off = fs.space.offsetOf(ip.value)!;
+      const users = fs.users.get(offKey(off));
       if (users !== undefined) {
         const bad = checkSharing(users, n, ip);
         if (bad !== null) return bad;
       }
-      if (ip.isV4) v4 = Number(ip.value);
-      else v6 = ip.value;
+      if (ip.isV4) {
+        v4 = Number(ip.value);
+        o4 = off;
+      } else {
+        v6 = ip.value;
+        o6 = off;
+      }
     }
     const rec = makeRec(n, pool, v4, v6, ips.length === 2 && ips[0]!.isV6);
-    this.addRec(rec);
+    this.addRec(rec, o4, o6);
     return rec;
   }
 
@@ -662,6 +670,8 @@ export class Allocator {
     const pick: Pick = {
       v4: o4 === undefined ? undefined : p.v4.space.valueAt(o4),
       v6: o6 === undefined ? undefined : p.v6.space.valueAt(o6),
+      o4,
+      o6,
       partial: !(ok4 && ok6),
     };
     if (!pick.partial) {
@@ -691,7 +701,7 @@ export class Allocator {
 
   private commitPick(n: Req, pool: PoolState, pick: Pick, considered: PoolConsideration[]): AllocateSuccess {
     const rec = makeRec(n, pool, pick.v4 === undefined ? -1 : Number(pick.v4), pick.v6, false);
-    this.addRec(rec);
+    this.addRec(rec, pick.o4, pick.o6);
     return { ok: true, allocation: toAllocation(rec), changed: true, considered };
   }
 
@@ -764,11 +774,12 @@ export class Allocator {
     return p === undefined ? undefined : entryIn(p, ip);
   }
 
-  private addRec(rec: Rec): void {
+  /** Commits a record; `o4`/`o6` are its offsets when the caller already knows them. */
+  private addRec(rec: Rec, o4?: bigint, o6?: bigint): void {
     this.recs.set(rec.key, rec);
     rec.pool.services++;
-    if (rec.v4 >= 0) this.addIp(rec, rec.pool.v4, BigInt(rec.v4));
-    if (rec.v6 !== undefined) this.addIp(rec, rec.pool.v6, rec.v6);
+    if (rec.v4 >= 0) this.addIp(rec, rec.pool.v4, o4 ?? rec.pool.v4.space.offsetOf(BigInt(rec.v4))!);
+    if (rec.v6 !== undefined) this.addIp(rec, rec.pool.v6, o6 ?? rec.pool.v6.space.offsetOf(rec.v6)!);
   }
 
   private removeRec(rec: Rec): void {
@@ -778,8 +789,7 @@ export class Allocator {
     if (rec.v6 !== undefined) this.removeIp(rec, rec.pool.v6, rec.v6);
   }
 
-  private addIp(rec: Rec, fs: FamilyState, v: bigint): void {
-    const off = fs.space.offsetOf(v)!;
+  private addIp(rec: Rec, fs: FamilyState, off: bigint): void {
     const k = offKey(off);
     const users = fs.users.get(k);
     if (users === undefined) {
@@ -872,6 +882,9 @@ interface Pick {
   readonly v6: bigint | undefined;
   /** PreferDualStack fallback: only one of two families. */
   readonly partial: boolean;
+  /** Offsets of the picked addresses in their family spaces (saves a lookup on commit). */
+  readonly o4: bigint | undefined;
+  readonly o6: bigint | undefined;
 }
 
 function pickText(p: Pick): string {
