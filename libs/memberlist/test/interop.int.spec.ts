@@ -98,7 +98,7 @@ for (const mode of ['plain', 'encrypted'] as const) {
     const net = mode === 'plain' ? 10 : 20;
     const ip = (i: number) => `127.0.20.${net + i}`;
 
-    it('joins both ways, exchanges meta and user messages, detects kill -9 of either kind, accepts a restart, handles leave', async (ctx) => {
+    it('joins both ways, exchanges meta, user state and user messages, detects kill -9 of either kind, accepts restarts of either kind, handles leave', async (ctx) => {
       if (skip()) return ctx.skip();
       const portA = randomPort();
       const portC = randomPort();
@@ -164,6 +164,14 @@ for (const mode of ['plain', 'encrypted'] as const) {
       expect(a.lines.some((l) => l.event === 'log' && /Marking d as failed|Suspect d has failed/.test(l.msg ?? ''))
         || c2.lines.some((l) => l.event === 'log' && /Marking d as failed|Suspect d has failed/.test(l.msg ?? ''))).toBe(true);
       await b.waitEvent((e) => e.type === 'dead' && e.member.name === 'd', 20_000);
+
+      // Restart our agent d under the same name and port (fresh incarnation 1): the Go peers
+      // take it back (it refutes its own death with a newer incarnation).
+      const joinsOfD = a.lines.filter((l) => l.event === 'join' && l.node === 'd').length;
+      const d2 = agent('d', ip(4), portD, ['--join', `${ip(1)}:${portA}`, '--meta', 'ts-d', ...agentSecret]);
+      await d2.waitFor((l) => l.event === 'joined' && l.contacted === 1, 10_000, 'agent rejoined');
+      await a.waitFor((l) => l.event === 'join' && l.node === 'd' && a.lines.filter((x) => x.event === 'join' && x.node === 'd').length > joinsOfD, 10_000, 'a: d joins again');
+      await b.waitEvent((e) => e.type === 'join' && e.member.name === 'd' && e.reason === 'rejoined-after-dead', 10_000);
 
       // Graceful leave of Go a (SIGTERM → Leave(1s)) is seen as a leave, fast.
       // (a was started without -leave; start a fresh Go e with -leave for this.)

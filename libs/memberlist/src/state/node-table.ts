@@ -122,6 +122,7 @@ export class NodeTable {
     return this.map.size;
   }
 
+  /** The record of `name`, if known. */
   get(name: string): NodeRecord | undefined {
     return this.map.get(name);
   }
