@@ -214,6 +214,55 @@ describe('simulated clusters (MemoryNetwork + ManualClock)', () => {
     expect(deadEvents(sim)).toEqual([]);
   });
 
+  it('50 nodes: a crash is detected by all 49 survivors and the view converges', async () => {
+    const sim = new Simulation({ size: 50, seed: 23 });
+    await sim.joinAll();
+    await sim.runFor(5_000, 10);
+    expect(sim.converged()).toBe(true);
+    await sim.kill(17);
+    await sim.runFor(25_000, 10);
+    const deaths = deadEvents(sim);
+    expect(deaths.every((e) => e.member.name === 'n17')).toBe(true);
+    expect(new Set(deaths.map((e) => e.observer)).size).toBe(49);
+    expect(sim.converged()).toBe(true);
+  });
+
+  it('Lifeguard awareness: an isolated node slows itself down, and recovers after healing', async () => {
+    const sim = new Simulation({ size: 5, seed: 24 });
+    await sim.joinAll();
+    await sim.runFor(3_000);
+    expect(sim.node(0).healthScore()).toBe(0);
+    sim.net.partition([sim.ip(0)], [1, 2, 3, 4].map((i) => sim.ip(i)));
+    await sim.runFor(8_000);
+    const degraded = sim.node(0).healthScore();
+    expect(degraded).toBeGreaterThan(0);
+    // the healthy side stays healthy: its intermediaries answer with nacks
+    expect(sim.node(1).healthScore()).toBeLessThan(degraded);
+    sim.net.heal();
+    const p = sim.node(0).join([`${sim.ip(1)}:7946`]);
+    await sim.runFor(100);
+    await p;
+    await sim.runFor(30_000);
+    expect(sim.node(0).healthScore()).toBe(0);
+    expect(sim.converged()).toBe(true);
+  });
+
+  it('push/pull anti-entropy delivers an update that gossip could not', async () => {
+    const sim = new Simulation({ size: 3, seed: 25, tunables: { pushPullIntervalMs: 10_000 } });
+    await sim.joinAll();
+    await sim.runFor(2_000);
+    // UDP cut between n2 and the others; TCP still works (fallback pings keep n2 alive).
+    sim.net.block(sim.ip(2), sim.ip(0), 'packets');
+    sim.net.block(sim.ip(2), sim.ip(1), 'packets');
+    sim.node(0).updateMeta(new TextEncoder().encode('v2'));
+    const seen = () => new TextDecoder().decode(sim.node(2).members().find((m) => m.name === 'n0')!.meta);
+    // With every datagram between n2 and the others dropped, only a push/pull (TCP) can carry it.
+    await sim.runFor(25_000);
+    expect(seen()).toBe('v2');
+    expect(sim.events.some((e) => e.observer === 'n2' && e.type === 'update' && e.member.name === 'n0')).toBe(true);
+    expect(deadEvents(sim)).toEqual([]);
+  });
+
   it('fast preset: a crash is detected by every survivor in about a second', async () => {
     const sim = new Simulation({ size: 8, seed: 20, preset: 'fast' });
     await sim.joinAll();
