@@ -191,6 +191,15 @@ describe('Services and the EndpointSlice simulation', () => {
     expect(d.spec.ipFamilies).toEqual(['IPv6', 'IPv4']);
     expect(d.spec.clusterIPs).toHaveLength(2);
   });
+  it('reports a full node port range like the real server', () => {
+    const { api, svc } = setup();
+    for (let i = 0; i < 2768; i++) api.create(svc, 'default', { metadata: { name: `s${i}` }, spec: { type: 'NodePort', ports: [{ port: 80 }] } });
+    expect(() => api.create(svc, 'default', { metadata: { name: 'one-too-many' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } })).toThrow(
+      expect.objectContaining({ code: 500, message: 'Internal error occurred: failed to allocate a nodePort: range is full' }),
+    );
+    // Without node ports a LoadBalancer Service still fits.
+    expect(api.create(svc, 'default', { metadata: { name: 'lb' }, spec: { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 80 }] } }).spec.ports[0].nodePort).toBeUndefined();
+  });
   it('keeps an EndpointSlice of ready pods for a Service selector', () => {
     const { api, svc, pods, slices } = setup();
     api.create(svc, 'default', { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
@@ -223,7 +232,12 @@ describe('history, watch resumption and persistence', () => {
     const api = new Api({ clock, rng: new SeededRng(2), historySize: 3, simulateControllers: false });
     const cm = api.mustType('', 'v1', 'configmaps');
     for (let i = 0; i < 6; i++) api.create(cm, 'default', { metadata: { name: `c${i}` } });
-    expect(api.store.oldestWatchableRv()).toBe(api.store.currentRv() - 3);
+    // History is trimmed in batches: between historySize and 110 % of it is kept.
+    for (let i = 6; i < 40; i++) api.create(cm, 'default', { metadata: { name: `c${i}` } });
+    const kept = api.store.currentRv() - api.store.oldestWatchableRv();
+    expect(kept).toBeGreaterThanOrEqual(3);
+    expect(kept).toBeLessThanOrEqual(4);
+    expect(() => api.store.watch({ key: '/configmaps', send: () => {} }, api.store.oldestWatchableRv() - 1)).toThrow(expect.objectContaining({ code: 410 }));
   });
   it('restores objects, resourceVersion, CRDs and history from a snapshot', () => {
     const persistence = new MemoryPersistence();

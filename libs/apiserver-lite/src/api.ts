@@ -159,12 +159,16 @@ export class Api {
     return this.view(t, o);
   }
 
-  /** LIST: objects (views) and the list's resourceVersion. */
+  /**
+   * LIST: objects and the list's resourceVersion. Items are shallow views sharing structure with
+   * the store (a list of thousands is not deep-copied): callers must not mutate them.
+   */
   list(t: ResourceType, ns: string | undefined, sel: Selection): { items: KObject[]; resourceVersion: string } {
+    const apiVersion = apiVersionOf(t);
     const items = this.store
       .list(storageKey(t), t.namespaced ? ns : undefined)
       .filter((o) => Api.selects(sel, o))
-      .map((o) => this.view(t, o));
+      .map((o) => ({ ...o, apiVersion, kind: t.kind }));
     return { items, resourceVersion: String(this.store.currentRv()) };
   }
 

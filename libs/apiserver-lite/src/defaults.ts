@@ -3,6 +3,7 @@
  * our system reads: Service defaults and ClusterIP/NodePort allocation, Namespace phase, and the
  * CRD status conditions kubectl waits for.
  */
+import { StatusError } from './errors.js';
 import type { KObject } from './store.js';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,7 +38,7 @@ export class ServiceAllocator {
         return ip;
       }
     }
-    throw new Error('service IP range exhausted');
+    throw new StatusError(500, 'InternalError', 'Internal error occurred: failed to allocate a serviceIP: range is full');
   }
 
   /** Next free node port in 30000–32767. */
@@ -50,7 +51,7 @@ export class ServiceAllocator {
         return p;
       }
     }
-    throw new Error('node port range exhausted');
+    throw new StatusError(500, 'InternalError', 'Internal error occurred: failed to allocate a nodePort: range is full');
   }
 }
 

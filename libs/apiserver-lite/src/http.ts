@@ -348,7 +348,8 @@ export class ApiServer {
         else if (!now && before) type = 'DELETED';
         else if (!now) return;
       } else if (!now) return;
-      write(type, this.api.view(t, ev.object));
+      // Serialised at once: a shallow relabelled view is enough (no deep copy per watcher).
+      write(type, { ...ev.object, apiVersion: apiVersionOf(t), kind: t.kind });
     };
     const sub = { key: storageKey(t), namespace: ns, send };
     if (rvParam === '' || rvParam === '0') {

@@ -115,9 +115,10 @@ export class ObjectStore {
   list(key: string, namespace?: string): KObject[] {
     const m = this.objects.get(key);
     if (!m) return [];
-    const out: KObject[] = [];
-    for (const o of m.values()) if (namespace === undefined || o.metadata.namespace === namespace) out.push(o);
-    return out.sort((a, b) => nsName(a.metadata.namespace, a.metadata.name).localeCompare(nsName(b.metadata.namespace, b.metadata.name)));
+    const out: [string, KObject][] = [];
+    for (const [id, o] of m) if (namespace === undefined || o.metadata.namespace === namespace) out.push([id, o]);
+    // Byte order of "namespace/name", as etcd keys sort.
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((x) => x[1]);
   }
 
   /** Every storage key with at least one object. */
@@ -216,7 +217,8 @@ export class ObjectStore {
 
   private record(ev: ChangeEvent): void {
     this.history.push(ev);
-    if (this.history.length > this.historySize) {
+    // Trim in batches (10 %) so a full history costs O(1) amortised per write, not a copy each time.
+    if (this.history.length > this.historySize + Math.max(1, Math.floor(this.historySize / 10))) {
       const drop = this.history.length - this.historySize;
       this.oldestRv = this.history[drop - 1]!.rv;
       this.history = this.history.slice(drop);
