@@ -51,6 +51,7 @@ export {
   BgpSession,
   SessionConfigError,
   SESSION_DEFAULTS,
+  SENT_LIST_LIMIT,
   type Family,
   type GracefulRestartOptions,
   type NotificationInfo,
@@ -77,6 +78,7 @@ export {
   formatLargeCommunity,
   checkRoute,
   attributeKey,
+  prefixKey,
 } from './rib/route.js';
 export { AdjRibOut, diffRib, buildUpdates, pathAttributes, familyOf, type Advertised, type PeerContext, type RibDiff } from './rib/adj-rib-out.js';
 export { createNodeSession } from './session/node.js';

@@ -3,7 +3,7 @@ import { Afi, Safi, Wire } from '../wire/constants.js';
 import { myAsField } from '../wire/negotiate.js';
 import { prefixLength } from '../wire/nlri.js';
 import type { AfiSafi, PathAttribute, Update } from '../wire/types.js';
-import { attributeKey, DEFAULT_LOCAL_PREF, parseLargeCommunity, type Route } from './route.js';
+import { attributeKey, DEFAULT_LOCAL_PREF, parseLargeCommunity, prefixKey, type Route } from './route.js';
 
 /** What the UPDATE builder needs to know about the session. */
 export interface PeerContext {
@@ -173,7 +173,7 @@ export class AdjRibOut {
   /** Replaces the desired set (later duplicates of a prefix win). */
   setDesired(routes: Iterable<Route>): void {
     const m = new Map<string, Route>();
-    for (const r of routes) m.set(r.prefix.toString(), r);
+    for (const r of routes) m.set(prefixKey(r.prefix), r);
     this.desired = m;
   }
 
@@ -210,7 +210,7 @@ export class AdjRibOut {
 
   /** Records a diff as sent. */
   commit(diff: RibDiff, ctx: PeerContext): void {
-    for (const p of diff.withdraw) this.advertised.delete(p.toString());
-    for (const r of diff.announce) this.advertised.set(r.prefix.toString(), { prefix: r.prefix, key: attributeKey(r, ctx.ibgp) });
+    for (const p of diff.withdraw) this.advertised.delete(prefixKey(p));
+    for (const r of diff.announce) this.advertised.set(prefixKey(r.prefix), { prefix: r.prefix, key: attributeKey(r, ctx.ibgp) });
   }
 }

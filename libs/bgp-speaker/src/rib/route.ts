@@ -90,12 +90,33 @@ export function checkRoute(r: Route): string | undefined {
   return undefined;
 }
 
+
+const attrKeys = new WeakMap<Route, { ibgp?: string; ebgp?: string }>();
+
+/**
+ * An internal map key for a prefix (`4:` or `6:` + hex value + `/len`), cheap to compute
+ * (RFC 5952 formatting is not).
+ */
+export function prefixKey(p: Cidr): string {
+  return `${p.network.isV4 ? 4 : 6}:${p.network.value.toString(16)}/${p.prefix}`;
+}
+
 /**
  * A canonical key of everything but the prefix: routes with equal keys share one UPDATE.
- * Communities are sorted and de-duplicated (order carries no meaning, RFC 1997).
+ * Communities are sorted and de-duplicated (order carries no meaning, RFC 1997). Cached per
+ * route object, so peers holding the same routes share one string.
  */
 export function attributeKey(r: Route, ibgp: boolean): string {
+  let c = attrKeys.get(r);
+  if (!c) attrKeys.set(r, (c = {}));
+  const slot = ibgp ? 'ibgp' : 'ebgp';
+  return (c[slot] ??= computeAttributeKey(r, ibgp));
+}
+
+const addrKey = (a: IPAddress) => `${a.isV4 ? 4 : 6}:${a.value.toString(16)}`;
+
+function computeAttributeKey(r: Route, ibgp: boolean): string {
   const comms = [...new Set(r.communities ?? [])].sort((a, b) => a - b);
   const large = [...new Set((r.largeCommunities ?? []).map(formatLargeCommunity))].sort();
-  return [r.nextHop.toString(), r.linkLocalNextHop?.toString() ?? '', ibgp ? (r.localPref ?? DEFAULT_LOCAL_PREF) : '', r.med ?? '', comms.join(','), large.join(',')].join('|');
+  return [addrKey(r.nextHop), r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? DEFAULT_LOCAL_PREF) : '', r.med ?? '', comms.join(','), large.join(',')].join('|');
 }

@@ -133,10 +133,20 @@ export interface StateChange {
   reason: TransitionReason;
 }
 
+/** Above this many prefixes in one batch, `sent` events carry counts only. */
+export const SENT_LIST_LIMIT = 1000;
+
 /** What was sent, as events report it (KEEPALIVEs are only counted). */
 export type SentInfo =
   | { type: 'open'; holdTime: number; capabilities: Capability['code'][] }
-  | { type: 'update'; announced: string[]; withdrawn: string[] }
+  | {
+      type: 'update';
+      announcedCount: number;
+      withdrawnCount: number;
+      /** The prefixes, when the batch has at most {@link SENT_LIST_LIMIT} of them. */
+      announced?: string[];
+      withdrawn?: string[];
+    }
   | { type: 'end-of-rib'; afi: number; safi: number }
   | { type: 'notification'; code: number; subcode: number }
   | { type: 'route-refresh'; afi: number; safi: number };
@@ -537,7 +547,12 @@ export class BgpSession extends Emitter<SessionEvents> {
       if (!this.send(u)) break;
     }
     this.rib.commit(diff, ctx);
-    this.emit('sent', { type: 'update', announced: diff.announce.map((r) => r.prefix.toString()), withdrawn: diff.withdraw.map((p) => p.toString()) });
+    const sent: SentInfo = { type: 'update', announcedCount: diff.announce.length, withdrawnCount: diff.withdraw.length };
+    if (diff.announce.length + diff.withdraw.length <= SENT_LIST_LIMIT) {
+      sent.announced = diff.announce.map((r) => r.prefix.toString());
+      sent.withdrawn = diff.withdraw.map((p) => p.toString());
+    }
+    this.emit('sent', sent);
   }
 
   private send(m: BgpMessage): boolean {
