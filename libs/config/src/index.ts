@@ -52,3 +52,4 @@ export { CRD_FILES, type Crd, type CrdVersion } from './crd/crds.js';
 export { checkSchema, type SchemaViolation, type SchemaViolationKind } from './crd/check.js';
 export type { Schema, Rule as CelRule, PrinterColumn } from './crd/schema-builders.js';
 export { configToJSON, configsEqual } from './compare.js';
+export { configCondition, summarizeConditions, CONDITION_TYPES, CONDITION_REASONS, type UnknownFailure } from './state.js';
