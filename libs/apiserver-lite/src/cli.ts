@@ -22,6 +22,7 @@ Options:
   --token TOKEN         require this bearer token (written to the kubeconfig)
   --tls-cert-file FILE  serve HTTPS with this PEM certificate (needs --tls-private-key-file)
   --tls-private-key-file FILE
+  --tls-ca-file FILE    CA certificate written to the kubeconfig (default: the certificate itself)
   --no-controllers      do not maintain EndpointSlices from Services and ready Pods
   --bookmark-interval-ms N  bookmark period for watches that ask for them (default 60000)
   -h, --help            show this help
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
         token: { type: 'string' },
         'tls-cert-file': { type: 'string' },
         'tls-private-key-file': { type: 'string' },
+        'tls-ca-file': { type: 'string' },
         'no-controllers': { type: 'boolean', default: false },
         'bookmark-interval-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -77,7 +79,9 @@ export async function main(argv: string[]): Promise<number> {
       token: values.token,
       simulateControllers: !values['no-controllers'],
       bookmarkIntervalMs: values['bookmark-interval-ms'] ? Number(values['bookmark-interval-ms']) : undefined,
-      tls: values['tls-cert-file'] ? { cert: readFileSync(values['tls-cert-file']), key: readFileSync(values['tls-private-key-file']!) } : undefined,
+      tls: values['tls-cert-file']
+        ? { cert: readFileSync(values['tls-cert-file']), key: readFileSync(values['tls-private-key-file']!), ca: values['tls-ca-file'] ? readFileSync(values['tls-ca-file']) : undefined }
+        : undefined,
     });
     for (const m of values.manifests ?? []) for (const text of readManifests(m)) running.apply(text);
   } catch (e) {

@@ -40,8 +40,8 @@ export interface ApiServerOptions {
   simulateControllers?: boolean;
   /** When set, requests must carry `Authorization: Bearer <token>` (else 401). */
   token?: string;
-  /** Serve HTTPS with this PEM certificate and key. */
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Serve HTTPS with this PEM certificate and key; `ca` (default: the certificate itself, when self-signed) goes into written kubeconfigs. */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer };
 }
 
 /** One request as seen by the server, for test assertions. */

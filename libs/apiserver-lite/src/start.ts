@@ -63,7 +63,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<RunningAp
     tmp = mkdtempSync(join(tmpdir(), 'apiserver-lite-'));
     kubeconfigPath = join(tmp, 'kubeconfig');
   }
-  writeKubeconfig(kubeconfigPath, { server: url, token: opts.kubeconfigToken ?? opts.token });
+  writeKubeconfig(kubeconfigPath, { server: url, token: opts.kubeconfigToken ?? opts.token, caData: opts.tls ? String(opts.tls.ca ?? opts.tls.cert) : undefined });
   return {
     url,
     kubeconfigPath,
