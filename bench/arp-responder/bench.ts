@@ -11,7 +11,8 @@
  *    - our raw-socket client (in-process RTT) × N each, ARP and NDP.
  * 2. Bounded flood of ARP requests (and NS) from the raw-socket client: replies/s and the
  *    responder's CPU per 1,000 requests (process.cpuUsage delta in the responder).
- * Usage: node bench/arp-responder/run.mjs [--probes 1000] [--flood 100000]
+ * 3. In-process cost per frame (Announcer.receive, no sockets), see micro.ts.
+ * Usage: node bench/arp-responder/run.mjs [--probes 1000] [--flood 100000] [--nice -10]
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -19,6 +20,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleResponder } from '../../libs/arp-responder/test/lab/bundle.js';
 import { Lab, labSkipReason } from '../../libs/arp-responder/test/lab/lab.js';
+import { micro } from './micro.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,6 +28,8 @@ const arg = (name: string, def: number) => {
 };
 const PROBES = Math.min(arg('probes', 1000), 5000);
 const FLOOD = Math.min(arg('flood', 100_000), 1_000_000);
+/** Run the responder under `nice -n NICE` (0 = as is); shows how much is scheduling. */
+const NICE = arg('nice', 0);
 const OURS4 = '198.51.100.100';
 const KERN4 = '198.51.100.11';
 const OURS6 = '2001:db8::100';
@@ -102,7 +106,7 @@ try {
   const r = lab.ns('r');
   const c = lab.ns('c');
   lab.wire(r, 'eth0', '02:00:00:00:01:01', ['198.51.100.11/24', '2001:db8::11/64'], c, 'eth0', '02:00:00:00:01:0c', ['198.51.100.2/24', '2001:db8::2/64']);
-  const resp = lab.responder(r, script, { announce: [{ key: 'bench', ip: OURS4 }, { key: 'bench', ip: OURS6 }] });
+  const resp = lab.responder(r, script, { announce: [{ key: 'bench', ip: OURS4 }, { key: 'bench', ip: OURS6 }] }, NICE ? ['nice', '-n', String(NICE)] : []);
   await resp.waitFor((e) => e.event === 'ready');
   await new Promise((res) => setTimeout(res, 6000)); // let the gratuitous rounds finish
 
@@ -167,7 +171,7 @@ try {
     return `| ${label} | ${o.n} / ${k.n} | ${f3(o.median)} | ${f3(k.median)} | ${f3(o.median / k.median)} | ${f3(o.p99)} | ${f3(k.p99)} | ${f3(o.p99 / k.p99)} |`;
   };
   const lines = [
-    `Run ${startedAt}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}; load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')} (shared machine).`,
+    `Run ${startedAt}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}; responder nice ${NICE}; load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')} (shared machine).`,
     '',
     '### Reply latency, ours vs kernel-owned address on the same interface (ms)',
     '',
@@ -184,6 +188,10 @@ try {
     '| flood | requests sent | replies received | seconds | replies/s | responder CPU ms per 1,000 requests |',
     '| --- | --- | --- | --- | --- | --- |',
     ...floods.map((f) => `| ${f.what} | ${f.sent} | ${f.received} | ${f.seconds.toFixed(2)} | ${Math.round(f.received / f.seconds)} | ${f.cpuMsPer1k === undefined ? '—' : f.cpuMsPer1k.toFixed(1)} |`),
+    '',
+    '### In-process cost per frame (Announcer.receive: decode, decide, encode; no sockets)',
+    '',
+    ...micro(100_000),
   ];
   console.log(lines.join('\n'));
 } finally {

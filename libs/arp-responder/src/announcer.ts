@@ -1,10 +1,10 @@
 import type { Clock, TimerHandle } from '@metallb-ts/clock';
-import type { IPAddress, MacAddress } from '@metallb-ts/netaddr';
+import { IPAddress, MacAddress } from '@metallb-ts/netaddr';
 import { decideReply, type DropReason, type Ownership, type ReplyDecision } from './decision.js';
 import { arpReply, gratuitousArp, neighborAdvertisement, solicitedNodeMac, unsolicitedAdvertisement } from './packets.js';
 import { macEquals } from './wire/bytes.js';
 import { ArpOperation } from './wire/constants.js';
-import { encodeFrame, tryDecodeFrame } from './wire/frame.js';
+import { decodeFrame, encodeFrame, tryDecodeFrame } from './wire/frame.js';
 import type { Frame, VlanTag } from './wire/types.js';
 
 /** An interface the announcer may send on, with what it is able to do (MetalLB §6.4). */
@@ -55,6 +55,12 @@ export interface AnnouncerOptions {
   maxTrackedIps: number;
   /** The same (address, foreign MAC) conflict is reported at most once per this period. @default 10000 */
   conflictHoldDownMs: number;
+  /**
+   * Answer plain Ethernet/IPv4 ARP requests straight from the bytes, without building the frame
+   * model (same outcome as the general path, which differential tests check; several times
+   * cheaper). @default true
+   */
+  fastPath: boolean;
 }
 
 /** The defaults of {@link AnnouncerOptions}: MetalLB's schedule, plus our own bounds. */
@@ -65,6 +71,7 @@ export const DEFAULT_ANNOUNCER_OPTIONS: Readonly<AnnouncerOptions> = Object.free
   maxRequestersPerIp: 16,
   maxTrackedIps: 4096,
   conflictHoldDownMs: 10_000,
+  fastPath: true,
 });
 
 /** Counters, for metrics (`metallb_layer2_*`) and benchmarks. */
@@ -88,10 +95,22 @@ interface Requester {
   at: number;
 }
 
-interface Registration {
-  ip: IPAddress;
-  /** Interface restriction; empty = all interfaces. */
-  interfaces: readonly string[];
+/**
+ * A reply decided by the fast path. The frame model is built only when asked for (an object
+ * literal with a getter would be slow to create on every request; a class keeps one shape).
+ */
+class FastArpReply {
+  readonly kind = 'reply' as const;
+  readonly proto = 'arp' as const;
+  constructor(
+    readonly ip: IPAddress,
+    readonly requester: { readonly mac: MacAddress; readonly ip: IPAddress },
+    private readonly bytes: Uint8Array,
+  ) {}
+
+  get frame(): Frame {
+    return decodeFrame(this.bytes);
+  }
 }
 
 /** A cheap map key for an address (bigint keys compare by value; IPv6 gets bit 128 set). */
@@ -125,16 +144,18 @@ const emptyDrops = (): Record<DropReason, number> => ({
  */
 export class Announcer {
   private readonly opts: AnnouncerOptions;
-  /** service key → ip key → registration. */
-  private readonly services = new Map<string, Map<bigint, Registration>>();
-  /** ip key → number of services announcing it. */
-  private readonly refs = new Map<bigint, { ip: IPAddress; count: number }>();
+  /** service key → ip keys it announces. */
+  private readonly services = new Map<string, Set<bigint>>();
+  /** ip key → the address and, per service announcing it, its interface restriction (empty = all). */
+  private readonly refs = new Map<bigint, { ip: IPAddress; byService: Map<string, readonly string[]> }>();
   private readonly links = new Map<string, AnnounceLink>();
+  /** link name → its MAC's bytes, for the fast path. */
+  private readonly linkMacs = new Map<string, Uint8Array>();
   /** ip key → gratuitous stop time (monotonic ms). */
   private readonly schedule = new Map<bigint, number>();
   private ticker: TimerHandle | undefined;
-  /** ip key → requester key → requester; Map order is recency order. */
-  private readonly requesters = new Map<bigint, Map<string, Requester>>();
+  /** ip key → requester's ip key → requester; Map order is recency order. */
+  private readonly requesters = new Map<bigint, Map<bigint, Requester>>();
   private readonly conflictsSeen = new Map<string, number>();
   private readonly counters: AnnouncerStats = { responses: 0, gratuitous: 0, takeoverUnicasts: 0, drops: emptyDrops(), conflicts: 0 };
 
@@ -149,7 +170,11 @@ export class Announcer {
   /** Replaces the set of interfaces to announce on. */
   setLinks(links: readonly AnnounceLink[]): void {
     this.links.clear();
-    for (const l of links) this.links.set(l.name, l);
+    this.linkMacs.clear();
+    for (const l of links) {
+      this.links.set(l.name, l);
+      this.linkMacs.set(l.name, l.mac.toBytes());
+    }
   }
 
   /** The interfaces currently known. */
@@ -166,18 +191,12 @@ export class Announcer {
   announce(key: string, ip: IPAddress, opts: { interfaces?: readonly string[] } = {}): void {
     const k = ipKey(ip);
     let svc = this.services.get(key);
-    if (!svc) this.services.set(key, (svc = new Map()));
-    const had = svc.has(k);
-    svc.set(k, { ip, interfaces: [...(opts.interfaces ?? [])] });
-    let takeover = false;
-    if (!had) {
-      const r = this.refs.get(k);
-      if (r) r.count++;
-      else {
-        this.refs.set(k, { ip, count: 1 });
-        takeover = true;
-      }
-    }
+    if (!svc) this.services.set(key, (svc = new Set()));
+    svc.add(k);
+    let r = this.refs.get(k);
+    const takeover = r === undefined;
+    if (!r) this.refs.set(k, (r = { ip, byService: new Map() }));
+    r.byService.set(key, [...(opts.interfaces ?? [])]);
     const wasScheduled = this.schedule.has(k);
     this.schedule.set(k, this.clock.monotonic() + this.opts.gratuitousWindowMs);
     if (!wasScheduled) this.gratuitousRound(ip);
@@ -196,7 +215,8 @@ export class Announcer {
     for (const k of keys) {
       if (!svc.delete(k)) continue;
       const r = this.refs.get(k);
-      if (r && --r.count === 0) {
+      r?.byService.delete(key);
+      if (r && r.byService.size === 0) {
         this.refs.delete(k);
         this.schedule.delete(k);
       }
@@ -212,12 +232,13 @@ export class Announcer {
 
   /** Ownership of `ip` on `ifName` (MetalLB §6.3: some registration allows the interface). */
   ownership(ip: IPAddress, ifName: string): Ownership {
-    const k = ipKey(ip);
-    if (!this.refs.has(k)) return 'not-owned';
-    for (const svc of this.services.values()) {
-      const reg = svc.get(k);
-      if (reg && (reg.interfaces.length === 0 || reg.interfaces.includes(ifName))) return 'owned';
-    }
+    return this.ownershipByKey(ipKey(ip), ifName);
+  }
+
+  private ownershipByKey(k: bigint, ifName: string): Ownership {
+    const r = this.refs.get(k);
+    if (!r) return 'not-owned';
+    for (const allowed of r.byService.values()) if (allowed.length === 0 || allowed.includes(ifName)) return 'owned';
     return 'wrong-interface';
   }
 
@@ -249,6 +270,10 @@ export class Announcer {
    */
   receive(ifName: string, bytes: Uint8Array): ReplyDecision {
     const link = this.links.get(ifName);
+    if (link && this.opts.fastPath) {
+      const fast = this.fastArpRequest(link, bytes);
+      if (fast) return fast;
+    }
     const decoded = tryDecodeFrame(bytes);
     if (!link) {
       this.counters.drops['wrong-interface']++;
@@ -275,6 +300,62 @@ export class Announcer {
   /** Stops the ticker. The announcer can be used again afterwards. */
   close(): void {
     this.stopTicker();
+  }
+
+  /**
+   * The common case, from the bytes: an untagged Ethernet/IPv4 ARP request, broadcast or to us,
+   * from another host, not a probe, not gratuitous, whose sender is not an address we announce.
+   * Returns undefined for anything else (the general path then handles it).
+   */
+  private fastArpRequest(link: AnnounceLink, b: Uint8Array): ReplyDecision | undefined {
+    // EtherType 0806, htype 1, ptype 0800, hlen 6, plen 4, op 1
+    if (b.length < 42 || b[12] !== 0x08 || b[13] !== 0x06 || b[14] !== 0 || b[15] !== 1 || b[16] !== 8 || b[17] !== 0) return undefined;
+    if (b[18] !== 6 || b[19] !== 4 || b[20] !== 0 || b[21] !== 1) return undefined;
+    const mac = this.linkMacs.get(link.name)!;
+    let bcast = true;
+    let toUs = true;
+    for (let i = 0; i < 6; i++) {
+      if (b[i] !== 0xff) bcast = false;
+      if (b[i] !== mac[i]) toUs = false;
+    }
+    if (!bcast && !toUs) return undefined;
+    let fromUs = true;
+    let shaUs = true;
+    for (let i = 0; i < 6; i++) {
+      if (b[6 + i] !== mac[i]) fromUs = false;
+      if (b[22 + i] !== mac[i]) shaUs = false;
+    }
+    if (fromUs || shaUs) return undefined;
+    const spa = ((b[28]! << 24) | (b[29]! << 16) | (b[30]! << 8) | b[31]!) >>> 0;
+    const tpa = ((b[38]! << 24) | (b[39]! << 16) | (b[40]! << 8) | b[41]!) >>> 0;
+    if (spa === 0 || spa === tpa) return undefined;
+    const spaKey = BigInt(spa);
+    if (this.refs.has(spaKey)) return undefined; // a possible conflict: the general path reports it
+    const tpaKey = BigInt(tpa);
+    const requester = { mac: MacAddress.fromBytes(b.subarray(22, 28)), ip: IPAddress.fromBigInt('IPv4', spaKey) };
+    const target = IPAddress.fromBigInt('IPv4', tpaKey);
+    this.remember(target, { ifName: link.name, mac: requester.mac, ip: requester.ip, at: this.clock.monotonic() });
+    const own = this.ownershipByKey(tpaKey, link.name);
+    if (own !== 'owned') {
+      this.counters.drops[own]++;
+      return { kind: 'drop', reason: own, ip: target };
+    }
+    if (!link.arp) {
+      this.counters.drops.unsupported++;
+      return { kind: 'drop', reason: 'unsupported', ip: target };
+    }
+    // RFC 826 reply, padded to 60 bytes: the same bytes arpReply() + encodeFrame() produce
+    const r = new Uint8Array(60);
+    r.set(b.subarray(22, 28), 0); // Ethernet destination: the requester's ar$sha
+    r.set(mac, 6);
+    r.set(b.subarray(12, 20), 12); // EtherType, htype, ptype, hlen, plen
+    r[21] = 2; // op REPLY
+    r.set(mac, 22); // ar$sha
+    r.set(b.subarray(38, 42), 28); // ar$spa = the requested address
+    r.set(b.subarray(22, 32), 32); // ar$tha, ar$tpa = the requester's
+    this.counters.responses++;
+    this.sink.send(link.name, r);
+    return new FastArpReply(target, requester, r);
   }
 
   // --- requesters and conflicts ---------------------------------------------------------------
@@ -320,7 +401,7 @@ export class Announcer {
     if (m) this.requesters.delete(k); // re-insert: most recently asked last
     else m = new Map();
     this.requesters.set(k, m);
-    const rk = `${r.ifName}|${ipKey(r.ip)}`;
+    const rk = ipKey(r.ip); // one entry per requesting address (the latest interface wins)
     m.delete(rk);
     m.set(rk, r);
     while (m.size > this.opts.maxRequestersPerIp) m.delete(m.keys().next().value!);
