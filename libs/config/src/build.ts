@@ -225,7 +225,8 @@ function classify(objects: readonly unknown[], ctxNs: string, issues: ConfigIssu
     const key = `${kind}/${name}`;
     if (seen.has(key)) return bad(RULES.duplicateObject, 'metadata.name', `duplicate definition of ${kind} "${name}"`, 'give each object a unique name');
     seen.set(key, index);
-    const violations = checkSchema(raw, schema);
+    // Status is written by the components, not configuration: its shape never invalidates config.
+    const violations = checkSchema({ ...raw, status: undefined }, schema);
     if (violations.length > 0) {
       for (const v of violations) {
         const rule = kind === 'IPAddressPool' && v.path === 'spec.addresses' && v.kind === 'items' && (raw.spec?.addresses?.length ?? 0) === 0 ? RULES.poolNoAddresses : VIOLATION_RULE[v.kind];

@@ -87,9 +87,13 @@ export interface IPAddressPoolSpec {
 
 /** `IPAddressPool.status`, written by the controller. */
 export interface IPAddressPoolStatus {
+  /** Number of assigned IPv4 addresses. */
   assignedIPv4: number;
+  /** Number of assigned IPv6 addresses. */
   assignedIPv6: number;
+  /** Number of IPv4 addresses still available. */
   availableIPv4: number;
+  /** Number of IPv6 addresses still available (saturates at 2^63-1). */
   availableIPv6: number;
 }
 
@@ -109,11 +113,17 @@ export interface PreferredNodeSelector {
 
 /** `L2Advertisement.spec` (the whole spec may be absent). */
 export interface L2AdvertisementSpec {
+  /** Pools by name; with `ipAddressPoolSelectors` empty too, every pool. */
   ipAddressPools?: string[];
+  /** Pools whose labels match any selector. */
   ipAddressPoolSelectors?: LabelSelector[];
+  /** Nodes allowed to announce; empty = all nodes. */
   nodeSelectors?: LabelSelector[];
+  /** Interfaces to announce on; empty = all interfaces. */
   interfaces?: string[];
+  /** Services whose labels match any selector; empty = all services. */
   serviceSelectors?: LabelSelector[];
+  /** Weighted election preferences among eligible nodes. */
   preferredNodeSelectors?: PreferredNodeSelector[];
 }
 
@@ -132,11 +142,15 @@ export interface BGPAdvertisementSpec {
   localPref?: number;
   /** `A:B`, `large:A:B:C` or the name of a Community alias. */
   communities?: string[];
+  /** Pools by name; with `ipAddressPoolSelectors` empty too, every pool. */
   ipAddressPools?: string[];
+  /** Pools whose labels match any selector. */
   ipAddressPoolSelectors?: LabelSelector[];
+  /** Nodes that may advertise (next hops); empty = all nodes. */
   nodeSelectors?: LabelSelector[];
   /** BGPPeer names; empty = all peers. */
   peers?: string[];
+  /** Services whose labels match any selector; empty = all services. */
   serviceSelectors?: LabelSelector[];
 }
 
@@ -147,34 +161,55 @@ export interface BGPAdvertisement extends KubeObject<'BGPAdvertisement', 'metall
 
 /** A reference to a Secret. */
 export interface SecretReference {
+  /** Secret name. */
   name?: string;
+  /** Ignored: the Secret is read from the MetalLB namespace. */
   namespace?: string;
 }
 
 /** `BGPPeer.spec` in `metallb.io/v1beta2` (the storage version). */
 export interface BGPPeerSpec {
+  /** Local AS (1..4294967295). */
   myASN: number;
+  /** Expected remote AS; exclusive with `dynamicASN`. */
   peerASN?: number;
+  /** Accept a remote AS equal to (`internal`) or different from (`external`) myASN. */
   dynamicASN?: 'internal' | 'external';
+  /** FRR `local-as` (FRR modes only). */
   localASN?: number;
+  /** Neighbour IP; exclusive with `interface`. */
   peerAddress?: string;
+  /** BGP unnumbered interface (FRR modes only). */
   interface?: string;
+  /** Local source IP. */
   sourceAddress?: string;
-  /** @default 179 */
+  /** Remote TCP port. @default 179 */
   peerPort?: number;
-  /** Go duration text, e.g. `90s`. */
+  /** Go duration text, e.g. `90s`; 0s or at least 3s. */
   holdTime?: string;
+  /** Go duration text; at most holdTime. */
   keepaliveTime?: string;
+  /** Connect retry time, whole seconds 1..65535. */
   connectTime?: string;
+  /** BGP identifier (IPv4). */
   routerID?: string;
+  /** Nodes that run this session; empty = all nodes. */
   nodeSelectors?: LabelSelector[];
+  /** TCP-MD5 key; exclusive with `passwordSecret`. */
   password?: string;
+  /** TCP-MD5 key from a `kubernetes.io/basic-auth` Secret (key `password`). */
   passwordSecret?: SecretReference;
+  /** BFDProfile name (FRR modes only). */
   bfdProfile?: string;
+  /** Graceful restart (immutable). */
   enableGracefulRestart?: boolean;
+  /** Multi-hop eBGP (not with peerASN = myASN). */
   ebgpMultiHop?: boolean;
+  /** Host VRF (FRR modes only). */
   vrf?: string;
+  /** Deprecated, ignored. */
   disableMP?: boolean;
+  /** Activate both address families on the session. */
   dualStackAddressFamily?: boolean;
 }
 

@@ -242,3 +242,14 @@ describe('comparing configurations', () => {
     expect(JSON.parse(JSON.stringify(j))).toEqual(j);
   });
 });
+
+describe('objects as the API server returns them', () => {
+  it('metadata extras and a (even malformed) status do not affect validation', () => {
+    const p = {
+      ...pool('p', { addresses: ['198.51.100.0/24'] }),
+      metadata: { name: 'p', namespace: 'metallb-system', uid: 'u', resourceVersion: '7', generation: 2, managedFields: [{ manager: 'kubectl' }], annotations: { a: 'b' } },
+      status: { assignedIPv4: 'lots' },
+    };
+    expect(issuesOf([p])).toEqual([]);
+  });
+});
