@@ -175,6 +175,8 @@ export interface SessionStatus {
   lastNotificationReceived?: NotificationInfo;
   localAddress?: string;
   localPort?: number;
+  /** The last connection error (e.g. `connect ECONNREFUSED …`, `bind EADDRNOTAVAIL` for a source address not on this host). */
+  lastError?: { message: string; at: number };
 }
 
 /** Invalid session options or routes; says what to change. */
@@ -237,6 +239,7 @@ export class BgpSession extends Emitter<SessionEvents> {
   private lastTransition?: StateChange & { at: number };
   private lastSent?: NotificationInfo;
   private lastReceived?: NotificationInfo;
+  private lastError?: { message: string; at: number };
   private queue: FsmEvent[] = [];
   private dispatching = false;
   private closeWaiters: (() => void)[] = [];
@@ -367,6 +370,7 @@ export class BgpSession extends Emitter<SessionEvents> {
     if (this.negotiated && this.fsm.name === 'established') s.negotiated = this.negotiated;
     if (this.lastSent) s.lastNotificationSent = this.lastSent;
     if (this.lastReceived) s.lastNotificationReceived = this.lastReceived;
+    if (this.lastError) s.lastError = this.lastError;
     if (this.conn) {
       s.localAddress = this.conn.localAddress;
       s.localPort = this.conn.localPort;
@@ -606,6 +610,7 @@ export class BgpSession extends Emitter<SessionEvents> {
       }
       this.attempt = undefined;
       if (err || !conn) {
+        this.lastError = { message: err?.message ?? 'connect failed', at: this.c.clock.now() };
         this.dispatch({ type: 'tcp-failed', error: err?.message ?? 'connect failed' });
         return;
       }

@@ -111,6 +111,8 @@ export interface NeighborSpec {
   gracefulRestart?: boolean;
   /** The daemon connects out to the neighbor on this port (default: passive). */
   connectPort?: number;
+  /** BIRD: `enable as4 off` (a 2-octet-only peer, RFC 4271 without RFC 6793). */
+  noAs4?: boolean;
 }
 
 export interface DaemonSpec {
@@ -215,6 +217,7 @@ export function birdConfig(spec: DaemonSpec): string {
       `  keepalive time ${n.keepalive ?? Math.max(1, Math.floor((n.holdTime ?? 90) / 3))};`,
       ...(n.password ? [`  password "${n.password}";`] : []),
       `  graceful restart ${n.gracefulRestart ? 'on' : 'off'};`,
+      ...(n.noAs4 ? ['  enable as4 off;'] : []),
       `  ipv4 { import all; ${spec.birdExport?.ipv4 ?? 'export none;'} };`,
       `  ipv6 { import all; ${spec.birdExport?.ipv6 ?? 'export none;'} };`,
       '}',

@@ -123,6 +123,16 @@ describe('BgpSession over an in-memory transport', () => {
     expect(grs.map((g) => g && g.code === 'graceful-restart' && g.restarting)).toEqual([true, false]);
   });
 
+  it('requestRefresh sends ROUTE-REFRESH only when Established and the peer supports it', async () => {
+    const { peer, session } = setup();
+    expect(session.requestRefresh('ipv6-unicast')).toBe(false);
+    session.start();
+    await settle();
+    expect(session.requestRefresh('ipv6-unicast')).toBe(true);
+    await settle();
+    expect(peer.of('route-refresh')).toEqual([{ type: 'route-refresh', afi: 2, safi: 1, subtype: 0 }]);
+  });
+
   it('a NOTIFICATION from the peer is reported and the session restarts', async () => {
     const { peer, session, clock } = setup();
     const notes: unknown[] = [];
@@ -170,6 +180,7 @@ describe('BgpSession over an in-memory transport', () => {
     await clock.advanceAsync(2000);
     await settle();
     expect(transport.attempts.length).toBe(3);
+    expect(session.status().lastError?.message).toMatch(/ECONNREFUSED/);
   });
 
   it('refuses bad options and routes with a clear error', () => {
