@@ -77,7 +77,7 @@ describe('robustness', () => {
         checkResult(buildConfig(objs));
         checkResult(buildConfig(objs, { bgpType: 'frr', node: 'n1' }));
       }),
-      { numRuns: 1500 },
+      { numRuns: 600 },
     );
   });
 
