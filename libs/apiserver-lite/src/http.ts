@@ -11,6 +11,7 @@ import { Api, PATCH_TYPES, type Selection, type WriteOptions } from './api.js';
 import { badRequest, expired, methodNotAllowed, StatusError } from './errors.js';
 import { apiVersionOf, compareVersions, storageKey, type ResourceType } from './resources.js';
 import type { ChangeEvent, KObject, Persistence } from './store.js';
+import { tableVersion, toTable, type IncludeObject } from './table.js';
 
 /** `GET /version`. */
 export interface VersionInfo {
@@ -232,10 +233,13 @@ export class ApiServer {
       if (method === 'GET') {
         const sel = this.api.selection(q.labelSelector, q.fieldSelector);
         if (q.watch === 'true' || q.watch === '1') {
-          this.watch(t, ns, sel, q, res, entry);
+          this.watch(t, ns, sel, q, res, entry, tableVersion(req.headers.accept));
           return undefined;
         }
-        return { body: this.list(t, ns, sel, q) };
+        const l = this.list(t, ns, sel, q);
+        const tv = tableVersion(req.headers.accept);
+        if (tv) return { body: toTable(t, l.items, { now: this.clock.now(), version: tv, include: includeObject(q), resourceVersion: l.metadata.resourceVersion as string, continue: l.metadata.continue as string | undefined }) };
+        return { body: l };
       }
       if (method === 'POST') {
         if (t.namespaced && !r.namespace) throw methodNotAllowed();
@@ -252,8 +256,11 @@ export class ApiServer {
     const sub = r.subresource as 'status' | undefined;
     const manager = wopts.fieldManager ?? userAgentManager(req);
     switch (method) {
-      case 'GET':
-        return { body: this.api.get(t, ns, r.name) };
+      case 'GET': {
+        const o = this.api.get(t, ns, r.name);
+        const tv = tableVersion(req.headers.accept);
+        return { body: tv ? toTable(t, [o], { now: this.clock.now(), version: tv, include: includeObject(q) }) : o };
+      }
       case 'PUT':
         return { body: this.api.update(t, ns, r.name, parse(), { ...wopts, fieldManager: manager }, sub) };
       case 'PATCH': {
@@ -271,7 +278,7 @@ export class ApiServer {
     }
   }
 
-  private list(t: ResourceType, ns: string | undefined, sel: Selection, q: Record<string, string>): unknown {
+  private list(t: ResourceType, ns: string | undefined, sel: Selection, q: Record<string, string>): { kind: string; apiVersion: string; metadata: Record<string, unknown>; items: KObject[] } {
     const limit = q.limit ? Number(q.limit) : 0;
     let items: KObject[];
     let rv: number;
@@ -311,7 +318,7 @@ export class ApiServer {
     return { kind: t.listKind, apiVersion: apiVersionOf(t), metadata, items: page };
   }
 
-  private watch(t: ResourceType, ns: string | undefined, sel: Selection, q: Record<string, string>, res: ServerResponse, entry: RequestLogEntry): void {
+  private watch(t: ResourceType, ns: string | undefined, sel: Selection, q: Record<string, string>, res: ServerResponse, entry: RequestLogEntry, table?: 'v1' | 'v1beta1'): void {
     const store = this.api.store;
     const rvParam = q.resourceVersion ?? '';
     const bookmarks = q.allowWatchBookmarks === 'true' || q.allowWatchBookmarks === '1';
@@ -322,8 +329,15 @@ export class ApiServer {
     const timers: TimerHandle[] = [];
     let closed = false;
     let unsubscribe: () => void = () => {};
+    let headers = true;
     const write = (type: string, object: unknown) => {
-      if (!closed) res.write(`${JSON.stringify({ type, object })}\n`);
+      if (closed) return;
+      // kubectl get -w asks for Tables: each ADDED/MODIFIED/DELETED carries a one-row Table.
+      if (table && type !== 'ERROR' && type !== 'BOOKMARK') {
+        object = toTable(t, [object as KObject], { now: this.clock.now(), version: table, include: includeObject(q), headers });
+        headers = false;
+      }
+      res.write(`${JSON.stringify({ type, object })}\n`);
     };
     const w: OpenWatch = {
       res,
@@ -402,6 +416,10 @@ export class ApiServer {
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
   }
+}
+
+function includeObject(q: Record<string, string>): IncludeObject {
+  return q.includeObject === 'None' || q.includeObject === 'Object' ? q.includeObject : 'Metadata';
 }
 
 function userAgentManager(req: IncomingMessage): string {

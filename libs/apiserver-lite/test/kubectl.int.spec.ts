@@ -142,6 +142,29 @@ describe.skipIf(!kubectlBin || !haveDeploy)('kubectl against apiserver-lite', ()
     expect(await ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', 'jsonpath={.items[0].endpoints[0].addresses[0]} {.items[0].endpoints[0].nodeName} {.items[0].ports[0].port}'])).toBe('10.244.1.7 node-a 9090');
   });
 
+  it('prints tables like a real server (CRD printer columns, Service columns)', async () => {
+    const pools = await ok(['get', 'ipaddresspools', '-n', 'metallb-system']);
+    expect(pools.split('\n')[0]).toMatch(/^NAME\s+AUTO ASSIGN\s+AVOID BUGGY IPS\s+ADDRESSES\s+ASSIGNED IPV4/);
+    expect(pools).toMatch(/first-pool\s+true\s+false\s+\["10\.0\.0\.101-10\.0\.0\.150"\]/);
+    await ok(['patch', 'svc', 'web', '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"198.51.100.1"}]}}}']);
+    const svc = await ok(['get', 'svc', 'web']);
+    expect(svc).toMatch(/^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/);
+    expect(svc).toMatch(/web\s+LoadBalancer\s+10\.\d+\.\d+\.\d+\s+198\.51\.100\.1\s+80:3\d{4}\/TCP/);
+    expect(await ok(['get', 'svc', '-A'])).toMatch(/^NAMESPACE\s+NAME\s+TYPE/);
+    // get -w prints the header once, then one row per change.
+    const child = spawn(kubectlBin!, ['--kubeconfig', api.kubeconfigPath, 'get', 'svc', 'web', '-w'], { cwd: REPO, env: { ...process.env, KUBECONFIG: api.kubeconfigPath } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    try {
+      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/198\.51\.100\.1/);
+      await ok(['patch', 'svc', 'web', '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":[{"ip":"198.51.100.2"}]}}}']);
+      await expect.poll(() => out, { timeout: 20_000 }).toMatch(/198\.51\.100\.2/);
+      expect(out.match(/^NAME\s/gm)).toHaveLength(1);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   it('answers like a real server for unknown things', async () => {
     const r = await k(['get', 'frobnicators']);
     expect(r.code).not.toBe(0);
