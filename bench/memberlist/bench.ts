@@ -1,14 +1,15 @@
 /**
  * Benchmarks of `@metallb-ts/memberlist` (bounded; prints a Markdown report on stdout).
  *
- *   cd libs/memberlist && npm run bench                 # everything (~6 min)
+ *   cd libs/memberlist && npm run bench                 # everything (~9 min on 2 loaded cores)
  *   cd libs/memberlist && npm run bench -- --detect     # real processes on loopback only
  *   cd libs/memberlist && npm run bench -- --sim --load # simulations only (~1 min)
  *   add --quick for a smoke run with small counts
  *
  * 1. detect: failure detection on loopback with real processes, 3 nodes, `kill -9` of the
  *    third; time from the kill to each survivor's dead/leave event. Ours (LAN preset) vs the
- *    Go peer (Debian memberlist 0.2.2, DefaultLANConfig), and ours with the fast preset.
+ *    Go peer (Debian memberlist 0.2.2, DefaultLANConfig), a mixed Go + ours cluster, and ours
+ *    with the fast preset.
  *    Addresses 127.0.20.64–127.0.20.127, random high ports.
  * 2. sim: fast preset in simulation (ManualClock): detection distribution under 1 % loss and
  *    false positives over long runs under 1 % loss.
@@ -41,16 +42,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /* ------------------------------------------------------------------ detect (real) */
 
-type Impl = 'go' | 'ts-lan' | 'ts-fast';
+type Impl = 'go' | 'ts-lan' | 'ts-fast' | 'mixed';
 
 async function trial(impl: Impl, slot: number, bins: { goPeer: string; agent: string }): Promise<{ obs: number[]; falsePositives: number }> {
   const ip = (i: number) => `127.0.20.${64 + slot * 4 + i}`;
   const ports = [randomPort(), randomPort(), randomPort()];
   const names = ['a', 'b', 'c'];
   const procs: PeerProcess[] = [];
+  // mixed: a = Go, b = ours, c (killed) = Go in even slots, ours in odd ones.
+  const isGo = (i: number) => impl === 'go' || (impl === 'mixed' && (i === 0 || (i === 2 && slot % 2 === 0)));
   const start = (i: number) => {
-    const join = i === 0 ? [] : impl === 'go' ? ['-join', `${ip(0)}:${ports[0]}`] : ['--join', `${ip(0)}:${ports[0]}`];
-    if (impl === 'go') return startGoPeer(bins.goPeer, names[i]!, ['-bind', ip(i), '-port', String(ports[i]), '-seconds', '40', ...join]);
+    const join = i === 0 ? [] : isGo(i) ? ['-join', `${ip(0)}:${ports[0]}`] : ['--join', `${ip(0)}:${ports[0]}`];
+    if (isGo(i)) return startGoPeer(bins.goPeer, names[i]!, ['-bind', ip(i), '-port', String(ports[i]), '-seconds', '40', ...join]);
     return startAgent(bins.agent, names[i]!, ['--bind', ip(i), '--port', String(ports[i]), '--seconds', '40', '--preset', impl === 'ts-fast' ? 'fast' : 'lan', ...join]);
   };
   try {
@@ -92,7 +95,7 @@ async function detect(): Promise<void> {
   say('');
   say('| implementation, preset | observations | min s | median s | mean s | p90 s | max s | false positives |');
   say('|---|---|---|---|---|---|---|---|');
-  for (const impl of ['go', 'ts-lan', 'ts-fast'] as const) {
+  for (const impl of ['go', 'ts-lan', 'mixed', 'ts-fast'] as const) {
     const xs: number[] = [];
     let fp = 0;
     for (let r = 0; r < rounds; r++) {
@@ -102,7 +105,12 @@ async function detect(): Promise<void> {
         fp += x.falsePositives;
       }
     }
-    const label = { go: 'Go memberlist 0.2.2, DefaultLANConfig', 'ts-lan': 'ours, `lan` preset', 'ts-fast': 'ours, `fast` preset' }[impl];
+    const label = {
+      go: 'Go memberlist 0.2.2, DefaultLANConfig',
+      'ts-lan': 'ours, `lan` preset',
+      mixed: 'mixed: Go a + ours b (`lan`), c alternately Go / ours',
+      'ts-fast': 'ours, `fast` preset',
+    }[impl];
     say(`| ${label} ${stats(xs)} ${fp} |`);
   }
   say('');
