@@ -240,6 +240,8 @@ export class BgpSession extends Emitter<SessionEvents> {
   private lastSent?: NotificationInfo;
   private lastReceived?: NotificationInfo;
   private lastError?: { message: string; at: number };
+  /** RFC 7606 issues of the UPDATE being dispatched (reported with `update-received`). */
+  private pendingIssues: BgpDecodeError[] = [];
   private queue: FsmEvent[] = [];
   private dispatching = false;
   private closeWaiters: (() => void)[] = [];
@@ -496,7 +498,8 @@ export class BgpSession extends Emitter<SessionEvents> {
         return;
       case 'update-received': {
         const eor = endOfRibFamily(a.update);
-        const ev: SessionEvents['update-received'] = { announced: announcedPrefixes(a.update).length, withdrawn: withdrawnPrefixes(a.update).length, issues: [] };
+        const ev: SessionEvents['update-received'] = { announced: announcedPrefixes(a.update).length, withdrawn: withdrawnPrefixes(a.update).length, issues: this.pendingIssues };
+        this.pendingIssues = [];
         if (eor) ev.endOfRib = eor;
         this.emit('update-received', ev);
         return;
@@ -674,7 +677,9 @@ export class BgpSession extends Emitter<SessionEvents> {
           this.counters.routeRefreshReceived++;
           break;
       }
+      this.pendingIssues = decoded.issues;
       this.dispatch({ type: 'message', message: m });
+      this.pendingIssues = [];
     }
   }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { announcedPrefixes, BgpSession, decodeMessage, metallbMetrics, encodeMessage, Framer, type BgpMessage, endOfRibFamily, SessionConfigError, withdrawnPrefixes, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
 import { ManualClock, MemoryNetwork, SeededRng, type MemoryConnection } from '../../src/testing/index.js';
 import { FakePeer, settle } from './fake-peer.js';
+import { hex, MARKER } from '../hex.js';
 
 const route = (p: string, over: Partial<Route> = {}): Route => ({ prefix: Cidr.parse(p), nextHop: IPAddress.parse(p.includes(':') ? '2001:db8::10' : '198.51.100.10'), ...over });
 
@@ -157,6 +158,31 @@ describe('BgpSession over an in-memory transport', () => {
     await settle();
     expect(peer.of('notification').at(-1)).toMatchObject({ code: 3, subcode: 10 });
     expect(session.status().lastTransition).toMatchObject({ to: 'idle', reason: 'decode-error' });
+  });
+
+  it('an UPDATE with a treat-as-withdraw problem keeps the session and reports the issue', async () => {
+    const { peer, session } = setup();
+    const got: { issues: { code: number; subcode: number; handling: string }[] }[] = [];
+    session.on('update-received', (u) => got.push(u));
+    session.start();
+    await settle();
+    // ORIGIN value 3 (RFC 7606 §7.1) with NLRI 203.0.113.10/32.
+    peer.conn.write(
+      hex(
+        MARKER,
+        '0025 02', // length 37, UPDATE
+        '0000', // no withdrawn routes
+        '000e', // 14 bytes of attributes
+        '40 01 01 03', // ORIGIN 3: invalid
+        '40 02 00', // AS_PATH empty
+        '40 03 04 c6336401', // NEXT_HOP 198.51.100.1
+        '20 cb00710a', // NLRI 203.0.113.10/32
+      ),
+    );
+    await settle();
+    expect(session.state).toBe('established');
+    expect(got.at(-1)!.issues.map((i) => [i.code, i.subcode, i.handling])).toEqual([[3, 6, 'treat-as-withdraw']]);
+    expect(session.status().counters.malformedUpdates).toBe(1);
   });
 
   it('a wrong peer ASN is refused with 2/2 (Bad Peer AS)', async () => {
