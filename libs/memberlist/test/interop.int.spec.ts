@@ -238,3 +238,24 @@ describe('startMemberlist with a MetalLB secret directory', () => {
     }
   }, 60_000);
 });
+
+describe('IPv6 on ::1', () => {
+  it('a Go peer and our node exchange 16-byte addresses and join both ways', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const port = randomPort();
+    const g = go('v6go', '::1', port, ['-meta', 'six']);
+    await g.waitFor((l) => l.event === 'start', 10_000, 'start');
+    const ours = await local('v6ts', '::1');
+    expect(ours.ml.localMember().addr).toBe('::1');
+    expect(await ours.ml.join([`[::1]:${port}`])).toBe(1);
+    const j = await ours.waitEvent((e) => e.type === 'join' && e.member.name === 'v6go', 5_000);
+    expect(j.member.addr).toBe('::1');
+    expect(dec.decode(j.member.meta)).toBe('six');
+    const seen = await g.waitFor((l) => l.event === 'join' && l.node === 'v6ts', 5_000, 'join v6ts');
+    expect(seen.addr).toBe('::1');
+    // a third node, Go, joins through us
+    const g2 = go('v6go2', '::1', randomPort(), ['-join', `[::1]:${ours.port}`]);
+    await g2.waitFor((l) => l.event === 'joined' && l.contacted === 1, 10_000, 'joined');
+    await ours.waitEvent((e) => e.type === 'join' && e.member.name === 'v6go2', 5_000);
+  }, 60_000);
+});
