@@ -64,7 +64,7 @@ describe.skipIf(!have)('status CRs against deploy/crds', () => {
       await applyStatus(client, POOLS, { kind: 'IPAddressPool', metadata: { name: 'ssa-pool', namespace: 'metallb-system' }, status }, 'metallb-controller');
       await expect.poll(() => inf.store.get('metallb-system/ssa-pool')?.status).toEqual(status);
       const o = await client.get<KubeObject>(POOLS, 'metallb-system', 'ssa-pool');
-      expect(o.metadata.managedFields.map((m: { manager: string; subresource?: string }) => `${m.manager}${m.subresource ? `/${m.subresource}` : ''}`).sort()).toEqual(['metallb-controller/status', 'metallb-ts']);
+      expect((o.metadata.managedFields as { manager: string; subresource?: string }[]).map((m: { manager: string; subresource?: string }) => `${m.manager}${m.subresource ? `/${m.subresource}` : ''}`).sort()).toEqual(['metallb-controller/status', 'metallb-ts']);
       await expect(applyObject(client, POOLS, { kind: 'IPAddressPool', metadata: { name: 'bad', namespace: 'metallb-system' }, spec: { addresses: ['10.0.0.1/33'] } }, 'metallb-ts')).rejects.toMatchObject({ code: 422 });
     } finally {
       await inf.stop();
