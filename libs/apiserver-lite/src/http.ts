@@ -207,6 +207,9 @@ export class ApiServer {
       entry.status = 200;
       return undefined;
     }
+    if (path === '/openapi/v3' || path === '/openapi/v3/') return { body: this.openapiRoot() };
+    const oa = path.match(/^\/openapi\/v3\/(api\/v1|apis\/[^/]+\/[^/]+)$/);
+    if (oa) return { body: this.openapiGroupVersion(oa[1]!) };
     if (path === '/api' || path === '/api/') return { body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: req.headers.host ?? '' }] } };
     if (path === '/apis' || path === '/apis/') return { body: this.groupList() };
     const gm = path.match(/^\/apis\/([^/]+)\/?$/);
@@ -394,6 +397,34 @@ export class ApiServer {
       timers.push(this.clock.setInterval(this.opts.bookmarkIntervalMs ?? 60_000, () => write('BOOKMARK', { kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(store.currentRv()) } })));
     }
     if (q.timeoutSeconds && Number(q.timeoutSeconds) > 0) timers.push(this.clock.setTimer(Number(q.timeoutSeconds) * 1000, () => w.end()));
+  }
+
+  /**
+   * A minimal OpenAPI v3 root. It lists every group/version so that kubectl's field-validation
+   * check finds one: kubectl then validates on the server (`fieldValidation=Strict`) instead of
+   * downloading schemas, and `kubectl apply` works without `--validate=false`.
+   */
+  private openapiRoot(): unknown {
+    const paths: Record<string, { serverRelativeURL: string }> = {};
+    for (const [g, versions] of this.api.types.groups()) for (const v of versions) {
+      const key = g ? `apis/${g}/${v}` : `api/${v}`;
+      paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${this.api.store.currentRv()}` };
+    }
+    return { paths };
+  }
+
+  /** Per group/version: one PATCH operation per resource, carrying its GVK and the `fieldValidation` parameter (no schemas). */
+  private openapiGroupVersion(gv: string): unknown {
+    const [group, version] = gv.startsWith('api/') ? ['', gv.slice(4)] : gv.slice(5).split('/') as [string, string];
+    const types = this.api.types.all().filter((t) => t.group === group && t.version === version);
+    if (!types.length) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    const paths: Record<string, unknown> = {};
+    const params = ['dryRun', 'fieldManager', 'fieldValidation', 'force'].map((name) => ({ name, in: 'query', schema: { type: name === 'force' ? 'boolean' : 'string' }, uniqueItems: true }));
+    for (const t of types) {
+      const base = `/${gv}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
+      paths[base] = { patch: { operationId: `patch${t.kind}`, 'x-kubernetes-action': 'patch', 'x-kubernetes-group-version-kind': { group: t.group, version: t.version, kind: t.kind }, parameters: params, responses: { '200': { description: 'OK' } } } };
+    }
+    return { openapi: '3.0.0', info: { title: 'Kubernetes', version: (this.opts.version ?? DEFAULT_VERSION).gitVersion }, paths, components: { schemas: {} } };
   }
 
   private groupList(): { kind: 'APIGroupList'; apiVersion: 'v1'; groups: { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[] } {
