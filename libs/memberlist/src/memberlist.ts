@@ -121,6 +121,10 @@ const OUR_VSN = Uint8Array.from([PROTOCOL_VERSION_MIN, PROTOCOL_VERSION_MAX, PRO
 const COMPOUND_HEADER_OVERHEAD = 2;
 const COMPOUND_OVERHEAD = 2;
 const ENCRYPT_OVERHEAD = 29;
+/** Streams up to this size are re-parsed on every received chunk. */
+const PARSE_EVERY_CHUNK_BELOW = 64 * 1024;
+/** Parse a partially read large stream when no byte arrived for this long. */
+const STREAM_IDLE_PARSE_MS = 5;
 /** Concurrent inbound streams (memberlist HEAD limits push/pulls to 128). */
 const MAX_INFLIGHT_STREAMS = 128;
 
@@ -711,22 +715,41 @@ export class Memberlist {
     conn.write(buf);
   }
 
-  /** Reads one message; the caller's deadline closes the connection. */
+  /**
+   * Reads one message; the caller's deadline closes the connection. TCP may deliver any
+   * fragmentation, so the buffer is re-parsed as chunks arrive: on every chunk while small, and
+   * above {@link PARSE_EVERY_CHUNK_BELOW} only after 50 % growth or when the peer goes quiet
+   * (it may be waiting for our reply), which keeps a large stream O(n) instead of O(n²).
+   */
   private async readStream(conn: StreamConn, expectLabel: boolean): Promise<StreamMessage> {
     const chunks: Uint8Array[] = [];
     let total = 0;
+    let lastTry = 0;
+    let pending: Promise<Uint8Array | null> | undefined;
     for (;;) {
-      const c = await conn.read();
+      pending ??= conn.read();
+      let c: Uint8Array | null | 'idle';
+      if (total > lastTry) {
+        let timer: TimerHandle | undefined;
+        const idle = new Promise<'idle'>((resolve) => {
+          timer = this.clock.setTimer(STREAM_IDLE_PARSE_MS, () => resolve('idle'));
+        });
+        c = await Promise.race([pending, idle]);
+        timer?.cancel();
+      } else c = await pending;
+      if (c !== 'idle') pending = undefined;
       if (c === null) throw new StreamError(total === 0 ? 'connection closed before any data' : 'connection closed mid-message (timeout or truncated)');
-      chunks.push(c);
-      total += c.length;
-      this.m.bytesReceived += c.length;
-      if (total > MAX_STREAM_BYTES + 65536) throw new DecodeError('too-large', total, 'stream exceeds 20 MiB');
-      const buf = chunks.length === 1 ? chunks[0]! : concatAll(chunks, total);
-      if (chunks.length > 1) {
-        chunks.length = 0;
-        chunks.push(buf);
+      if (c !== 'idle') {
+        chunks.push(c);
+        total += c.length;
+        this.m.bytesReceived += c.length;
+        if (total > MAX_STREAM_BYTES + 65536) throw new DecodeError('too-large', total, 'stream exceeds 20 MiB');
+        if (total >= PARSE_EVERY_CHUNK_BELOW && total < lastTry * 1.5) continue;
       }
+      const buf = chunks.length === 1 ? chunks[0]! : concatAll(chunks, total);
+      chunks.length = 0;
+      chunks.push(buf);
+      lastTry = total;
       const r = openStream(buf, { ...this.security, expectLabel });
       if (r) return r.message;
     }

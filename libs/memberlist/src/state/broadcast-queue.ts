@@ -20,7 +20,8 @@ interface Item extends QueuedBroadcast {
  * then newer. A new message with the same key replaces the queued one.
  */
 export class BroadcastQueue {
-  private items: Item[] = [];
+  private items = new Set<Item>();
+  private readonly byKey = new Map<string, Item>();
   private seq = 0;
 
   /**
@@ -37,35 +38,45 @@ export class BroadcastQueue {
   /** Queues a message, replacing any with the same key. */
   queue(b: QueuedBroadcast): void {
     if (b.key !== undefined) {
-      const keep: Item[] = [];
-      for (const it of this.items) {
-        if (it.key === b.key) it.onFinished?.();
-        else keep.push(it);
+      const old = this.byKey.get(b.key);
+      if (old) {
+        this.remove(old);
+        old.onFinished?.();
       }
-      this.items = keep;
     }
-    this.items.push({ ...b, transmits: 0, id: this.seq++ });
-    if (this.items.length > this.maxDepth) {
-      this.sort();
-      const dropped = this.items.splice(this.maxDepth);
-      for (const d of dropped) d.onFinished?.();
+    const it: Item = { ...b, transmits: 0, id: this.seq++ };
+    this.items.add(it);
+    if (b.key !== undefined) this.byKey.set(b.key, it);
+    // Prune in batches so that a burst of messages stays O(n log n).
+    if (this.items.size > this.maxDepth + (this.maxDepth >> 2)) {
+      const dropped = this.sorted().slice(this.maxDepth);
+      for (const d of dropped) {
+        this.remove(d);
+        d.onFinished?.();
+      }
     }
+  }
+
+  private remove(it: Item): void {
+    this.items.delete(it);
+    if (it.key !== undefined && this.byKey.get(it.key) === it) this.byKey.delete(it.key);
   }
 
   /** Number of queued messages. */
   size(): number {
-    return this.items.length;
+    return this.items.size;
   }
 
   /** Drops everything (calling `onFinished`). */
   reset(): void {
-    const all = this.items;
-    this.items = [];
+    const all = [...this.items];
+    this.items.clear();
+    this.byKey.clear();
     for (const it of all) it.onFinished?.();
   }
 
-  private sort(): void {
-    this.items.sort((a, b) => a.transmits - b.transmits || b.message.length - a.message.length || b.id - a.id);
+  private sorted(): Item[] {
+    return [...this.items].sort((a, b) => a.transmits - b.transmits || b.message.length - a.message.length || b.id - a.id);
   }
 
   /**
@@ -73,13 +84,12 @@ export class BroadcastQueue {
    * counts one transmission for each.
    */
   take(overhead: number, limit: number): Uint8Array[] {
-    if (this.items.length === 0) return [];
+    if (this.items.size === 0) return [];
     const max = retransmitLimit(this.retransmitMult, this.numNodes());
-    this.sort();
     const out: Uint8Array[] = [];
     let used = 0;
     const done: Item[] = [];
-    for (const it of this.items) {
+    for (const it of this.sorted()) {
       const free = limit - used - overhead;
       if (free <= 0) break;
       if (it.message.length > free) continue;
@@ -88,11 +98,8 @@ export class BroadcastQueue {
       it.transmits++;
       if (it.transmits >= max) done.push(it);
     }
-    if (done.length > 0) {
-      const gone = new Set(done);
-      this.items = this.items.filter((x) => !gone.has(x));
-      for (const d of done) d.onFinished?.();
-    }
+    for (const d of done) this.remove(d);
+    for (const d of done) d.onFinished?.();
     return out;
   }
 }
