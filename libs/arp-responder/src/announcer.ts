@@ -3,6 +3,7 @@ import { IPAddress, MacAddress } from '@metallb-ts/netaddr';
 import { decideReply, type DropReason, type Ownership, type ReplyDecision } from './decision.js';
 import { arpReply, gratuitousArp, neighborAdvertisement, solicitedNodeMac, unsolicitedAdvertisement } from './packets.js';
 import { macEquals } from './wire/bytes.js';
+import { icmpv6Checksum } from './wire/checksum.js';
 import { ArpOperation } from './wire/constants.js';
 import { decodeFrame, encodeFrame, tryDecodeFrame } from './wire/frame.js';
 import type { Frame, VlanTag } from './wire/types.js';
@@ -56,9 +57,9 @@ export interface AnnouncerOptions {
   /** The same (address, foreign MAC) conflict is reported at most once per this period. @default 10000 */
   conflictHoldDownMs: number;
   /**
-   * Answer plain Ethernet/IPv4 ARP requests straight from the bytes, without building the frame
-   * model (same outcome as the general path, which differential tests check; several times
-   * cheaper). @default true
+   * Answer plain Ethernet/IPv4 ARP requests and valid Neighbor Solicitations straight from the
+   * bytes, without building the frame model (same outcome as the general path, which
+   * differential tests check; several times cheaper). @default true
    */
   fastPath: boolean;
 }
@@ -99,10 +100,10 @@ interface Requester {
  * A reply decided by the fast path. The frame model is built only when asked for (an object
  * literal with a getter would be slow to create on every request; a class keeps one shape).
  */
-class FastArpReply {
+class FastReply {
   readonly kind = 'reply' as const;
-  readonly proto = 'arp' as const;
   constructor(
+    readonly proto: 'arp' | 'ndp',
     readonly ip: IPAddress,
     readonly requester: { readonly mac: MacAddress; readonly ip: IPAddress },
     private readonly bytes: Uint8Array,
@@ -113,8 +114,12 @@ class FastArpReply {
   }
 }
 
+/** Bit 128, set in the map keys of IPv6 addresses. */
+const V6_TAG = 1n << 128n;
 /** A cheap map key for an address (bigint keys compare by value; IPv6 gets bit 128 set). */
-const ipKey = (ip: IPAddress): bigint => (ip.isV4 ? ip.value : ip.value | (1n << 128n));
+const ipKey = (ip: IPAddress): bigint => (ip.isV4 ? ip.value : ip.value | V6_TAG);
+/** The first 13 bytes of every solicited-node address, ff02::1:ff00:0/104. */
+const SNM_PREFIX = Uint8Array.from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff]);
 
 
 const emptyDrops = (): Record<DropReason, number> => ({
@@ -271,7 +276,7 @@ export class Announcer {
   receive(ifName: string, bytes: Uint8Array): ReplyDecision {
     const link = this.links.get(ifName);
     if (link && this.opts.fastPath) {
-      const fast = this.fastArpRequest(link, bytes);
+      const fast = this.fastArpRequest(link, bytes) ?? this.fastNs(link, bytes);
       if (fast) return fast;
     }
     const decoded = tryDecodeFrame(bytes);
@@ -355,7 +360,87 @@ export class Announcer {
     r.set(b.subarray(22, 32), 32); // ar$tha, ar$tpa = the requester's
     this.counters.responses++;
     this.sink.send(link.name, r);
-    return new FastArpReply(target, requester, r);
+    return new FastReply('arp', target, requester, r);
+  }
+
+  /**
+   * The common NDP case, from the bytes: an untagged, valid (RFC 4861 §7.1.1) Neighbor
+   * Solicitation with a unicast source, to the target's solicited-node group or the target itself,
+   * whose source is not an address we announce. Returns undefined for anything else.
+   */
+  private fastNs(link: AnnounceLink, b: Uint8Array): ReplyDecision | undefined {
+    // EtherType 86dd, version 6, next header 58, hop limit 255, ICMPv6 type 135 code 0
+    if (b.length < 78 || b[12] !== 0x86 || b[13] !== 0xdd || b[14]! >> 4 !== 6 || b[20] !== 58 || b[21] !== 255) return undefined;
+    if (b[54] !== 135 || b[55] !== 0 || b[62] === 0xff) return undefined; // multicast target: general path
+    const pl = (b[18]! << 8) | b[19]!;
+    const end = 54 + pl;
+    if (pl < 24 || end > b.length) return undefined;
+    const mac = this.linkMacs.get(link.name)!;
+    let toUs = true;
+    let fromUs = true;
+    for (let i = 0; i < 6; i++) {
+      if (b[i] !== mac[i]) toUs = false;
+      if (b[6 + i] !== mac[i]) fromUs = false;
+    }
+    if ((!toUs && (b[0]! & 1) === 0) || fromUs) return undefined;
+    let srcZero = true;
+    for (let i = 22; i < 38; i++) if (b[i] !== 0) srcZero = false;
+    if (srcZero) return undefined; // DAD: general path
+    // destination: the target itself or ff02::1:ffXX:XXXX of it
+    let dstIsTarget = true;
+    for (let i = 0; i < 16; i++) if (b[38 + i] !== b[62 + i]) dstIsTarget = false;
+    if (!dstIsTarget) {
+      for (let i = 0; i < 13; i++) if (b[38 + i] !== SNM_PREFIX[i]) return undefined;
+      if (b[51] !== b[75] || b[52] !== b[76] || b[53] !== b[77]) return undefined;
+    }
+    if ((b[56] === 0xff && b[57] === 0xff) || icmpv6Checksum(b.subarray(22, 38), b.subarray(38, 54), b.subarray(54, end)) !== 0) return undefined;
+    let slla: number | undefined;
+    for (let o = 78; o < end; ) {
+      if (end - o < 2 || b[o + 1] === 0 || o + b[o + 1]! * 8 > end) return undefined; // bad option: general path
+      if (slla === undefined && b[o] === 1 && b[o + 1] === 1) slla = o + 2;
+      o += b[o + 1]! * 8;
+    }
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const srcValue = (dv.getBigUint64(22) << 64n) | dv.getBigUint64(30);
+    if (this.refs.has(srcValue | V6_TAG)) return undefined; // a possible conflict: general path
+    const tgtValue = (dv.getBigUint64(62) << 64n) | dv.getBigUint64(70);
+    const reqMacAt = slla ?? 6;
+    const requester = { mac: MacAddress.fromBytes(b.subarray(reqMacAt, reqMacAt + 6)), ip: IPAddress.fromBigInt('IPv6', srcValue) };
+    const target = IPAddress.fromBigInt('IPv6', tgtValue);
+    this.remember(target, { ifName: link.name, mac: requester.mac, ip: requester.ip, at: this.clock.monotonic() });
+    const own = this.ownershipByKey(tgtValue | V6_TAG, link.name);
+    if (own !== 'owned') {
+      this.counters.drops[own]++;
+      return { kind: 'drop', reason: own, ip: target };
+    }
+    if (!link.ndp) {
+      this.counters.drops.unsupported++;
+      return { kind: 'drop', reason: 'unsupported', ip: target };
+    }
+    // solicited NA (S=1, O=0) with a TLLA: the same bytes neighborAdvertisement() + encodeFrame() produce
+    const r = new Uint8Array(86);
+    r.set(b.subarray(reqMacAt, reqMacAt + 6), 0);
+    r.set(mac, 6);
+    r[12] = 0x86;
+    r[13] = 0xdd;
+    r[14] = 0x60;
+    r[19] = 32; // payload length
+    r[20] = 58;
+    r[21] = 255;
+    r.set(b.subarray(62, 78), 22); // source = the target
+    r.set(b.subarray(22, 38), 38); // destination = the solicitor
+    r[54] = 136;
+    r[58] = 0x40; // S
+    r.set(b.subarray(62, 78), 62);
+    r[78] = 2; // Target Link-Layer Address option
+    r[79] = 1;
+    r.set(mac, 80);
+    const sum = icmpv6Checksum(r.subarray(22, 38), r.subarray(38, 54), r.subarray(54, 86));
+    r[56] = sum >> 8;
+    r[57] = sum & 0xff;
+    this.counters.responses++;
+    this.sink.send(link.name, r);
+    return new FastReply('ndp', target, requester, r);
   }
 
   // --- requesters and conflicts ---------------------------------------------------------------
