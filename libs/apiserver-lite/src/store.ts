@@ -201,7 +201,7 @@ export class ObjectStore {
   flush(): void {
     this.persistTimer?.cancel();
     this.persistTimer = undefined;
-    this.opts.persistence?.save(this.snapshot());
+    this.save();
   }
 
   private restore(s: Snapshot): void {
@@ -229,10 +229,21 @@ export class ObjectStore {
 
   private schedulePersist(): void {
     if (!this.opts.persistence || this.persistTimer) return;
-    this.persistTimer = this.opts.clock.setTimer(this.opts.persistDebounceMs ?? 50, () => {
+    // Coalesce writes; a large store that takes d ms to save waits at least 5·d between saves,
+    // so persistence never takes more than ~1/6 of the server's time.
+    const delay = Math.max(this.opts.persistDebounceMs ?? 50, 5 * this.lastSaveMs);
+    this.persistTimer = this.opts.clock.setTimer(delay, () => {
       this.persistTimer = undefined;
-      this.opts.persistence?.save(this.snapshot());
+      this.save();
     });
+  }
+
+  private lastSaveMs = 0;
+
+  private save(): void {
+    const t = this.opts.clock.monotonic();
+    this.opts.persistence?.save(this.snapshot());
+    this.lastSaveMs = this.opts.clock.monotonic() - t;
   }
 
   /** Deep copy of an object for callers that need to modify it. */

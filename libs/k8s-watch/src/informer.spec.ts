@@ -103,6 +103,12 @@ describe('Informer: list and watch', () => {
     await inf.waitForSync();
     expect(inf.store.byNamespace('other').map((o) => o.metadata.name)).toEqual(['b']);
     expect(inf.store.byLabels({ app: 'x' })).toHaveLength(2);
+    const snap = inf.snapshot();
+    fake.upsert(S, svc('c', { app: 'x' }));
+    await settle();
+    expect(inf.store.byLabels({ app: 'x' })).toHaveLength(3);
+    expect(snap.byLabels({ app: 'x' })).toHaveLength(2);
+    expect(snap.byIndex('service', 'x')).toEqual([]);
     await inf.stop();
   });
 });

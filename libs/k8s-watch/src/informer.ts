@@ -98,6 +98,11 @@ export class Informer<T extends KubeObject> {
     return this.cache;
   }
 
+  /** A point-in-time copy of the cache (for reconcilers that must see one consistent state). */
+  snapshot(): CacheReader<T> {
+    return this.cache.snapshot();
+  }
+
   /** Whether the first list has been applied. */
   hasSynced(): boolean {
     return this.synced;
