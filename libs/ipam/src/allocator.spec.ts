@@ -585,6 +585,22 @@ describe('restore and snapshot', () => {
     expect(a.get('ns/x')).toBeUndefined();
   });
 
+  it('restore on top of live allocations keeps the free set exact (lowest free next)', () => {
+    const a = make(pools);
+    a.allocate(req('a')); // 198.51.100.0
+    a.allocate(req('b')); // 198.51.100.1
+    const r = a.restore([
+      { key: 'ns/c', namespace: 'ns', ips: ['198.51.100.3'] },
+      { key: 'ns/b', namespace: 'ns', ips: ['198.51.100.2'] }, // replaces b's allocation
+      { key: 'ns/d', namespace: 'ns', ips: ['198.51.100.3'] }, // conflict, rejected
+    ]);
+    expect(r.restored).toBe(2);
+    expect(r.rejected.map((x) => x.key)).toEqual(['ns/d']);
+    expect(ips(a.allocate(req('e')))).toEqual(['198.51.100.1']);
+    expect(ips(a.allocate(req('f')))).toEqual(['198.51.100.4']);
+    expect(a.counts('p')!.ipv4InUse).toBe(5n);
+  });
+
   it('restore(snapshot()) rebuilds the same state, including shared IPs and counts', () => {
     const a = make(pools);
     a.allocate(req('a', { sharingKey: 'k', ports: [{ protocol: 'TCP', port: 80 }] }));

@@ -123,6 +123,11 @@ export class Allocator {
   /** Every address entry of every pool, by family, sorted by first address (pools never overlap). */
   private owners: OwnerIndex = buildOwnerIndex([]);
   private readonly recs = new Map<string, Rec>();
+  /**
+   * During `restore`: the family states touched, whose free sets are rebuilt in one pass at the
+   * end instead of being split once per record (restore never consults the free sets).
+   */
+  private bulk: Set<FamilyState> | undefined;
 
   /**
    * Replaces the whole pool set. Existing allocations follow MetalLB's rules (3.9): kept when
@@ -389,6 +394,21 @@ export class Allocator {
   restore(records: readonly AllocationRecord[]): RestoreResult {
     let restored = 0;
     const rejected: RestoreRejection[] = [];
+    const bulk = (this.bulk = new Set());
+    try {
+      this.restoreEach(records, rejected, () => restored++);
+    } finally {
+      this.bulk = undefined;
+      for (const fs of bulk) {
+        const used: bigint[] = [];
+        for (const k of fs.users.keys()) used.push(typeof k === 'number' ? BigInt(k) : k);
+        fs.free = FreeSet.withUsed(fs.space.size, used);
+      }
+    }
+    return { restored, rejected };
+  }
+
+  private restoreEach(records: readonly AllocationRecord[], rejected: RestoreRejection[], ok: () => void): void {
     for (const rec of records) {
       const raw = Array.isArray(rec?.ips) ? rec.ips : [];
       // Parse once; normalizeRequest accepts parsed addresses as they are.
@@ -422,13 +442,12 @@ export class Allocator {
       const cur = this.recs.get(n.key);
       if (cur !== undefined) this.removeRec(cur);
       const r = this.assignCore(n, n.requested, 'requested-ip', []);
-      if ('key' in r) restored++;
+      if ('key' in r) ok();
       else {
         if (cur !== undefined) this.addRec(cur);
         rejected.push({ key: n.key, reason: r.reason, message: r.message, ...(r.conflict ? { conflict: r.conflict } : {}) });
       }
     }
-    return { restored, rejected };
   }
 
   /** MetalLB-convention counts of one pool (3.10), or `undefined` for an unknown pool. */
@@ -794,7 +813,8 @@ export class Allocator {
     const users = fs.users.get(k);
     if (users === undefined) {
       fs.users.set(k, rec);
-      fs.free.take(off);
+      if (this.bulk !== undefined) this.bulk.add(fs);
+      else fs.free.take(off);
       fs.inUse++;
       if (rec.sharingKey !== '') {
         let g = fs.byKey.get(rec.sharingKey);
@@ -811,7 +831,8 @@ export class Allocator {
     const users = fs.users.get(k);
     if (users === rec) {
       fs.users.delete(k);
-      fs.free.give(off);
+      if (this.bulk !== undefined) this.bulk.add(fs);
+      else fs.free.give(off);
       fs.inUse--;
       if (rec.sharingKey !== '') {
         const g = fs.byKey.get(rec.sharingKey);
@@ -1005,48 +1026,24 @@ function ipsOf(r: Rec): IPAddress[] {
   return out;
 }
 
-/**
- * The public view of a record. `ips` is built on first access (formatting addresses costs more
- * than the allocation itself); `toJSON` makes it serialise like a plain object.
- */
-class AllocationView implements Allocation {
-  readonly key: string;
-  readonly pool: string;
-  readonly namespace: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly ports: readonly Port[];
-  readonly sharingKey: string;
-  readonly backendKey: string;
-  #rec: Rec;
-  #ips: IPAddress[] | undefined;
-
-  constructor(r: Rec) {
-    this.key = r.key;
-    this.pool = r.pool.name;
-    this.namespace = r.namespace;
-    this.labels = r.labels;
-    this.ports = r.ports;
-    this.sharingKey = r.sharingKey;
-    this.backendKey = r.backendKey;
-    this.#rec = r;
-    this.#ips = undefined;
-  }
-
-  get ips(): IPAddress[] {
-    return (this.#ips ??= ipsOf(this.#rec));
-  }
-
-  toJSON(): Record<string, unknown> {
-    const { key, pool, namespace, labels, ports, sharingKey, backendKey } = this;
-    return { key, pool, ips: this.ips.map(String), namespace, labels, ports, sharingKey, backendKey };
-  }
-}
-
+/** The public, plain-data view of a record. */
 function toAllocation(r: Rec): Allocation {
-  return new AllocationView(r);
+  return {
+    key: r.key,
+    pool: r.pool.name,
+    ips: ipsOf(r),
+    namespace: r.namespace,
+    labels: r.labels,
+    ports: r.ports,
+    sharingKey: r.sharingKey,
+    backendKey: r.backendKey,
+  };
 }
 
-/** A consideration line whose message is formatted on first access, then cached. */
+/**
+ * A consideration line whose message is formatted on first access (formatting addresses costs
+ * more than the allocation itself), then cached; `toJSON` serialises it as plain data.
+ */
 class Line implements PoolConsideration {
   #make: (() => string) | undefined;
   #message: string | undefined;

@@ -111,7 +111,10 @@ export class FreeSet {
   private runs = 0;
 
   /** A set where every offset in `[0, size)` is free. */
-  constructor(readonly size: bigint) {
+  constructor(
+    /** Number of offsets in the space (`[0, size)`). */
+    readonly size: bigint,
+  ) {
     if (size > 0n) {
       this.root = newRun(0n, size - 1n);
       this.runs = 1;

@@ -21,7 +21,9 @@ export interface Port {
 
 /** A label selector requirement (`matchExpressions[]` item). */
 export interface LabelSelectorRequirement {
+  /** Label key. */
   readonly key: string;
+  /** `In`/`NotIn` compare the value with `values` (`NotIn` also matches an absent key); `Exists`/`DoesNotExist` test the key. */
   readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
   /** Values for `In`/`NotIn`; ignored otherwise. */
   readonly values?: readonly string[];
@@ -32,7 +34,9 @@ export interface LabelSelectorRequirement {
  * selector `{}` matches everything.
  */
 export interface LabelSelector {
+  /** Every entry must be present with this exact value. */
   readonly matchLabels?: Readonly<Record<string, string>>;
+  /** Every requirement must hold. */
   readonly matchExpressions?: readonly LabelSelectorRequirement[];
 }
 
@@ -149,13 +153,19 @@ export interface Allocation {
  * `restore()` (which is also what the controller builds from Service status at start-up).
  */
 export interface AllocationRecord {
+  /** Service key, `namespace/name`. */
   readonly key: string;
+  /** Namespace of the service (pool compatibility is checked on restore). */
   readonly namespace: string;
+  /** Service labels. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
-  /** Addresses as text (or parsed); 1 or 2 of different families. */
+  /** Addresses as text (or parsed); 1 or 2 of different families, in status order. */
   readonly ips: readonly (string | IPAddress)[];
+  /** Ports held on the IPs. @default [] */
   readonly ports?: readonly Port[];
+  /** Sharing key. @default '' */
   readonly sharingKey?: string;
+  /** Backend key. @default '' */
   readonly backendKey?: string;
   /** Informational: `restore` recomputes the owning pool from the IPs. */
   readonly pool?: string;
@@ -237,16 +247,21 @@ export type PoolVerdict =
 
 /** One line of the explanation: a pool, where it was looked at, and the verdict. */
 export interface PoolConsideration {
+  /** Pool name. */
   readonly pool: string;
+  /** Where the pool was looked at. */
   readonly stage: PoolStage;
+  /** `chosen`, or why not. */
   readonly verdict: PoolVerdict;
-  /** Human sentence for events/logs. */
+  /** Human sentence for events/logs (formatted on first access). */
   readonly message: string;
 }
 
 /** A successful allocation. */
 export interface AllocateSuccess {
+  /** Discriminant. */
   readonly ok: true;
+  /** The service's allocation now. */
   readonly allocation: Allocation;
   /** False when the service kept exactly the IPs and pool it had. */
   readonly changed: boolean;
@@ -263,7 +278,9 @@ export interface AllocateSuccess {
 
 /** A refused allocation. Nothing changed: the service still holds `current`, if anything. */
 export interface AllocateRefusal {
+  /** Discriminant. */
   readonly ok: false;
+  /** What went wrong, as a closed set of names. */
   readonly reason: RefusalReason;
   /** Human sentence naming what to change. */
   readonly message: string;
@@ -280,18 +297,25 @@ export type AllocateResult = AllocateSuccess | AllocateRefusal;
 
 /** One allocation affected by `setPools`. */
 export interface MovedAllocation {
+  /** Service key. */
   readonly key: string;
+  /** Previous pool name. */
   readonly from: string;
+  /** Pool that owns the IPs now. */
   readonly to: string;
 }
 
 /** One allocation dropped by `setPools`. */
 export interface DroppedAllocation {
+  /** Service key. */
   readonly key: string;
+  /** Pool the allocation was in. */
   readonly pool: string;
+  /** The released addresses. */
   readonly ips: readonly IPAddress[];
   /** The pool is gone, or no pool of the new configuration owns the IPs any more. */
   readonly reason: 'pool-removed' | 'ip-not-in-any-pool';
+  /** Human sentence for events/logs. */
   readonly message: string;
 }
 
@@ -299,7 +323,9 @@ export interface DroppedAllocation {
 export interface PoolError {
   /** Pool name (or `''` when the name itself is the problem). */
   readonly pool: string;
+  /** What is wrong. */
   readonly reason: 'invalid-name' | 'duplicate-name' | 'no-addresses' | 'invalid-address' | 'overlap' | 'invalid-priority';
+  /** Human sentence naming what to change. */
   readonly message: string;
 }
 
@@ -316,8 +342,11 @@ export type SetPoolsResult =
     }
   | {
       readonly ok: false;
+      /** The set was refused as a whole; nothing changed. */
       readonly reason: 'invalid-pools';
+      /** Every error's message, joined. */
       readonly message: string;
+      /** Each problem found. */
       readonly errors: readonly PoolError[];
     };
 
@@ -326,9 +355,13 @@ export type ReleaseResult = { readonly released: true; readonly allocation: Allo
 
 /** A `restore` entry that could not be re-established. */
 export interface RestoreRejection {
+  /** Service key of the record. */
   readonly key: string;
+  /** Why it was not re-established. */
   readonly reason: RefusalReason;
+  /** Human sentence naming what to change. */
   readonly message: string;
+  /** The other service, for sharing refusals. */
   readonly conflict?: Conflict;
 }
 
@@ -345,14 +378,19 @@ export interface RestoreResult {
  * with 2^62 addresses or more counts as `MAX_INT64`; sums saturate at `MAX_INT64`.
  */
 export interface PoolCounts {
+  /** Pool name. */
   readonly pool: string;
   /** `metallb_allocator_addresses_total`. */
   readonly total: bigint;
+  /** `metallb_allocator_ipv4_addresses_total`. */
   readonly ipv4Total: bigint;
+  /** `metallb_allocator_ipv6_addresses_total`. */
   readonly ipv6Total: bigint;
   /** Distinct IPs with at least one user (a shared IP counts once). */
   readonly inUse: bigint;
+  /** `metallb_allocator_ipv4_addresses_in_use_total`. */
   readonly ipv4InUse: bigint;
+  /** `metallb_allocator_ipv6_addresses_in_use_total`. */
   readonly ipv6InUse: bigint;
   /** Number of services allocated from the pool. */
   readonly services: number;
@@ -360,8 +398,12 @@ export interface PoolCounts {
 
 /** `IPAddressPool.status` as MetalLB writes it. */
 export interface PoolStatus {
+  /** In-use IPv4 addresses. */
   readonly assignedIPv4: bigint;
+  /** In-use IPv6 addresses. */
   readonly assignedIPv6: bigint;
+  /** IPv4 total − in use. */
   readonly availableIPv4: bigint;
+  /** IPv6 total − in use (MaxInt64 − in use for huge pools). */
   readonly availableIPv6: bigint;
 }
