@@ -37,7 +37,7 @@ export {
   type Tunables,
   type PresetName,
 } from './config.js';
-export { formatAddress, parseHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
+export { formatAddress, parseHostPort, splitHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
 export { createNodeTransport, type NodeTransportOptions } from './net/node-transport.js';
 export { startMemberlist, readMetallbSecret, type StartMemberlistOptions } from './start.js';
 export { Keyring, KeyringError, deriveMetallbKey, encryptPayload, decryptPayload, ENCRYPTION_VERSION } from './security/keyring.js';

@@ -1,3 +1,4 @@
+import { lookup } from 'node:dns/promises';
 import { systemClock, systemRng, type Clock, type Rng, type TimerHandle } from '@metallb-ts/clock';
 import { IPAddress } from '@metallb-ts/netaddr';
 import { LAN_PRESET, ConfigError, preset, validateTunables, type PresetName, type Tunables } from './config.js';
@@ -6,7 +7,7 @@ import { Awareness } from './state/awareness.js';
 import { BroadcastQueue } from './state/broadcast-queue.js';
 import { pushPullScaleMs } from './state/math.js';
 import { NodeTable, type Effect, type MemberEventReason, type MemberEventType, type NodeRecord, type NodeState } from './state/node-table.js';
-import { formatAddress, parseHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
+import { formatAddress, splitHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
 import { MAX_STREAM_BYTES, META_MAX_SIZE, PROTOCOL_VERSION_DEFAULT, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from './wire/constants.js';
 import { DecodeError, type DecodeReason } from './wire/errors.js';
 import { flattenPacket, openPacket, openStream, sealPacket, sealStream, type WireSecurity } from './wire/layers.js';
@@ -85,6 +86,11 @@ export interface MemberlistOptions {
   readonly clock?: Clock;
   /** @default systemRng */
   readonly rng?: Rng;
+  /**
+   * Resolves a hostname given to `join` into IP addresses (Go resolves join names through DNS).
+   * @default `dns.lookup(host, { all: true })` from `node:dns`
+   */
+  readonly resolve?: (host: string) => Promise<string[]>;
 }
 
 /** Counters for metrics. */
@@ -159,6 +165,7 @@ export class Memberlist {
   private readonly rng: Rng;
   private readonly log: Logger;
   private readonly delegate: Delegate;
+  private readonly resolve: (host: string) => Promise<string[]>;
   private readonly security: WireSecurity;
   private readonly table: NodeTable;
   private readonly awareness: Awareness;
@@ -212,6 +219,7 @@ export class Memberlist {
     this.rng = opts.rng ?? systemRng;
     this.log = opts.logger ?? noopLogger;
     this.delegate = opts.delegate ?? {};
+    this.resolve = opts.resolve ?? (async (host) => (await lookup(host, { all: true })).map((r) => r.address));
     this.advertise = opts.advertise ?? opts.transport.localAddress;
     if (IPAddress.tryParse(this.advertise.ip) === undefined || this.advertise.ip === '0.0.0.0' || this.advertise.ip === '::') {
       throw new ConfigError('advertise', `"${this.advertise.ip}" is not a usable unicast address; set advertise`);
@@ -276,17 +284,27 @@ export class Memberlist {
   }
 
   /**
-   * Joins a cluster through one or more addresses: `ip`, `ip:port`, `[v6]:port`, optionally
-   * prefixed `name/`. The port defaults to our own. Returns how many were contacted; throws
-   * {@link JoinError} when none could be.
+   * Joins a cluster through one or more addresses: `host`, `host:port`, `[v6]:port`, optionally
+   * prefixed `name/`; a hostname is resolved (all its addresses are tried). The port defaults
+   * to our own. Returns how many entries were contacted; throws {@link JoinError} when none.
    */
   async join(addresses: readonly string[]): Promise<number> {
     let ok = 0;
     const failures: { address: string; error: string }[] = [];
     for (const a of addresses) {
       try {
-        const to = this.parseJoinAddress(a);
-        await this.pushPull(to, true);
+        const targets = await this.resolveJoinAddress(a);
+        let reached = false;
+        let last: unknown;
+        for (const to of targets) {
+          try {
+            await this.pushPull(to, true);
+            reached = true;
+          } catch (e) {
+            last = e;
+          }
+        }
+        if (!reached) throw last;
         ok++;
       } catch (e) {
         failures.push({ address: a, error: (e as Error).message });
@@ -701,12 +719,21 @@ export class Memberlist {
 
   /* ================================================================ streams */
 
-  private parseJoinAddress(s: string): PeerAddress {
+  /** `[name/]host[:port]`: an IP literal, or a hostname resolved through the resolver. */
+  private async resolveJoinAddress(s: string): Promise<PeerAddress[]> {
     // An optional "name/" prefix is allowed (Go accepts it; the name is not checked).
     const slash = s.indexOf('/');
-    const a = parseHostPort(slash >= 0 ? s.slice(slash + 1) : s, this.advertise.port, 'join');
-    if (a.port === 0) throw new ConfigError('join', `"${s}" has port 0`);
-    return a;
+    const { host, port } = splitHostPort(slash >= 0 ? s.slice(slash + 1) : s, this.advertise.port, 'join');
+    if (port === 0) throw new ConfigError('join', `"${s}" has port 0`);
+    const ip = IPAddress.tryParse(host);
+    if (ip) return [{ ip: ip.toString(), port }];
+    const ips = await this.resolve(host);
+    const out = ips.flatMap((x) => {
+      const a = IPAddress.tryParse(x);
+      return a ? [{ ip: a.toString(), port }] : [];
+    });
+    if (out.length === 0) throw new ConfigError('join', `"${host}" did not resolve to any address`);
+    return out;
   }
 
   private writeStream(conn: StreamConn, msg: StreamMessage, initiator: boolean): void {

@@ -46,10 +46,10 @@ export interface Transport {
 }
 
 /**
- * Parses `ip`, `ip:port` or `[ipv6]:port`; the port defaults to `defaultPort`. Throws
- * {@link ConfigError} naming `field`.
+ * Splits `host`, `host:port` or `[v6]:port` (host may be a name); the port defaults to
+ * `defaultPort`. Throws {@link ConfigError} naming `field` for a bad port or an empty host.
  */
-export function parseHostPort(text: string, defaultPort: number, field = 'address'): PeerAddress {
+export function splitHostPort(text: string, defaultPort: number, field = 'address'): { host: string; port: number } {
   const s = text.trim();
   let host = s;
   let port = defaultPort;
@@ -60,11 +60,26 @@ export function parseHostPort(text: string, defaultPort: number, field = 'addres
   } else if (s.split(':').length === 2) {
     const [h, p] = s.split(':');
     host = h!;
-    port = Number(p);
+    port = p === '' ? Number.NaN : Number(p);
   }
-  const ip = IPAddress.tryParse(host);
-  if (!ip || !Number.isInteger(port) || port < 0 || port > 65535) {
+  if (host === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(field, `"${text}" is not host, host:port or [ipv6]:port`);
+  }
+  return { host, port };
+}
+
+/**
+ * Parses `ip`, `ip:port` or `[ipv6]:port`; the port defaults to `defaultPort`. Throws
+ * {@link ConfigError} naming `field`.
+ */
+export function parseHostPort(text: string, defaultPort: number, field = 'address'): PeerAddress {
+  let hp: { host: string; port: number };
+  try {
+    hp = splitHostPort(text, defaultPort, field);
+  } catch {
     throw new ConfigError(field, `"${text}" is not ip, ip:port or [ipv6]:port`);
   }
-  return { ip: ip.toString(), port };
+  const ip = IPAddress.tryParse(hp.host);
+  if (!ip) throw new ConfigError(field, `"${text}" is not ip, ip:port or [ipv6]:port`);
+  return { ip: ip.toString(), port: hp.port };
 }

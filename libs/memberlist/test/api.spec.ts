@@ -69,10 +69,22 @@ describe('addresses and options', () => {
 
   it('join reports every failed address', async () => {
     const sim = new Simulation({ size: 1 });
-    const p = sim.node(0).join(['10.0.0.77', 'not-an-ip', '10.0.0.78:7000']);
-    const r = expect(p).rejects.toThrow(/failed to join any of 3 address\(es\).*10\.0\.0\.77.*not-an-ip.*10\.0\.0\.78:7000/);
+    const p = sim.node(0).join(['10.0.0.77', 'unknown.example', '10.0.0.78:7000', '10.0.0.79:']);
+    const r = expect(p).rejects.toThrow(/failed to join any of 4 address\(es\).*10\.0\.0\.77.*no such host.*10\.0\.0\.78:7000.*10\.0\.0\.79:/);
     await sim.runFor(100);
     await r;
+  });
+
+  it('join resolves hostnames (every address is tried) and accepts a name/ prefix', async () => {
+    const sim = new Simulation({ size: 3, hosts: { 'seeds.example': ['10.0.0.99', '10.0.0.1'] } });
+    const p = sim.node(1).join(['n0/seeds.example:7946']);
+    await sim.runFor(100);
+    expect(await p).toBe(1);
+    const q = sim.node(2).join(['seeds.example']);
+    await sim.runFor(100);
+    expect(await q).toBe(1);
+    await sim.runFor(3_000);
+    expect(sim.converged()).toBe(true);
   });
 });
 

@@ -20,6 +20,8 @@ export interface SimulationOptions {
   readonly keys?: readonly Uint8Array[];
   /** Cluster label of every node, or per node. @default '' */
   readonly label?: string | ((index: number) => string);
+  /** Hostname resolver for `join` (simulations never touch DNS). @default none: names fail */
+  readonly hosts?: Readonly<Record<string, readonly string[]>>;
   /** Per-node delegate (user messages, user state). */
   readonly delegate?: (index: number) => Delegate;
 }
@@ -70,6 +72,11 @@ export class Simulation {
       ...(this.opts.tunables ? { tunables: this.opts.tunables } : {}),
       ...(this.opts.keys ? { keys: this.opts.keys } : {}),
       ...(this.opts.delegate ? { delegate: this.opts.delegate(i) } : {}),
+      resolve: async (host: string) => {
+        const ips = this.opts.hosts?.[host];
+        if (!ips) throw new Error(`no such host in the simulation: ${host}`);
+        return [...ips];
+      },
       ...(this.opts.label !== undefined ? { label: typeof this.opts.label === 'string' ? this.opts.label : this.opts.label(i) } : {}),
     });
     ml.onEvent((e) => this.events.push({ ...e, observer: name }));
