@@ -2,7 +2,7 @@
 // The `apiserver-lite` command. Runs without a build step: it loads the published bundle
 // (dist/cli.js) when present, otherwise bundles the TypeScript sources with esbuild (a root
 // devDependency) into a cache file next to this package and imports that.
-import { existsSync, mkdirSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -26,9 +26,11 @@ async function entry() {
   if (existsSync(out) && statSync(out).mtimeMs >= Math.max(...roots.map(newestMtime))) return out;
   const { build } = await import('esbuild');
   mkdirSync(dirname(out), { recursive: true });
+  // Build to a private file and rename: concurrent starts never import a half-written bundle.
+  const tmp = `${out}.${process.pid}.tmp.mjs`;
   await build({
     entryPoints: [src],
-    outfile: out,
+    outfile: tmp,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -38,6 +40,7 @@ async function entry() {
     plugins: [{ name: 'externals', setup(b) { b.onResolve({ filter: /^[^./]/ }, (a) => (a.path.startsWith('@metallb-ts/') ? undefined : { external: true })); } }],
     logLevel: 'warning',
   });
+  renameSync(tmp, out);
   return out;
 }
 
