@@ -52,6 +52,8 @@ export interface SessionOptions {
   connectRetryTime?: number;
   /** Hold timer while waiting for the peer's OPEN. @default 240 */
   openHoldTime?: number;
+  /** DelayOpen (RFC 4271 §8.1.1): wait this long for the peer's OPEN before sending ours; 0 = off. @default 0 */
+  delayOpenTime?: number;
   /** RFC 2385 TCP MD5 password (needs the native addon). */
   password?: string;
   /**
@@ -285,7 +287,7 @@ export class BgpSession extends Emitter<SessionEvents> {
       connectRetryTime: o.connectRetryTime ?? SESSION_DEFAULTS.connectRetryTime,
       holdTime: localOpen.holdTime,
       openHoldTime: o.openHoldTime ?? SESSION_DEFAULTS.openHoldTime,
-      delayOpenTime: 0,
+      delayOpenTime: o.delayOpenTime ?? 0,
       autoRestart: true,
       idleHold: o.idleHold ?? SESSION_DEFAULTS.idleHold,
       localOpen,
@@ -398,7 +400,8 @@ export class BgpSession extends Emitter<SessionEvents> {
       this.dispatch({ type: 'tcp-connected', direction: 'inbound' });
       return;
     }
-    if (st === 'established' || this.candidate) {
+    if (st === 'established' || this.candidate || st === 'connect' || st === 'active') {
+      // Established, a collision already pending, or a DelayOpen connection waiting: refuse.
       this.refuse(conn);
       return;
     }

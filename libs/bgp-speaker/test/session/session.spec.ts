@@ -124,6 +124,22 @@ describe('BgpSession over an in-memory transport', () => {
     expect(grs.map((g) => g && g.code === 'graceful-restart' && g.restarting)).toEqual([true, false]);
   });
 
+  it('DelayOpen: the peer speaks first, we answer with OPEN + KEEPALIVE', async () => {
+    const { peer, session } = setup({ delayOpenTime: 5 });
+    peer.answer = false;
+    session.start();
+    await settle();
+    expect(session.state).toBe('connect');
+    expect(peer.of('open')).toEqual([]);
+    peer.send(peer.open);
+    await settle();
+    expect(peer.received.map((m) => m.type)).toEqual(['open', 'keepalive']);
+    expect(session.state).toBe('open-confirm');
+    peer.send({ type: 'keepalive' });
+    await settle();
+    expect(session.state).toBe('established');
+  });
+
   it('requestRefresh sends ROUTE-REFRESH only when Established and the peer supports it', async () => {
     const { peer, session } = setup();
     expect(session.requestRefresh('ipv6-unicast')).toBe(false);
