@@ -6,11 +6,12 @@
  * JS surface (see src/native/addon.ts for the typed wrapper):
  *   new PacketSocket(ifname, protocol, filter?)   filter: Buffer of struct sock_filter
  *   .start(cb(err, frames[])) .stop() .send(buf) .addMembership(mac) .dropMembership(mac)
- *   .close() .stats() -> {packets, drops}   properties: ifindex, mac, fd
+ *   .sendBatch(bufs) .close() .stats() -> {packets, drops}   properties: ifindex, mac, fd
  *   listInterfaces() -> [{name, index, flags, mac, addresses:[{family, address, prefix}]}]
  *   ifIndexToName(index) -> string | null
  * Errors are JS Errors with `code` (errno name), `errno` and `syscall`.
  */
+#define _GNU_SOURCE /* sendmmsg */
 #include <node_api.h>
 #include <uv.h>
 
@@ -471,6 +472,59 @@ static napi_value ps_send(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* sendBatch(frames: Buffer[]) -> number sent. One sendmmsg(2) for the replies to a batch of
+ * requests. Throws (with the errno) only when nothing could be sent. */
+static napi_value ps_send_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  psock_t *ps = unwrap(env, info, &argc, argv);
+  if (!ps) return NULL;
+  bool isarr = false;
+  uint32_t n = 0;
+  if (argc < 1 || napi_is_array(env, argv[0], &isarr) != napi_ok || !isarr || napi_get_array_length(env, argv[0], &n) != napi_ok) {
+    napi_throw_type_error(env, "EINVAL", "sendBatch(frames): frames must be an array of Buffers");
+    return NULL;
+  }
+  struct mmsghdr msgs[MAX_BATCH];
+  struct iovec iovs[MAX_BATCH];
+  uint32_t total = 0;
+  while (total < n) {
+    uint32_t k = 0;
+    for (; k < MAX_BATCH && total + k < n; k++) {
+      napi_value item;
+      void *data;
+      size_t len;
+      bool isbuf = false;
+      if (napi_get_element(env, argv[0], total + k, &item) != napi_ok || napi_is_buffer(env, item, &isbuf) != napi_ok || !isbuf ||
+          napi_get_buffer_info(env, item, &data, &len) != napi_ok || len < 14) {
+        napi_throw_type_error(env, "EINVAL", "sendBatch(frames): every frame must be a Buffer of at least 14 bytes");
+        return NULL;
+      }
+      iovs[k].iov_base = data;
+      iovs[k].iov_len = len;
+      memset(&msgs[k], 0, sizeof msgs[k]);
+      msgs[k].msg_hdr.msg_iov = &iovs[k];
+      msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    int sent = sendmmsg(ps->fd, msgs, k, 0);
+    if (sent <= 0) {
+      if (total > 0) break;
+      int e = sent < 0 ? errno : EAGAIN;
+      if (e == ENXIO || e == ENODEV) {
+        char name[IF_NAMESIZE];
+        if (if_indextoname((unsigned)ps->ifindex, name) == NULL) e = ENODEV;
+      }
+      throw_errno(env, e, "sendmmsg", ps->ifname);
+      return NULL;
+    }
+    total += (uint32_t)sent;
+    if ((uint32_t)sent < k) break;
+  }
+  napi_value out;
+  napi_create_uint32(env, total, &out);
+  return out;
+}
+
 static napi_value membership(napi_env env, napi_callback_info info, int add) {
   size_t argc = 1;
   napi_value argv[1];
@@ -663,6 +717,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stop", NULL, ps_stop, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, ps_close, NULL, NULL, NULL, napi_default, NULL},
       {"send", NULL, ps_send, NULL, NULL, NULL, napi_default, NULL},
+      {"sendBatch", NULL, ps_send_batch, NULL, NULL, NULL, napi_default, NULL},
       {"addMembership", NULL, ps_add_membership, NULL, NULL, NULL, napi_default, NULL},
       {"dropMembership", NULL, ps_drop_membership, NULL, NULL, NULL, napi_default, NULL},
       {"stats", NULL, ps_stats, NULL, NULL, NULL, napi_default, NULL},

@@ -33,6 +33,8 @@ export interface NativePacketSocket {
   start(cb: (err: (Error & { code?: string }) | null, frames?: Buffer[]) => void): void;
   stop(): void;
   send(frame: Uint8Array): number;
+  /** One sendmmsg(2) for several frames; returns how many were sent. */
+  sendBatch(frames: Buffer[]): number;
   addMembership(mac: Buffer): void;
   dropMembership(mac: Buffer): void;
   stats(): { packets: number; drops: number };
@@ -129,6 +131,8 @@ export function toTransportError(e: unknown, ifName: string | undefined, action:
 class AfPacketSocket implements FrameSocket {
   readonly mac: MacAddress;
   private closed = false;
+  /** Frames sent while a received batch is being handled: flushed with one sendmmsg after it. */
+  private queue: Buffer[] | undefined;
 
   constructor(
     readonly ifName: string,
@@ -143,15 +147,41 @@ class AfPacketSocket implements FrameSocket {
         handlers.onError(te);
         return;
       }
-      for (const frame of frames ?? []) {
-        if (this.closed) break;
-        handlers.onFrame(frame);
+      this.queue = [];
+      try {
+        for (const frame of frames ?? []) {
+          if (this.closed) break;
+          handlers.onFrame(frame);
+        }
+      } finally {
+        const q = this.queue;
+        this.queue = undefined;
+        if (q.length > 0 && !this.closed) this.flush(q, handlers);
       }
     });
   }
 
+  private flush(q: Buffer[], handlers: FrameHandlers): void {
+    try {
+      const sent = this.native.sendBatch(q);
+      if (sent < q.length) {
+        handlers.onError(new TransportError('io', this.ifName, `sending on "${this.ifName}": only ${sent} of ${q.length} replies fit in the send queue`, 'EAGAIN'));
+      }
+    } catch (e) {
+      handlers.onError(toTransportError(e, this.ifName, 'sending'));
+    }
+  }
+
+  /**
+   * Sends a frame. Inside the handling of a received batch the frame is queued and all of them go
+   * out with one sendmmsg(2) when the batch is done (errors then reach `onError`).
+   */
   send(frame: Uint8Array): void {
     if (this.closed) throw new TransportError('io', this.ifName, `socket on "${this.ifName}" is closed`, 'EBADF');
+    if (this.queue) {
+      this.queue.push(Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+      return;
+    }
     try {
       this.native.send(frame);
     } catch (e) {
