@@ -39,6 +39,7 @@ export {
 } from './config.js';
 export { formatAddress, parseHostPort, splitHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
 export { createNodeTransport, type NodeTransportOptions } from './net/node-transport.js';
+export { parseMetallbMemberlistConfig, parseGoDuration, type MetallbMemberlistConfig } from './metallb-config.js';
 export { startMemberlist, readMetallbSecret, type StartMemberlistOptions } from './start.js';
 export { Keyring, KeyringError, deriveMetallbKey, encryptPayload, decryptPayload, ENCRYPTION_VERSION } from './security/keyring.js';
 export { NodeTable, type NodeRecord, type NodeState, type Effect, type Outcome, type Transition, type MemberEventType, type MemberEventReason, type NodeTableConfig } from './state/node-table.js';
