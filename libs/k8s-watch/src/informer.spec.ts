@@ -113,6 +113,27 @@ describe('Informer: list and watch', () => {
   });
 });
 
+describe('Informer: resync', () => {
+  it('calls onUpdate(obj, obj) for every cached object each resync period', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    fake.upsert(S, svc('a'));
+    fake.upsert(S, svc('b'));
+    const inf = new Informer<KubeObject>({ client: fake, resource: S, clock, rng: new SeededRng(1), resyncMs: 30_000 });
+    const seen: string[] = [];
+    inf.addEventHandler({ onUpdate: (old, o) => seen.push(`${o.metadata.name}:${old === o}`) });
+    inf.start();
+    await inf.waitForSync();
+    await clock.advanceAsync(29_999);
+    expect(seen).toEqual([]);
+    await clock.advanceAsync(1);
+    expect(seen.sort()).toEqual(['a:true', 'b:true']);
+    await inf.stop();
+    await clock.advanceAsync(60_000);
+    expect(seen).toHaveLength(2);
+  });
+});
+
 describe('Informer: recovery', () => {
   it('resumes a watch the server closed from the last resourceVersion, without relisting', async () => {
     const { fake, inf, log, watches, lists } = setup();
