@@ -42,3 +42,4 @@ export type {
   ServiceRequest,
   SetPoolsResult,
 } from './types.js';
+export { ANNOTATIONS, backendKeyFrom, poolFrom, requestedIpsFrom, sharingKeyFrom, type RequestedIps } from './request-helpers.js';
