@@ -716,3 +716,30 @@ describe('explain', () => {
     });
   });
 });
+
+describe('huge pools', () => {
+  it('offsets beyond 2^30 (IPv6 /64 and 8000::/1) share, release and count like small ones', () => {
+    const a = make([
+      { name: 'v6', addresses: ['2001:db8::/64'] },
+      { name: 'all', addresses: ['8000::/1'] },
+    ]);
+    const far = '2001:db8::ffff:ffff:ffff:fffe';
+    expect(ips(a.allocate(req('a', { families: ['IPv6'], sharingKey: 'k', requestedIps: [far] })))).toEqual([far]);
+    expect(ips(a.allocate(req('b', { families: ['IPv6'], sharingKey: 'k', pool: 'v6' })))).toEqual(['2001:db8::']);
+    // siblings land on the first IP of their sharing group in pool order
+    expect(ips(a.allocate(req('c', { families: ['IPv6'], sharingKey: 'k', pool: 'v6', ports: [{ protocol: 'TCP', port: 1 }] })))).toEqual(['2001:db8::']);
+    expect(a.usersOf(far)).toEqual(['ns/a']);
+    const top = 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff';
+    expect(ips(a.allocate(req('d', { families: ['IPv6'], requestedIps: [top] })))).toEqual([top]);
+    expect(a.poolOf(top)).toBe('all');
+    expect(a.counts('all')!.ipv6Total).toBe((1n << 63n) - 1n);
+    a.release('ns/a');
+    a.release('ns/d');
+    expect(a.usersOf(far)).toEqual([]);
+    expect(a.counts('v6')!.ipv6InUse).toBe(1n);
+    expect(a.counts('all')!.ipv6InUse).toBe(0n);
+    const b = make([{ name: 'v6', addresses: ['2001:db8::/64'] }, { name: 'all', addresses: ['8000::/1'] }]);
+    expect(b.restore(a.snapshot()).restored).toBe(2);
+    expect(b.snapshot()).toEqual(a.snapshot());
+  });
+});
