@@ -58,6 +58,14 @@ interface Refusal {
 }
 
 
+/**
+ * Sharing group of a record or request: users of one IP always have the same sharing key and
+ * backend key, so IPs are indexed by both and the search never visits an IP whose backend differs.
+ */
+function groupKey(r: { readonly sharingKey: string; readonly backendKey: string }): string {
+  return r.backendKey === '' ? r.sharingKey : `${r.sharingKey}\u0000${r.backendKey}`;
+}
+
 function cmpBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -187,8 +195,8 @@ export class Allocator {
         arr.push(off);
         fs.inUse++;
         if (rec.sharingKey !== '') {
-          let g = fs.byKey.get(rec.sharingKey);
-          if (g === undefined) fs.byKey.set(rec.sharingKey, (g = []));
+          let g = fs.byKey.get(groupKey(rec));
+          if (g === undefined) fs.byKey.set(groupKey(rec), (g = []));
           g.push(off);
         }
       } else if (e instanceof Shared) e.add(rec);
@@ -732,7 +740,7 @@ export class Allocator {
   private firstAcceptable(fs: FamilyState, n: Req): bigint | undefined {
     const free = fs.free.first();
     if (n.sharingKey !== '') {
-      const group = fs.byKey.get(n.sharingKey);
+      const group = fs.byKey.get(groupKey(n));
       if (group !== undefined) {
         for (const off of group) {
           if (free !== undefined && off > free) break;
@@ -817,8 +825,8 @@ export class Allocator {
       else fs.free.take(off);
       fs.inUse++;
       if (rec.sharingKey !== '') {
-        let g = fs.byKey.get(rec.sharingKey);
-        if (g === undefined) fs.byKey.set(rec.sharingKey, (g = []));
+        let g = fs.byKey.get(groupKey(rec));
+        if (g === undefined) fs.byKey.set(groupKey(rec), (g = []));
         insertSorted(g, off);
       }
     } else if (users instanceof Shared) users.add(rec);
@@ -835,10 +843,10 @@ export class Allocator {
       else fs.free.give(off);
       fs.inUse--;
       if (rec.sharingKey !== '') {
-        const g = fs.byKey.get(rec.sharingKey);
+        const g = fs.byKey.get(groupKey(rec));
         if (g !== undefined) {
           removeSorted(g, off);
-          if (g.length === 0) fs.byKey.delete(rec.sharingKey);
+          if (g.length === 0) fs.byKey.delete(groupKey(rec));
         }
       }
     } else if (users instanceof Shared) {

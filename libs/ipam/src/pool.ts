@@ -13,7 +13,7 @@ export interface FamilyState {
   readonly family: Family;
   readonly space: AddressSpace;
   free: FreeSet;
-  /** Sharing key → offsets (ascending) of in-use IPs whose users carry that key. */
+  /** Sharing group (sharing key + backend key) → offsets (ascending) of in-use IPs of that group. */
   byKey: Map<string, bigint[]>;
   /** Users of each in-use address, by offset. */
   users: Map<OffKey, UserEntry>;
