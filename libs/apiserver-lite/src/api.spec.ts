@@ -22,7 +22,7 @@ function setup(persistence?: MemoryPersistence) {
 
 const pool = (name: string, spec: Record<string, unknown> = { addresses: ['198.51.100.0/24'] }) => ({ apiVersion: 'test.metallb-ts.dev/v1beta1', kind: 'WidgetPool', metadata: { name }, spec });
 
-function events(api: Api, key: string, from = 0): ChangeEvent[] {
+function events(api: Api, key: string, from = api.store.oldestWatchableRv()): ChangeEvent[] {
   const out: ChangeEvent[] = [];
   const stop = api.store.watch({ key, send: (e) => out.push(e) }, from);
   stop();
@@ -164,6 +164,10 @@ describe('server-side apply', () => {
     const b = api.patch(wp, 'widgets', 'a', PATCH_TYPES.apply, pool('a', { addresses: ['198.51.100.0/24'] }), { fieldManager: 'alice' });
     expect(b.spec.mode).toBeUndefined();
   });
+  it('applying to the status of a missing object is a 404', () => {
+    const { api, wp } = setup();
+    expect(() => api.patch(wp, 'widgets', 'nope', PATCH_TYPES.apply, { ...pool('nope'), status: { assigned: 1 } }, { fieldManager: 'c' }, 'status')).toThrow(expect.objectContaining({ code: 404 }));
+  });
   it('requires a fieldManager', () => {
     const { api, wp } = setup();
     expect(() => api.patch(wp, 'widgets', 'a', PATCH_TYPES.apply, pool('a'), {})).toThrow(expect.objectContaining({ code: 422 }));
@@ -226,6 +230,11 @@ describe('history, watch resumption and persistence', () => {
     expect(events(api, 'test.metallb-ts.dev/widgetpools', Number(a.metadata.resourceVersion)).map((e) => e.object.metadata.name)).toEqual(['b']);
     api.store.compact();
     expect(() => events(api, 'test.metallb-ts.dev/widgetpools', Number(a.metadata.resourceVersion))).toThrow(expect.objectContaining({ code: 410 }));
+  });
+  it('a resourceVersion from the future (server reset) is 410 Gone', () => {
+    const { api } = setup();
+    expect(() => events(api, 'test.metallb-ts.dev/widgetpools', api.store.currentRv() + 1)).toThrow(expect.objectContaining({ code: 410, message: expect.stringMatching(/too large resource version/) }));
+    expect(events(api, 'test.metallb-ts.dev/widgetpools', api.store.currentRv())).toEqual([]);
   });
   it('bounded history expires old resourceVersions', () => {
     const clock = new ManualClock();

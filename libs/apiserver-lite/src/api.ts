@@ -400,7 +400,11 @@ export class Api {
     applied.metadata.name = name;
     if (t.namespaced && ns) applied.metadata.namespace ??= ns;
     const merged = serverSideApply({ live: old ? this.view(t, old) : undefined, applied, manager: opts.fieldManager, force: !!opts.force, apiVersion: apiVersionOf(t), time: this.now(), subresource });
-    if (!old) return this.create(t, ns, merged, opts, merged.metadata.managedFields);
+    if (!old) {
+      // Applying to /status of a missing object is a 404, as in kube-apiserver.
+      if (subresource === 'status') throw notFound(this.subject(t, name));
+      return this.create(t, ns, merged, opts, merged.metadata.managedFields);
+    }
     merged.metadata.resourceVersion = applied.metadata.resourceVersion ?? old.metadata.resourceVersion;
     return this.commitUpdate(t, old, merged, opts, subresource, merged.metadata.managedFields);
   }

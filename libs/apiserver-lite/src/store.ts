@@ -89,6 +89,13 @@ export class ObjectStore {
     this.historySize = opts.historySize ?? 10_000;
     const snap = opts.persistence?.load();
     if (snap) this.restore(snap);
+    else {
+      // A fresh store starts its resourceVersions at the wall clock (ms), so versions a client
+      // kept from an earlier incarnation of the server are always older than this one's history:
+      // those clients get 410 Gone and relist instead of resuming into a different world.
+      this.rv = Math.floor(opts.clock.now());
+      this.oldestRv = this.rv;
+    }
   }
 
   /** The current resourceVersion. */
@@ -180,6 +187,9 @@ export class ObjectStore {
    */
   watch(sub: WatchSubscription, fromRv: number): () => void {
     if (fromRv < this.oldestRv) throw expired(`too old resource version: ${fromRv} (${this.oldestRv})`);
+    // A version from the future means the server lost its state (restarted without a snapshot):
+    // answering 410 makes every client relist instead of silently waiting for the counter.
+    if (fromRv > this.rv) throw expired(`too large resource version: ${fromRv}, current: ${this.rv} (the server's state was reset)`);
     for (const ev of this.history) if (ev.rv > fromRv && matchesSub(sub, ev)) sub.send(ev);
     this.subs.add(sub);
     return () => this.subs.delete(sub);

@@ -130,6 +130,27 @@ describe('our informer against apiserver-lite', () => {
   });
 });
 
+describe('a server restart that loses everything (no snapshot)', () => {
+  it('our informer relists (410 for a resourceVersion from the future) and drops what vanished', async () => {
+    const a = await startApiServer({});
+    const port = Number(new URL(a.url).port);
+    const c = new KubeClient(loadClientConfig({ kubeconfig: a.kubeconfigPath, env: {}, qps: 1000, burst: 1000 }));
+    cleanups.push(() => c.close());
+    for (const n of ['old1', 'old2', 'old3']) await c.create(CM, 'default', cm(n));
+    const log = new DeliveryLog();
+    const inf = ourInformer(c, log);
+    await inf.waitForSync();
+    await a.stop();
+    const b = await startApiServer({ port, kubeconfigPath: join(tmp, 'kc-reset') });
+    cleanups.push(() => b.stop());
+    const cb = client(b);
+    await cb.create(CM, 'default', cm('fresh'));
+    await expect.poll(() => [...log.view.keys()].sort(), { timeout: 15_000 }).toEqual(['fresh']);
+    expect(log.lines.filter((l) => l.startsWith('delete:')).map((l) => l.split('@')[0])).toEqual(['delete:default/old1', 'delete:default/old2', 'delete:default/old3']);
+    expect(log.duplicates).toEqual([]);
+  });
+});
+
 describe("client-node's informer against apiserver-lite", () => {
   function cnInformer(kubeconfig: string, log: DeliveryLog) {
     const kc = new k8s.KubeConfig();
