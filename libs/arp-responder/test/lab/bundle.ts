@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +15,14 @@ export async function bundleResponder(pkgRoot = PKG_ROOT): Promise<{ dir: string
   const dir = mkdtempSync(join(tmpdir(), 'mtsarp-'));
   const script = join(dir, 'responder.mjs');
   const client = join(dir, 'client.mjs');
-  await bundle(join(pkgRoot, 'test', 'fixtures', 'responder-main.ts'), script);
-  await bundle(join(pkgRoot, 'test', 'fixtures', 'client-main.ts'), client);
-  copyFileSync(join(pkgRoot, 'build', 'Release', 'arp_responder.node'), join(dir, 'arp_responder.node'));
+  try {
+    await bundle(join(pkgRoot, 'test', 'fixtures', 'responder-main.ts'), script);
+    await bundle(join(pkgRoot, 'test', 'fixtures', 'client-main.ts'), client);
+    copyFileSync(join(pkgRoot, 'build', 'Release', 'arp_responder.node'), join(dir, 'arp_responder.node'));
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return { dir, script, client };
 }
 
