@@ -81,6 +81,11 @@ export interface MemberlistOptions {
   /** Encrypt output when a key is set. @default true */
   readonly gossipVerifyOutgoing?: boolean;
   readonly delegate?: Delegate;
+  /**
+   * An event listener installed before the node starts, so it also sees the `join` of the
+   * local node that fires at creation (like Go's `Config.Events`). More via `onEvent`.
+   */
+  readonly onEvent?: (e: MemberEvent) => void;
   readonly logger?: Logger;
   /** @default systemClock */
   readonly clock?: Clock;
@@ -239,6 +244,7 @@ export class Memberlist {
     );
     this.awareness = new Awareness(t.awarenessMaxMultiplier);
     this.queue = new BroadcastQueue(t.retransmitMult, () => this.table.size());
+    if (opts.onEvent) this.listeners.add(opts.onEvent);
     this.transport.onPacket((data, from) => this.ingestPacket(data, from));
     this.transport.onStream((conn) => void this.handleStream(conn));
     this.perform(this.table.bootstrap(this.advertise.ip, this.advertise.port, opts.meta ?? null, this.clock.monotonic()).effects);

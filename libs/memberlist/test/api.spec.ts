@@ -67,6 +67,14 @@ describe('addresses and options', () => {
     expect(() => createMemberlist({ ...base, name: 'a', transport: net.transport('10.1.0.4'), keys: [new Uint8Array(7)] })).toThrow(/16, 24 or 32/);
   });
 
+  it('an onEvent option sees the local join at creation (Go Config.Events)', () => {
+    const clock = new ManualClock();
+    const net = new MemoryNetwork({ clock, rng: new SeededRng(1) });
+    const seen: string[] = [];
+    createMemberlist({ name: 'me', transport: net.transport('10.2.0.1'), clock, rng: new SeededRng(3), onEvent: (e) => seen.push(`${e.type}:${e.member.name}:${e.reason}`) });
+    expect(seen).toEqual(['join:me:new-node']);
+  });
+
   it('join reports every failed address', async () => {
     const sim = new Simulation({ size: 1 });
     const p = sim.node(0).join(['10.0.0.77', 'unknown.example', '10.0.0.78:7000', '10.0.0.79:']);
