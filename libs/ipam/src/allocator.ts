@@ -124,8 +124,10 @@ export class Allocator {
   private pools = new Map<string, PoolState>();
   /** Pools with serviceAllocation, in pinned order. */
   private pinned: PoolState[] = [];
-  /** Pools without serviceAllocation, by name. */
-  private generic: PoolState[] = [];
+  /** Pools without serviceAllocation and with autoAssign, by name. */
+  private genericAuto: PoolState[] = [];
+  /** Pools without serviceAllocation and with autoAssign: false, by name (explanations only). */
+  private genericManual: PoolState[] = [];
   /** Every pool, by name (for explanations). */
   private byName: PoolState[] = [];
   /** Every address entry of every pool, by family, sorted by first address (pools never overlap). */
@@ -214,7 +216,9 @@ export class Allocator {
     this.owners = owners;
     this.byName = [...compiled.pools].sort(compareNames);
     this.pinned = compiled.pools.filter((p) => p.hasBlock).sort(comparePinned);
-    this.generic = compiled.pools.filter((p) => !p.hasBlock).sort(compareNames);
+    const generic = compiled.pools.filter((p) => !p.hasBlock).sort(compareNames);
+    this.genericAuto = generic.filter((p) => p.autoAssign);
+    this.genericManual = generic.filter((p) => !p.autoAssign);
     return { ok: true, kept, moved, dropped };
   }
 
@@ -611,32 +615,26 @@ export class Allocator {
   private auto(n: Req, considered: PoolConsideration[]): AllocateResult {
     const pinned: PoolState[] = [];
     for (const p of this.pinned) {
+      const name = p.name;
       if (!p.autoAssign) {
-        considered.push({ pool: p.name, stage: 'not-eligible', verdict: 'auto-assign-disabled', message: `pool "${p.name}" has autoAssign: false; only explicit requests use it` });
+        considered.push(line(name, 'not-eligible', 'auto-assign-disabled', () => `pool "${name}" has autoAssign: false; only explicit requests use it`));
       } else if (p.explicitOnly) {
-        considered.push({
-          pool: p.name,
-          stage: 'not-eligible',
-          verdict: 'no-namespace-matched',
-          message: `pool "${p.name}" has namespaceSelectors that match no namespace and no serviceSelectors; only explicit requests use it`,
-        });
+        considered.push(
+          line(name, 'not-eligible', 'no-namespace-matched', () => `pool "${name}" has namespaceSelectors that match no namespace and no serviceSelectors; only explicit requests use it`),
+        );
       } else if (!(p.matchAll || p.serviceSelectors.length > 0 || p.namespaces.has(n.namespace)) || !compatible(p, n)) {
-        considered.push({
-          pool: p.name,
-          stage: 'not-eligible',
-          verdict: 'not-allowed-for-service',
-          message: `pool "${p.name}" serviceAllocation does not admit ${n.key} (namespace "${n.namespace}" / labels)`,
-        });
+        considered.push(
+          line(name, 'not-eligible', 'not-allowed-for-service', () => `pool "${name}" serviceAllocation does not admit ${n.key} (namespace "${n.namespace}" / labels)`),
+        );
       } else pinned.push(p);
     }
     const r1 = this.pickFromList(pinned, n, 'pinned', considered);
     if (r1 !== undefined) return this.commitPick(n, r1.pool, r1.pick, considered);
-    const generic: PoolState[] = [];
-    for (const p of this.generic) {
-      if (!p.autoAssign) {
-        considered.push({ pool: p.name, stage: 'not-eligible', verdict: 'auto-assign-disabled', message: `pool "${p.name}" has autoAssign: false; only explicit requests use it` });
-      } else generic.push(p);
+    for (const p of this.genericManual) {
+      const name = p.name;
+      considered.push(line(name, 'not-eligible', 'auto-assign-disabled', () => `pool "${name}" has autoAssign: false; only explicit requests use it`));
     }
+    const generic = this.genericAuto;
     const r2 = this.pickFromList(generic, n, 'generic', considered);
     if (r2 !== undefined) return this.commitPick(n, r2.pool, r2.pick, considered);
     if (pinned.length === 0 && generic.length === 0) {
