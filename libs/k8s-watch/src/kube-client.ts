@@ -80,11 +80,20 @@ export class KubeClient implements ApiClient {
     return { url, options };
   }
 
-  private send(p: Prepared, body: string | undefined, signal?: AbortSignal, timeoutMs?: number): Promise<IncomingMessage> {
+  private send(p: Prepared, body: string | undefined, signal?: AbortSignal, timeoutMs?: number, retried = false): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const fn = p.url.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = fn(p.url, { ...p.options, signal }, resolve);
-      req.on('error', (e) => reject(e.name === 'AbortError' ? e : new ApiError(0, 'Transport', `${p.options.method} ${p.url.pathname}: ${e.message}`)));
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        // A pooled keep-alive connection the server closed while idle fails at once; the
+        // request never reached the server, so it is safe to send it again on a new connection
+        // (the pattern Node's http documentation recommends for `reusedSocket`).
+        if (req.reusedSocket && !retried && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+          this.send(p, body, signal, timeoutMs, true).then(resolve, reject);
+          return;
+        }
+        reject(e.name === 'AbortError' ? e : new ApiError(0, 'Transport', `${p.options.method} ${p.url.pathname}: ${e.message}`));
+      });
       if (timeoutMs) req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
       if (body !== undefined) req.write(body);
       req.end();
