@@ -79,7 +79,8 @@ export {
   checkRoute,
   attributeKey,
   prefixKey,
+  cidrFromPrefixKey,
 } from './rib/route.js';
-export { AdjRibOut, diffRib, buildUpdates, pathAttributes, familyOf, type Advertised, type PeerContext, type RibDiff } from './rib/adj-rib-out.js';
+export { AdjRibOut, diffRib, buildUpdates, pathAttributes, familyOf, type PeerContext, type RibDiff } from './rib/adj-rib-out.js';
 export { createNodeSession } from './session/node.js';
 export { metallbMetrics, type MetricSample } from './session/metrics.js';

@@ -3,7 +3,7 @@ import { Afi, Safi, Wire } from '../wire/constants.js';
 import { myAsField } from '../wire/negotiate.js';
 import { prefixLength } from '../wire/nlri.js';
 import type { AfiSafi, PathAttribute, Update } from '../wire/types.js';
-import { attributeKey, DEFAULT_LOCAL_PREF, parseLargeCommunity, prefixKey, type Route } from './route.js';
+import { attributeKey, cidrFromPrefixKey, DEFAULT_LOCAL_PREF, parseLargeCommunity, prefixKey, type Route } from './route.js';
 
 /** What the UPDATE builder needs to know about the session. */
 export interface PeerContext {
@@ -14,17 +14,12 @@ export interface PeerContext {
   families: readonly AfiSafi[];
 }
 
-/** What the peer was told about one prefix. */
-export interface Advertised {
-  prefix: Cidr;
-  /** {@link attributeKey} of the route sent. */
-  key: string;
-}
-
 /** The changes to send: routes to (re)announce and prefixes to withdraw. */
 export interface RibDiff {
   announce: Route[];
   withdraw: Cidr[];
+  /** {@link prefixKey}s of `announce`, index for index, when known (saves recomputing them). */
+  announceKeys?: string[];
 }
 
 /** The family of a prefix. */
@@ -41,17 +36,21 @@ function negotiated(ctx: PeerContext, p: Cidr): boolean {
  * The minimal diff between what was advertised (prefix → attribute key) and what is desired
  * (prefix → route), restricted to negotiated families. Pure.
  */
-export function diffRib(advertised: ReadonlyMap<string, Advertised>, desired: ReadonlyMap<string, Route>, ctx: PeerContext): RibDiff {
+export function diffRib(advertised: ReadonlyMap<string, string>, desired: ReadonlyMap<string, Route>, ctx: PeerContext): RibDiff {
   const announce: Route[] = [];
+  const announceKeys: string[] = [];
   const withdraw: Cidr[] = [];
   for (const [k, r] of desired) {
     if (!negotiated(ctx, r.prefix)) continue;
-    if (advertised.get(k)?.key !== attributeKey(r, ctx.ibgp)) announce.push(r);
+    if (advertised.get(k) !== attributeKey(r, ctx.ibgp)) {
+      announce.push(r);
+      announceKeys.push(k);
+    }
   }
-  for (const [k, a] of advertised) {
-    if (!desired.has(k)) withdraw.push(a.prefix);
+  for (const k of advertised.keys()) {
+    if (!desired.has(k)) withdraw.push(cidrFromPrefixKey(k));
   }
-  return { announce, withdraw };
+  return { announce, withdraw, announceKeys };
 }
 
 /** The path attributes (without NLRI) for routes sharing one attribute key. */
@@ -167,8 +166,8 @@ function pack(prefixes: Cidr[], budget: number): Cidr[][] {
  */
 export class AdjRibOut {
   private desired = new Map<string, Route>();
-  /** prefix → what the peer has. */
-  private advertised = new Map<string, Advertised>();
+  /** {@link prefixKey} → {@link attributeKey} of what the peer has. */
+  private advertised = new Map<string, string>();
 
   /** Replaces the desired set (later duplicates of a prefix win). */
   setDesired(routes: Iterable<Route>): void {
@@ -198,8 +197,9 @@ export class AdjRibOut {
       this.advertised.clear();
       return;
     }
-    for (const [k, a] of [...this.advertised]) {
-      if (familyOf(a.prefix).afi === family.afi) this.advertised.delete(k);
+    const tag = family.afi === Afi.IPV4 ? 4 : 6;
+    for (const k of [...this.advertised.keys()]) {
+      if (k.charCodeAt(0) === tag) this.advertised.delete(k);
     }
   }
 
@@ -211,6 +211,7 @@ export class AdjRibOut {
   /** Records a diff as sent. */
   commit(diff: RibDiff, ctx: PeerContext): void {
     for (const p of diff.withdraw) this.advertised.delete(prefixKey(p));
-    for (const r of diff.announce) this.advertised.set(prefixKey(r.prefix), { prefix: r.prefix, key: attributeKey(r, ctx.ibgp) });
+    const keys = diff.announceKeys?.length === diff.announce.length ? diff.announceKeys : undefined;
+    diff.announce.forEach((r, i) => this.advertised.set(keys ? keys[i]! : prefixKey(r.prefix), attributeKey(r, ctx.ibgp)));
   }
 }

@@ -94,11 +94,23 @@ export function checkRoute(r: Route): string | undefined {
 const attrKeys = new WeakMap<Route, { ibgp?: string; ebgp?: string }>();
 
 /**
- * An internal map key for a prefix (`4:` or `6:` + hex value + `/len`), cheap to compute
- * (RFC 5952 formatting is not).
+ * A compact internal map key for a prefix: one UTF-16 unit for the family (4 or 6), one for the
+ * length, then the address in 16-bit units (2 for IPv4, 8 for IPv6) — 5 or 10 characters,
+ * cheap to build and to turn back into a `Cidr` ({@link cidrFromPrefixKey}).
  */
 export function prefixKey(p: Cidr): string {
-  return `${p.network.isV4 ? 4 : 6}:${p.network.value.toString(16)}/${p.prefix}`;
+  const v4 = p.network.isV4;
+  const hex = p.network.value.toString(16).padStart(v4 ? 8 : 32, '0');
+  const codes = [v4 ? 4 : 6, p.prefix];
+  for (let i = 0; i < hex.length; i += 4) codes.push(parseInt(hex.slice(i, i + 4), 16));
+  return String.fromCharCode(...codes);
+}
+
+/** The prefix a {@link prefixKey} stands for. */
+export function cidrFromPrefixKey(k: string): Cidr {
+  let v = 0n;
+  for (let i = 2; i < k.length; i++) v = (v << 16n) | BigInt(k.charCodeAt(i));
+  return Cidr.of(IPAddress.fromBigInt(k.charCodeAt(0) === 4 ? 'IPv4' : 'IPv6', v), k.charCodeAt(1));
 }
 
 /**

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { describe, expect, it } from 'vitest';
-import { AdjRibOut, announcedPrefixes, buildUpdates, encodeMessage, parseCommunity, parseLargeCommunity, pathAttributes, RouteParseError, withdrawnPrefixes, type PeerContext, type Route } from '../../src/index.js';
+import { AdjRibOut, cidrFromPrefixKey, prefixKey, announcedPrefixes, buildUpdates, encodeMessage, parseCommunity, parseLargeCommunity, pathAttributes, RouteParseError, withdrawnPrefixes, type PeerContext, type Route } from '../../src/index.js';
 
 const ctx: PeerContext = { localAsn: 64512, ibgp: false, fourOctetAs: true, families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }] };
 const v4 = (i: number, nh = '198.51.100.10'): Route => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv4', 0xcb007100n + BigInt(i % 256)), 32), nextHop: IPAddress.parse(nh) });
@@ -56,6 +56,21 @@ describe('Adj-RIB-Out', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('prefix keys are compact, distinct per prefix and turn back into the same prefix (property)', () => {
+    const arb = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })).map(([v, l]) => Cidr.of(IPAddress.fromBigInt('IPv4', BigInt(v)), l)),
+      fc.tuple(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.integer({ min: 0, max: 128 })).map(([v, l]) => Cidr.of(IPAddress.fromBigInt('IPv6', v), l)),
+    );
+    fc.assert(
+      fc.property(arb, arb, (a, b) => {
+        expect(cidrFromPrefixKey(prefixKey(a))).toEqual(a);
+        expect(prefixKey(a) === prefixKey(b)).toBe(a.equals(b));
+        expect(prefixKey(a).length).toBe(a.network.isV4 ? 4 : 10);
+      }),
+      { numRuns: 2000 },
     );
   });
 
