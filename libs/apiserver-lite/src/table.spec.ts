@@ -57,6 +57,12 @@ describe('toTable', () => {
     const assigned = { ...svc, status: { loadBalancer: { ingress: [{ ip: '198.51.100.1' }, { ip: '2001:db8::1' }] } } };
     expect((toTable(svcType, [assigned], { now, version: 'v1', include: 'None' }) as any).rows[0]).toEqual({ cells: ['web', 'LoadBalancer', '10.96.0.10', '198.51.100.1,2001:db8::1', '80:30000/TCP', '10m', 'app=web'] });
   });
+  it('prints Events like kubectl expects (no leading NAME column)', () => {
+    const ev = builtinTypes().find((t) => t.plural === 'events' && t.group === '')!;
+    const t = toTable(ev, [{ metadata: { name: 'web.1', namespace: 'default' }, type: 'Normal', reason: 'IPAllocated', message: 'Assigned IP ["198.51.100.1"]', involvedObject: { kind: 'Service', name: 'web' }, lastTimestamp: '2026-01-01T00:09:00Z' }], { now, version: 'v1', include: 'None' }) as any;
+    expect(t.columnDefinitions.map((c: any) => c.name)).toEqual(['Last Seen', 'Type', 'Reason', 'Object', 'Message', 'Name']);
+    expect(t.rows[0].cells).toEqual(['60s', 'Normal', 'IPAllocated', 'service/web', 'Assigned IP ["198.51.100.1"]', 'web.1']);
+  });
   it('prints CRD printer columns', () => {
     const pools: ResourceType = { ...svcType, group: 'metallb.io', plural: 'ipaddresspools', crd: 'ipaddresspools.metallb.io', printerColumns: [
       { name: 'Auto Assign', type: 'boolean', jsonPath: '.spec.autoAssign' },

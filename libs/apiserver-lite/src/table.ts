@@ -113,6 +113,17 @@ const BUILTIN_PRINTERS: Record<string, Printer> = {
     columns: [NAME_COLUMN, col('AddressType'), col('Ports'), col('Endpoints'), AGE_COLUMN],
     cells: (o, now) => [o.metadata.name, o.addressType ?? '', ((o.ports ?? []) as { port?: number }[]).map((p) => p.port).join(',') || '<unset>', ((o.endpoints ?? []) as { addresses?: string[] }[]).flatMap((e) => e.addresses ?? []).join(',') || '<unset>', age(o, now)],
   },
+  '/configmaps': { columns: [NAME_COLUMN, col('Data', 0, 'integer'), AGE_COLUMN], cells: (o, now) => [o.metadata.name, Object.keys(o.data ?? {}).length + Object.keys(o.binaryData ?? {}).length, age(o, now)] },
+  '/secrets': { columns: [NAME_COLUMN, col('Type'), col('Data', 0, 'integer'), AGE_COLUMN], cells: (o, now) => [o.metadata.name, o.type ?? 'Opaque', Object.keys(o.data ?? {}).length + Object.keys(o.stringData ?? {}).length, age(o, now)] },
+  '/events': {
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message'), { ...NAME_COLUMN, priority: 1 }],
+    cells: (o, now) => {
+      const last = o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp;
+      const io = o.involvedObject ?? {};
+      return [last ? humanDuration(now - Date.parse(last)) : '<unknown>', o.type ?? '', o.reason ?? '', `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`, o.message ?? '', o.metadata.name];
+    },
+  },
+  'coordination.k8s.io/leases': { columns: [NAME_COLUMN, col('Holder'), AGE_COLUMN], cells: (o, now) => [o.metadata.name, o.spec?.holderIdentity ?? '', age(o, now)] },
   'apiextensions.k8s.io/customresourcedefinitions': { columns: [NAME_COLUMN, col('Created At', 0, 'date')], cells: (o) => [o.metadata.name, o.metadata.creationTimestamp] },
 };
 
