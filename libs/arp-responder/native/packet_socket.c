@@ -9,6 +9,7 @@
  *   .sendBatch(bufs) .close() .stats() -> {packets, drops}   properties: ifindex, mac, fd
  *   listInterfaces() -> [{name, index, flags, mac, addresses:[{family, address, prefix}]}]
  *   ifIndexToName(index) -> string | null
+ *   new LinkWatcher(cb()) .close()   rtnetlink link/address change notifications
  * Errors are JS Errors with `code` (errno name), `errno` and `syscall`.
  */
 #define _GNU_SOURCE /* sendmmsg */
@@ -21,6 +22,8 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -711,6 +714,134 @@ static napi_value if_index_to_name(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* ---- LinkWatcher: rtnetlink link/address events -------------------------------------------
+ * new LinkWatcher(cb): a NETLINK_ROUTE socket subscribed to link and IPv4/IPv6 address changes,
+ * polled on the event loop. The messages are drained without being parsed and cb() is called
+ * once per wake-up: the caller re-reads the interfaces (getifaddrs), which is simpler than
+ * keeping a netlink view in step and costs one syscall per change. .close() stops it. */
+typedef struct {
+  int fd;
+  uv_poll_t *poll;
+  napi_env env;
+  napi_ref wrapper;
+  napi_ref callback;
+  napi_async_context async_ctx;
+} lwatch_t;
+
+static void lw_close(lwatch_t *w) {
+  if (w->fd < 0) return;
+  uv_poll_stop(w->poll);
+  w->poll->data = (void *)(intptr_t)w->fd;
+  uv_close((uv_handle_t *)w->poll, on_poll_closed);
+  w->poll = NULL;
+  w->fd = -1;
+  if (w->callback) napi_delete_reference(w->env, w->callback);
+  w->callback = NULL;
+  if (w->async_ctx) napi_async_destroy(w->env, w->async_ctx);
+  w->async_ctx = NULL;
+  napi_reference_unref(w->env, w->wrapper, NULL);
+}
+
+static void lw_poll_cb(uv_poll_t *handle, int status, int events) {
+  lwatch_t *w = handle->data;
+  if (w == NULL || w->fd < 0) return;
+  char buf[8192];
+  int changed = status < 0; /* an overrun (ENOBUFS) also means "something changed" */
+  for (int i = 0; i < 64; i++) {
+    ssize_t n = recv(w->fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      changed = 1;
+      continue;
+    }
+    if (n < 0 && errno == ENOBUFS) {
+      changed = 1;
+      continue;
+    }
+    break;
+  }
+  if (status < 0 && w->fd >= 0) uv_poll_start(w->poll, UV_READABLE, lw_poll_cb);
+  if (!changed) return;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value self, cb, result;
+  if (napi_get_reference_value(env, w->wrapper, &self) == napi_ok && self &&
+      napi_get_reference_value(env, w->callback, &cb) == napi_ok && cb) {
+    if (napi_make_callback(env, w->async_ctx, self, cb, 0, NULL, &result) == napi_pending_exception) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(env, &exc);
+      napi_fatal_exception(env, exc);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void lw_finalize(napi_env env, void *data, void *hint) {
+  lwatch_t *w = data;
+  if (w->fd >= 0) {
+    /* not reachable while watching (the wrapper is referenced); closed sockets only */
+    close(w->fd);
+  }
+  free(w);
+}
+
+static napi_value lw_new(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
+  napi_valuetype t;
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) {
+    napi_throw_type_error(env, "EINVAL", "LinkWatcher(callback): callback must be a function");
+    return NULL;
+  }
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    throw_errno(env, errno, "socket(AF_NETLINK)", NULL);
+    return NULL;
+  }
+  struct sockaddr_nl sa;
+  memset(&sa, 0, sizeof sa);
+  sa.nl_family = AF_NETLINK;
+  sa.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    int e = errno;
+    close(fd);
+    throw_errno(env, e, "bind(AF_NETLINK)", NULL);
+    return NULL;
+  }
+  lwatch_t *w = calloc(1, sizeof *w);
+  uv_poll_t *poll = malloc(sizeof *poll);
+  uv_loop_t *loop;
+  if (!w || !poll || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, poll, fd) != 0) {
+    free(w);
+    free(poll);
+    close(fd);
+    throw_errno(env, ENOMEM, "LinkWatcher", NULL);
+    return NULL;
+  }
+  w->fd = fd;
+  w->poll = poll;
+  w->env = env;
+  poll->data = w;
+  napi_value name;
+  CHECK(napi_create_string_utf8(env, "LinkWatcher", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_reference(env, argv[0], 1, &w->callback));
+  CHECK(napi_async_init(env, self, name, &w->async_ctx));
+  CHECK(napi_wrap(env, self, w, lw_finalize, NULL, &w->wrapper));
+  napi_reference_ref(env, w->wrapper, NULL);
+  uv_poll_start(poll, UV_READABLE, lw_poll_cb);
+  return self;
+}
+
+static napi_value lw_close_js(napi_env env, napi_callback_info info) {
+  napi_value self;
+  void *data = NULL;
+  size_t argc = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, NULL, &self, NULL));
+  if (napi_unwrap(env, self, &data) == napi_ok && data) lw_close(data);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"start", NULL, ps_start, NULL, NULL, NULL, napi_default, NULL},
@@ -728,6 +859,12 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value cls, fn;
   CHECK(napi_define_class(env, "PacketSocket", NAPI_AUTO_LENGTH, ps_new, NULL, sizeof props / sizeof props[0], props, &cls));
   CHECK(napi_set_named_property(env, exports, "PacketSocket", cls));
+  napi_property_descriptor lw_props[] = {
+      {"close", NULL, lw_close_js, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_value lw;
+  CHECK(napi_define_class(env, "LinkWatcher", NAPI_AUTO_LENGTH, lw_new, NULL, 1, lw_props, &lw));
+  CHECK(napi_set_named_property(env, exports, "LinkWatcher", lw));
   CHECK(napi_create_function(env, "listInterfaces", NAPI_AUTO_LENGTH, list_interfaces, NULL, &fn));
   CHECK(napi_set_named_property(env, exports, "listInterfaces", fn));
   CHECK(napi_create_function(env, "ifIndexToName", NAPI_AUTO_LENGTH, if_index_to_name, NULL, &fn));

@@ -19,6 +19,8 @@ export interface ResponderOptions {
   excludeInterfaces?: readonly RegExp[];
   /** Interface re-scan period in ms; 0 disables periodic scans (call {@link Responder.scan}). @default 10000 */
   scanIntervalMs?: number;
+  /** Also re-scan as soon as the transport reports an interface change (netlink). @default true */
+  watchLinks?: boolean;
   /** Announcer tunables. */
   announcer?: Partial<AnnouncerOptions>;
   /**
@@ -87,6 +89,7 @@ export class Responder {
   /** Software VLANs whose parent has a socket: parent → vid → link. */
   private vlanLinks = new Map<string, Map<number, AnnounceLink>>();
   private scanTimer: TimerHandle | undefined;
+  private watcher: { close(): void } | undefined;
   private closed = false;
 
   private constructor(private readonly opts: ResponderOptions) {
@@ -114,6 +117,13 @@ export class Responder {
       throw fatal;
     }
     for (const e of errors) opts.onError?.(e);
+    if ((opts.watchLinks ?? true) && opts.transport.watchLinks) {
+      try {
+        r.watcher = opts.transport.watchLinks(() => r.scan().forEach((e) => opts.onError?.(e)));
+      } catch (e) {
+        opts.onError?.(asTransportError(e, undefined)); // the periodic scan still works
+      }
+    }
     const every = opts.scanIntervalMs ?? DEFAULT_RESPONDER_OPTIONS.scanIntervalMs;
     if (every > 0) r.scanTimer = opts.clock.setInterval(every, () => r.scan().forEach((e) => opts.onError?.(e)));
     return r;
@@ -167,6 +177,10 @@ export class Responder {
     }
     for (const [name, o] of this.sockets) {
       const w = wanted.get(name);
+      if (!links.some((l) => l.name === name)) {
+        // vanished (the socket's own error may not have arrived yet)
+        errors.push(new TransportError('interface-gone', name, `interface "${name}" no longer exists; its socket is closed`, 'ENODEV'));
+      }
       if (!w || w.index !== o.index || !w.link.mac.equals(o.link.mac)) this.drop(name);
       else o.link = w.link;
     }
@@ -190,6 +204,7 @@ export class Responder {
   close(): void {
     this.closed = true;
     this.scanTimer?.cancel();
+    this.watcher?.close();
     this.announcer.close();
     for (const name of [...this.sockets.keys()]) this.drop(name);
     this.vlanLinks = new Map();

@@ -82,4 +82,9 @@ export interface Transport {
   listLinks(): LinkInfo[];
   /** Opens a socket on `ifName` receiving ARP and ICMPv6 NS/NA only. @throws {TransportError} */
   open(ifName: string, handlers: FrameHandlers): FrameSocket;
+  /**
+   * Optional: calls `onChange` soon after interfaces or their addresses change (rtnetlink on
+   * Linux), so that a re-scan need not wait for the periodic one. @throws {TransportError}
+   */
+  watchLinks?(onChange: () => void): { close(): void };
 }

@@ -192,6 +192,21 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     expect(st['interfaces']).not.toContain('eth1');
   });
 
+  it('a new interface is answered on within moments (netlink), not after the 10 s scan', async () => {
+    const t0 = Date.now();
+    lab.wire(r1, 'eth2', '02:00:00:00:02:02', ['203.0.113.131/25'], c2, 'eth1', '02:00:00:00:02:0d', ['203.0.113.132/25']);
+    let ifs: string[] = [];
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      ifs = (await p1.command({ cmd: 'stats' }))['interfaces'] as string[];
+      if (ifs.includes('eth2')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ifs).toContain('eth2');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(arping(lab, c2, 'eth1', VIP, 1).macs).toEqual(['02:00:00:00:02:02']);
+  });
+
   it('fails clearly for a missing interface and without CAP_NET_RAW', async () => {
     const gone = lab.responder(r2, script, { interfaces: ['nope0'] });
     const g = await gone.waitFor((e) => e.event === 'fatal');

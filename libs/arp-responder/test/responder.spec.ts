@@ -94,22 +94,37 @@ describe('Responder over the in-memory transport', () => {
     r2.close();
   });
 
-  it('reports interface-gone and interface-down, and drops the socket of a vanished interface', () => {
+  it('reports interface-down and interface-gone, and closes the sockets of such interfaces', () => {
     const { clock, host } = lan();
-    const t = host('r1', R1).addLink({ name: 'eth1', mac: '02:00:00:00:01:11' });
+    const t = host('r1', R1).addLink({ name: 'eth1', mac: '02:00:00:00:01:11' }).addLink({ name: 'eth3', mac: '02:00:00:00:01:13' });
     const errors: TransportError[] = [];
     const r = Responder.start({ transport: t, clock, onError: (e) => errors.push(e) });
     t.setUp('eth1', false);
-    t.removeLink('eth1');
+    t.removeLink('eth3');
     expect(errors.map((e) => [e.kind, e.ifName])).toEqual([
       ['interface-down', 'eth1'],
-      ['interface-gone', 'eth1'],
+      ['interface-gone', 'eth3'],
     ]);
     expect(r.activeInterfaces()).toEqual(['eth0']);
+    expect([t.openSockets('eth1'), t.openSockets('eth3')]).toEqual([0, 0]);
+    t.setUp('eth1', true);
+    expect(r.activeInterfaces()).toEqual(['eth0', 'eth1']);
     t.addLink({ name: 'eth2', mac: '02:00:00:00:01:12' });
-    clock.advance(10_000); // periodic scan
+    expect(r.activeInterfaces().sort()).toEqual(['eth0', 'eth1', 'eth2']); // the change notification re-scanned
+    r.close();
+  });
+
+  it('without change notifications, the periodic scan picks up new interfaces', () => {
+    const { clock, host } = lan();
+    const t = host('r1', R1);
+    const r = Responder.start({ transport: t, clock, watchLinks: false });
+    t.addLink({ name: 'eth2', mac: '02:00:00:00:01:12' });
+    expect(r.activeInterfaces()).toEqual(['eth0']);
+    clock.advance(10_000);
     expect(r.activeInterfaces().sort()).toEqual(['eth0', 'eth2']);
     r.close();
+    t.addLink({ name: 'eth3', mac: '02:00:00:00:01:13' });
+    expect(t.openSockets('eth3')).toBe(0);
   });
 
   it('fails to start with a clear error without CAP_NET_RAW or with a missing named interface', () => {
@@ -124,7 +139,7 @@ describe('Responder over the in-memory transport', () => {
     const { clock, host } = lan();
     const t = host('r1', R1);
     const errors: TransportError[] = [];
-    const r = Responder.start({ transport: t, clock, onError: (e) => errors.push(e), scanIntervalMs: 0 });
+    const r = Responder.start({ transport: t, clock, onError: (e) => errors.push(e), scanIntervalMs: 0, watchLinks: false });
     t.setUp('eth0', false);
     errors.length = 0;
     expect(() => r.announce('svc', VIP)).not.toThrow();

@@ -22,6 +22,7 @@ export interface NativeAddon {
     addresses: { family: 4 | 6; address: Buffer; prefix: number }[];
   }[];
   ifIndexToName(index: number): string | null;
+  LinkWatcher: new (onChange: () => void) => { close(): void };
 }
 
 /** A native AF_PACKET socket. */
@@ -226,7 +227,8 @@ export interface AfPacketTransportOptions {
 /**
  * The Linux {@link Transport}: AF_PACKET sockets from the Node-API addon (one per interface,
  * filtered in the kernel to ARP and ICMPv6 NS/NA, received on the event loop through libuv)
- * and interface discovery through getifaddrs(3) plus `/sys/class/net/<if>/master`.
+ * and interface discovery through getifaddrs(3) plus `/sys/class/net/<if>/master`, with
+ * rtnetlink change notifications.
  * Needs CAP_NET_RAW to open sockets.
  */
 export class AfPacketTransport implements Transport {
@@ -258,6 +260,15 @@ export class AfPacketTransport implements Transport {
         addresses: l.addresses.map((a) => ({ ip: IPAddress.fromBytes(a.address), prefix: a.prefix })),
       }))
       .sort((a, b) => a.index - b.index);
+  }
+
+  /** rtnetlink (RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV6_IFADDR) change notifications. */
+  watchLinks(onChange: () => void): { close(): void } {
+    try {
+      return new this.addon.LinkWatcher(onChange);
+    } catch (e) {
+      throw toTransportError(e, undefined, 'watching interfaces (netlink)');
+    }
   }
 
   open(ifName: string, handlers: FrameHandlers): AfPacketSocket {

@@ -201,6 +201,7 @@ export class MemoryTransport implements Transport {
   readonly sent: { ifName: string; frame: Uint8Array }[] = [];
   /** When set, `open` fails with this error (e.g. a `permission` error to simulate a missing CAP_NET_RAW). */
   failOpen: TransportError | undefined;
+  private readonly watchers = new Set<() => void>();
 
   constructor(readonly hostName = 'host') {}
 
@@ -227,6 +228,7 @@ export class MemoryTransport implements Transport {
     };
     this.links.set(link.name, link);
     if (init.segment) link.detach = init.segment.attach(this.portOf(link));
+    this.notify();
     return this;
   }
 
@@ -237,6 +239,7 @@ export class MemoryTransport implements Transport {
     this.links.delete(name);
     link.detach?.();
     for (const s of [...link.sockets]) s.fail(new TransportError('interface-gone', name, `interface "${name}" was removed`, 'ENODEV'));
+    this.notify();
   }
 
   /** Brings a link up or down; going down reports `interface-down` to its sockets. */
@@ -245,6 +248,17 @@ export class MemoryTransport implements Transport {
     if (!link) throw new Error(`no link "${name}"`);
     link.up = up;
     if (!up) for (const s of [...link.sockets]) s.fail(new TransportError('interface-down', name, `interface "${name}" went down`, 'ENETDOWN'));
+    this.notify();
+  }
+
+  /** Like netlink: `onChange` is called after every addLink, removeLink and setUp. */
+  watchLinks(onChange: () => void): { close(): void } {
+    this.watchers.add(onChange);
+    return { close: () => this.watchers.delete(onChange) };
+  }
+
+  private notify(): void {
+    for (const w of [...this.watchers]) w();
   }
 
   /** Groups joined on `ifName`, summed over its open sockets (text MACs). */
