@@ -51,7 +51,7 @@ export interface SoftwareVlan {
 }
 
 /** Default option values of {@link Responder}. */
-export const DEFAULT_RESPONDER_OPTIONS = Object.freeze({ scanIntervalMs: 10_000, excludeInterfaces: [] as readonly RegExp[] });
+export const DEFAULT_RESPONDER_OPTIONS = Object.freeze({ scanIntervalMs: 10_000, watchLinks: true, excludeInterfaces: [] as readonly RegExp[], vlans: [] as readonly SoftwareVlan[] });
 
 interface Open {
   socket: FrameSocket;
@@ -117,7 +117,7 @@ export class Responder {
       throw fatal;
     }
     for (const e of errors) opts.onError?.(e);
-    if ((opts.watchLinks ?? true) && opts.transport.watchLinks) {
+    if ((opts.watchLinks ?? DEFAULT_RESPONDER_OPTIONS.watchLinks) && opts.transport.watchLinks) {
       try {
         r.watcher = opts.transport.watchLinks(() => r.scan().forEach((e) => opts.onError?.(e)));
       } catch (e) {
