@@ -208,6 +208,29 @@ out(header);
   );
 }
 
+// 2b. Homogeneous sharing: every service of one key on TCP/80 (each needs its own IP). MetalLB's
+// walk visits every IP of the key first; ours sees that TCP/80 is held on every IP of the group.
+out('');
+out('## Sharing, one key, every service on TCP/80 (5,000 services, one /16)');
+out('');
+out(header);
+{
+  const N = Math.floor(5_000 / scale);
+  const p80: readonly Port[] = [{ protocol: 'TCP', port: 80 }];
+  const reqs = requests(N, 'IPv4', () => p80, () => 'everyone');
+  const a = new Allocator();
+  a.setPools([{ name: 'h', addresses: ['10.3.0.0/16'] }]);
+  const ours = runOurs(a, reqs);
+  const l = new LinearAllocator();
+  l.setPools([{ name: 'h', addresses: ['10.3.0.0/16'] }]);
+  const lin = runLinear(l, reqs);
+  out(row('ours: one key, same port', ours.stats, ours.bytesPerAlloc));
+  out(row(`linear: one key, same port${lin.complete ? '' : ' (stopped at budget)'}`, lin.stats, lin.bytesPerAlloc));
+  ratios.push(
+    `- one key, same port: CPU total ${fmt(lin.stats.cpuMs / ours.stats.cpuMs, 0)}×, median ${fmt(lin.stats.medianUs / ours.stats.medianUs, 0)}×; results ${crossCheck(a, l)}`,
+  );
+}
+
 // 3. restore of 100,000 existing allocations (shuffled, as a Service list would come).
 out('');
 out('## Restore (100,000 existing allocations, shuffled order, /14)');

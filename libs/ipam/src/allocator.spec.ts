@@ -192,6 +192,19 @@ describe('sharing (3.7)', () => {
     expect(a.counts('p')!.services).toBe(6);
   });
 
+  it('a key whose every IP already holds the port skips the group (saturated) and takes the first free IP', () => {
+    const a = make([{ name: 'p', addresses: ['198.51.100.0/24'] }]);
+    for (let i = 0; i < 50; i++) {
+      expect(ips(a.allocate(req(`web${i}`, { sharingKey: 'shared', ports: [tcp(80), tcp(80)] })))).toEqual([`198.51.100.${i}`]);
+    }
+    expect(ips(a.allocate(req('tls', { sharingKey: 'shared', ports: [tcp(443)] })))).toEqual(['198.51.100.0']);
+    a.release('ns/web7');
+    expect(ips(a.allocate(req('web-next', { sharingKey: 'shared', ports: [tcp(80)] })))).toEqual(['198.51.100.7']);
+    a.release('ns/web0'); // 198.51.100.0 keeps "tls" (TCP/443), so TCP/80 fits there again
+    expect(ips(a.allocate(req('web-again', { sharingKey: 'shared', ports: [tcp(80)] })))).toEqual(['198.51.100.0']);
+    expect(ips(a.allocate(req('tls2', { sharingKey: 'shared', ports: [tcp(443)] })))).toEqual(['198.51.100.1']);
+  });
+
   it('a shared IP returns to the free set only when its last user leaves', () => {
     const a = make([{ name: 'p', addresses: ['198.51.100.0/31'] }]);
     a.allocate(req('a', { sharingKey: 'k' }));

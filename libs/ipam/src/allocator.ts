@@ -5,7 +5,7 @@
 import { AddrParseError, IPAddress, type Family } from '@metallb-ts/netaddr';
 import { addSaturating } from './counts.js';
 import { FreeSet } from './free-set.js';
-import { comparePinned, compareNames, compilePools, type FamilyState, type PoolState } from './pool.js';
+import { comparePinned, compareNames, compilePools, type FamilyState, type PoolState, type SharingGroup } from './pool.js';
 import { offKey, Shared, portCode, type Entry, type Rec } from './records.js';
 import { matchesAny } from './selector.js';
 import type {
@@ -64,6 +64,34 @@ interface Refusal {
  */
 function groupKey(r: { readonly sharingKey: string; readonly backendKey: string }): string {
   return r.backendKey === '' ? r.sharingKey : `${r.sharingKey}\u0000${r.backendKey}`;
+}
+
+/** The sharing group of `rec` in `fs`, created when missing. */
+function groupOf(fs: FamilyState, rec: Rec): SharingGroup {
+  const key = groupKey(rec);
+  let g = fs.byKey.get(key);
+  if (g === undefined) fs.byKey.set(key, (g = { offs: [], holders: new Map() }));
+  return g;
+}
+
+/** Adds (`d = 1`) or removes (`d = -1`) one user's distinct port codes from a group's counts. */
+function countPorts(g: SharingGroup, rec: Rec, d: 1 | -1): void {
+  const ports = rec.ports;
+  for (let i = 0; i < ports.length; i++) {
+    const c = portCode(ports[i]!);
+    let dup = false;
+    for (let j = 0; j < i; j++) if (portCode(ports[j]!) === c) dup = true;
+    if (dup) continue;
+    const n = (g.holders.get(c) ?? 0) + d;
+    if (n === 0) g.holders.delete(c);
+    else g.holders.set(c, n);
+  }
+}
+
+/** True when one of `ports` is held on every IP of the group: no IP of it can take the request. */
+function saturated(g: SharingGroup, ports: readonly Port[]): boolean {
+  for (const p of ports) if (g.holders.get(portCode(p)) === g.offs.length) return true;
+  return false;
 }
 
 function cmpBig(a: bigint, b: bigint): number {
@@ -196,13 +224,10 @@ export class Allocator {
         if (arr === undefined) used.set(fs, (arr = []));
         arr.push(off);
         fs.inUse++;
-        if (rec.sharingKey !== '') {
-          let g = fs.byKey.get(groupKey(rec));
-          if (g === undefined) fs.byKey.set(groupKey(rec), (g = []));
-          g.push(off);
-        }
+        if (rec.sharingKey !== '') groupOf(fs, rec).offs.push(off);
       } else if (e instanceof Shared) e.add(rec);
       else fs.users.set(k, new Shared(e, rec));
+      if (rec.sharingKey !== '') countPorts(groupOf(fs, rec), rec, 1);
     };
     for (const rec of this.recs.values()) {
       if (rec.v4 >= 0) attach(rec, rec.pool.v4, BigInt(rec.v4));
@@ -210,7 +235,7 @@ export class Allocator {
     }
     for (const [fs, offs] of used) {
       fs.free = FreeSet.withUsed(fs.space.size, offs);
-      for (const g of fs.byKey.values()) g.sort(cmpBig);
+      for (const g of fs.byKey.values()) g.offs.sort(cmpBig);
     }
     this.pools = next;
     this.owners = owners;
@@ -739,8 +764,8 @@ export class Allocator {
     const free = fs.free.first();
     if (n.sharingKey !== '') {
       const group = fs.byKey.get(groupKey(n));
-      if (group !== undefined) {
-        for (const off of group) {
+      if (group !== undefined && !saturated(group, n.ports)) {
+        for (const off of group.offs) {
           if (free !== undefined && off > free) break;
           const users = fs.users.get(offKey(off));
           if (users !== undefined && checkSharing(users, n, undefined) === null) return off;
@@ -822,34 +847,32 @@ export class Allocator {
       if (this.bulk !== undefined) this.bulk.add(fs);
       else fs.free.take(off);
       fs.inUse++;
-      if (rec.sharingKey !== '') {
-        let g = fs.byKey.get(groupKey(rec));
-        if (g === undefined) fs.byKey.set(groupKey(rec), (g = []));
-        insertSorted(g, off);
-      }
+      if (rec.sharingKey !== '') insertSorted(groupOf(fs, rec).offs, off);
     } else if (users instanceof Shared) users.add(rec);
     else fs.users.set(k, new Shared(users, rec));
+    // A user joining an existing IP always carries that IP's (non-empty) sharing group.
+    if (rec.sharingKey !== '') countPorts(groupOf(fs, rec), rec, 1);
   }
 
   private removeIp(rec: Rec, fs: FamilyState, v: bigint): void {
     const off = fs.space.offsetOf(v)!;
     const k = offKey(off);
     const users = fs.users.get(k);
+    const g = rec.sharingKey !== '' ? fs.byKey.get(groupKey(rec)) : undefined;
     if (users === rec) {
       fs.users.delete(k);
       if (this.bulk !== undefined) this.bulk.add(fs);
       else fs.free.give(off);
       fs.inUse--;
-      if (rec.sharingKey !== '') {
-        const g = fs.byKey.get(groupKey(rec));
-        if (g !== undefined) {
-          removeSorted(g, off);
-          if (g.length === 0) fs.byKey.delete(groupKey(rec));
-        }
+      if (g !== undefined) {
+        removeSorted(g.offs, off);
+        countPorts(g, rec, -1);
+        if (g.offs.length === 0) fs.byKey.delete(groupKey(rec));
       }
     } else if (users instanceof Shared) {
       const last = users.remove(rec);
       if (last !== undefined) fs.users.set(k, last);
+      if (g !== undefined) countPorts(g, rec, -1);
     }
   }
 }

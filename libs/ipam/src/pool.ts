@@ -13,14 +13,26 @@ export interface FamilyState {
   readonly family: Family;
   readonly space: AddressSpace;
   free: FreeSet;
-  /** Sharing group (sharing key + backend key) → offsets (ascending) of in-use IPs of that group. */
-  byKey: Map<string, bigint[]>;
+  /** Sharing group (sharing key + backend key) → its in-use IPs. */
+  byKey: Map<string, SharingGroup>;
   /** Users of each in-use address, by offset. */
   users: Map<OffKey, UserEntry>;
   /** Distinct in-use IPs. */
   inUse: number;
   /** MetalLB-convention size (3.10). */
   readonly metallbSize: bigint;
+}
+
+/** The in-use IPs of one sharing group (same sharing key and backend key) in one pool family. */
+export interface SharingGroup {
+  /** Offsets of the group's IPs, ascending (pool order). */
+  readonly offs: bigint[];
+  /**
+   * Port code → number of the group's IPs holding it. Users of one IP never hold the same
+   * (protocol, port), so counting per user is counting per IP. When a code is held by every IP
+   * of the group, a request with that port cannot join any of them and the scan is skipped.
+   */
+  readonly holders: Map<number, number>;
 }
 
 /** A compiled pool. */
