@@ -95,7 +95,7 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
   });
 
   it('a unicast NUD solicitation (to our MAC and the target address) is answered too', async () => {
-    const r = await lab.client(c, client, { ifName: 'eth0', mode: 'probe', family: 6, target: VIP6, sender: '2001:db8::2', unicastTo: R1, count: 3, timeoutMs: 300 });
+    const r = await lab.client(c, client, { ifName: 'eth0', mode: 'probe', family: 6, target: VIP6, sender: '2001:db8::2', unicastTo: R1, count: 3, timeoutMs: 1000 });
     expect([r.received, r.macs]).toEqual([3, [R1]]);
   });
 
@@ -149,7 +149,7 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     await p1.command({ cmd: 'announce', key: 'default/vlan', ip: VLAN_VIP, interfaces: ['eth0.100'] });
     await p1.command({ cmd: 'announce', key: 'default/vlan', ip: '2001:db8:100::100', interfaces: ['eth0.100'] });
     const before = (await p1.command({ cmd: 'stats' }))['stats'] as { responses: number; drops: Record<string, number> };
-    const base = { ifName: 'eth0', mode: 'probe', timeoutMs: 300 };
+    const base = { ifName: 'eth0', mode: 'probe', timeoutMs: 1000 };
     const v4 = await lab.client(c, client, { ...base, family: 4, target: VLAN_VIP, sender: '203.0.113.2', vid: 100, count: 3 });
     expect([v4.received, v4.macs, v4.vids]).toEqual([3, [R1], [100]]);
     const v6 = await lab.client(c, client, { ...base, family: 6, target: '2001:db8:100::100', sender: '2001:db8:100::2', vid: 100, count: 3 });
