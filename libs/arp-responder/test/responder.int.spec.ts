@@ -207,6 +207,18 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     expect(arping(lab, c2, 'eth1', VIP, 1).macs).toEqual(['02:00:00:00:02:02']);
   });
 
+  it('reports a conflict when another node answers for an address we announce', async () => {
+    await p1.command({ cmd: 'announce', key: 'default/web', ip: VIP6 });
+    const from = p1.events.length;
+    const p2 = lab.responder(r2, script, { announce: [{ key: 'default/web', ip: VIP }, { key: 'default/web', ip: VIP6 }] });
+    const v4 = await p1.waitFor((e) => e.event === 'conflict' && e['ip'] === VIP, 5000, from);
+    expect([v4['mac'], v4['ifName']]).toEqual([R2, 'eth0']);
+    expect(['arp-gratuitous', 'arp-reply']).toContain(v4['via']);
+    const v6 = await p1.waitFor((e) => e.event === 'conflict' && e['ip'] === VIP6, 5000, from);
+    expect([v6['mac'], v6['via']]).toEqual([R2, 'ndp-advertisement']);
+    await p2.stop();
+  });
+
   it('fails clearly for a missing interface and without CAP_NET_RAW', async () => {
     const gone = lab.responder(r2, script, { interfaces: ['nope0'] });
     const g = await gone.waitFor((e) => e.event === 'fatal');
