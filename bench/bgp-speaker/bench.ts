@@ -53,18 +53,23 @@ async function until(g: Gobgp, neighbor: string, what: string, pred: (s: { up: b
 }
 
 /** Established → all routes, measured from our 'established' event; withdrawal from the setRoutes([]) call. */
-async function ours(g: Gobgp, n: number): Promise<{ advertise: number; withdraw: number }> {
+async function ours(g: Gobgp, n: number): Promise<{ advertise: number; withdraw: number; queued: number }> {
   const s = createNodeSession({ peerAddress: GOBGP, peerPort: GOBGP_PORT, localAddress: OURS, localAsn: 64513, peerAsn: 64512, routerId: OURS, holdTime: 90 });
   s.setRoutes(routes(n, 1, '2001:db8::221'));
   let estEvent = 0;
   s.once('established', () => (estEvent = performance.now()));
+  // End-of-RIB goes out right after the last UPDATE: when it is queued, our side is done.
+  let eor = 0;
+  s.on('sent', (e) => {
+    if (e.type === 'end-of-rib' && !eor) eor = performance.now();
+  });
   s.start();
   const all = await until(g, OURS, `ours ${n} routes`, (x) => x.n === n);
   const w0 = performance.now();
   s.setRoutes([]);
   const w1 = await until(g, OURS, 'ours withdrawn', (x) => x.n === 0);
   await s.stop();
-  return { advertise: all - estEvent, withdraw: w1 - w0 };
+  return { advertise: all - estEvent, withdraw: w1 - w0, queued: eor - estEvent };
 }
 
 async function bird(g: Gobgp, n: number): Promise<{ advertise: number; withdraw: number }> {
@@ -85,7 +90,7 @@ async function bird(g: Gobgp, n: number): Promise<{ advertise: number; withdraw:
   try {
     const all = await until(g, BIRD, `bird ${n} routes`, (x) => x.n === n);
     if (!est) throw new Error('BIRD never logged its session coming up');
-    const w0 = performance.now();
+    const w0 = performance.now(); // before birdc starts, so its start-up counts against BIRD
     await run('birdc', ['-s', join(dir, 'bird.ctl'), 'disable', 's6']);
     const w1 = await until(g, BIRD, 'bird withdrawn', (x) => x.n === 0);
     return { advertise: all - est, withdraw: w1 - w0 };
@@ -117,37 +122,61 @@ async function rssChild(): Promise<void> {
   await Promise.all(sessions.map((s) => s.stop()));
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--rss-child') return rssChild();
-  const dir = tempDir('bench-gobgp');
-  const g = await startGobgp({ asn: 64512, routerId: GOBGP, address: GOBGP, port: GOBGP_PORT, neighbors: [OURS, BIRD].map((a, i) => ({ address: a, peerAs: [64513, 64514][i]!, holdTime: 90 })) }, dir);
   const out: Record<string, unknown> = { load: (await run('cat', ['/proc/loadavg'])).trim(), node: process.version };
-  try {
-    await waitListening(GOBGP, GOBGP_PORT);
+  const spec = { asn: 64512, routerId: GOBGP, address: GOBGP, port: GOBGP_PORT, neighbors: [OURS, BIRD].map((a, i) => ({ address: a, peerAs: [64513, 64514][i]!, holdTime: 90 })) };
+  /** A fresh gobgpd per measurement, so neither speaker inherits the other's RIB history or Go heap. */
+  const withGobgp = async <T>(fn: (g: Gobgp) => Promise<T>): Promise<T> => {
+    const dir = tempDir('bench-gobgp');
+    const g = await startGobgp(spec, dir);
+    try {
+      await waitListening(GOBGP, GOBGP_PORT);
+      return await fn(g);
+    } finally {
+      await g.stop();
+      removeDir(dir);
+    }
+  };
+  out['pollMs'] = await withGobgp(async (g) => {
     const p0 = performance.now();
     for (let i = 0; i < 5; i++) await accepted(g, OURS);
-    out['pollMs'] = (performance.now() - p0) / 5;
-    for (const n of process.argv.includes('--rss-only') ? [] : [10_000, 100_000]) {
-      const o = await ours(g, n);
-      const b = await bird(g, n);
-      out[`n=${n}`] = { ours: o, bird: b, ratio: o.advertise / b.advertise, withdrawRatio: o.withdraw / b.withdraw };
-      process.stderr.write(`n=${n}: ${JSON.stringify(out[`n=${n}`])}\n`);
+    return (performance.now() - p0) / 5;
+  });
+  // Runs alternate which speaker goes first; medians of REPEATS runs are reported (shared machine).
+  const REPEATS: Record<number, number> = { 10_000: 3, 100_000: 3 };
+  for (const n of process.argv.includes('--rss-only') ? [] : [10_000, 100_000]) {
+    const os: { advertise: number; withdraw: number; queued: number }[] = [];
+    const bs: { advertise: number; withdraw: number }[] = [];
+    for (let i = 0; i < REPEATS[n]!; i++) {
+      if (i % 2 === 0) {
+        os.push(await withGobgp((g) => ours(g, n)));
+        bs.push(await withGobgp((g) => bird(g, n)));
+      } else {
+        bs.push(await withGobgp((g) => bird(g, n)));
+        os.push(await withGobgp((g) => ours(g, n)));
+      }
+      process.stderr.write(`n=${n} run ${i + 1}: ours ${JSON.stringify(os.at(-1))} bird ${JSON.stringify(bs.at(-1))}\n`);
     }
-    await g.stop(); // free the CPU for the RSS run
-    const b = await startBird({ asn: 64516, routerId: RSS_BIRD, address: RSS_BIRD, port: RSS_BIRD_PORT, neighbors: RSS_PEERS.map((a) => ({ address: a, peerAs: 64515, holdTime: 90 })) });
-    try {
-      const child = spawn(process.execPath, ['--expose-gc', process.argv[1]!, '--rss-child', b.ctl], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let text = '';
-      child.stdout.on('data', (d) => (text += String(d)));
-      await waitFor('rss child', () => child.exitCode !== null, TIMEOUT_MS, 200);
-      out['rss100kTo3Peers'] = JSON.parse(text.trim().split('\n').at(-1)!);
-    } finally {
-      await b.stop();
-      removeDir(b.dir);
-    }
+    const o = { advertise: median(os.map((x) => x.advertise)), withdraw: median(os.map((x) => x.withdraw)), queued: median(os.map((x) => x.queued)) };
+    const b = { advertise: median(bs.map((x) => x.advertise)), withdraw: median(bs.map((x) => x.withdraw)) };
+    out[`n=${n}`] = { runs: REPEATS[n], ours: o, bird: b, ratio: o.advertise / b.advertise, withdrawRatio: o.withdraw / b.withdraw, all: { ours: os, bird: bs } };
+  }
+  const b = await startBird({ asn: 64516, routerId: RSS_BIRD, address: RSS_BIRD, port: RSS_BIRD_PORT, neighbors: RSS_PEERS.map((a) => ({ address: a, peerAs: 64515, holdTime: 90 })) });
+  try {
+    const child = spawn(process.execPath, ['--expose-gc', process.argv[1]!, '--rss-child', b.ctl], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += String(d)));
+    await waitFor('rss child', () => child.exitCode !== null, TIMEOUT_MS, 200);
+    out['rss100kTo3Peers'] = JSON.parse(text.trim().split('\n').at(-1)!);
   } finally {
-    await g.stop();
-    removeDir(dir);
+    await b.stop();
+    removeDir(b.dir);
   }
   out['loadAfter'] = (await run('cat', ['/proc/loadavg'])).trim();
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');

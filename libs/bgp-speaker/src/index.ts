@@ -52,6 +52,7 @@ export {
   SessionConfigError,
   SESSION_DEFAULTS,
   SENT_LIST_LIMIT,
+  PUMP_BATCH,
   type Family,
   type GracefulRestartOptions,
   type NotificationInfo,

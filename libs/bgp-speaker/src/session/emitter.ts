@@ -24,7 +24,20 @@ export class Emitter<Events extends Record<string, unknown>> {
     return off;
   }
 
+  /**
+   * Calls every listener. A listener that throws cannot break the caller's state machine: the
+   * error is re-thrown on a microtask (an uncaught exception, as with Node's EventEmitter, but
+   * after the session finished its step).
+   */
   protected emit<K extends keyof Events>(event: K, e: Events[K]): void {
-    for (const fn of [...(this.listeners.get(event) ?? [])]) (fn as (e: Events[K]) => void)(e);
+    for (const fn of [...(this.listeners.get(event) ?? [])]) {
+      try {
+        (fn as (e: Events[K]) => void)(e);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
   }
 }

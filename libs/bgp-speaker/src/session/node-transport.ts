@@ -173,6 +173,8 @@ export class NodeTransport implements Transport, ListenTransport {
           reject(e as Error);
           return;
         }
+        // Accept errors (EMFILE …) must not crash the process; the listener keeps going.
+        server.on('error', () => {});
         const addr = server.address() as net.AddressInfo;
         resolve({
           address: addr.address,

@@ -8,7 +8,7 @@ import { Afi, CeaseSubcode, ErrCode, Safi } from '../wire/constants.js';
 import { BgpDecodeError, errorCodeName } from '../wire/errors.js';
 import { decodeMessage, encodeMessage, Framer } from '../wire/message.js';
 import { myAsField, type Negotiated, type PeerAsnSpec } from '../wire/negotiate.js';
-import type { AfiSafi, BgpMessage, Capability, Notification, Open } from '../wire/types.js';
+import type { AfiSafi, BgpMessage, Capability, Notification, Open, Update } from '../wire/types.js';
 import { announcedPrefixes, endOfRib, endOfRibFamily, withdrawnPrefixes } from '../wire/update.js';
 import { Emitter } from './emitter.js';
 import type { Connection, ConnectAttempt, Transport } from './ports.js';
@@ -135,6 +135,9 @@ export interface StateChange {
   reason: TransitionReason;
 }
 
+/** UPDATE messages written per event-loop turn when a large set is queued. */
+export const PUMP_BATCH = 32;
+
 /** Above this many prefixes in one batch, `sent` events carry counts only. */
 export const SENT_LIST_LIMIT = 1000;
 
@@ -242,6 +245,9 @@ export class BgpSession extends Emitter<SessionEvents> {
   private lastSent?: NotificationInfo;
   private lastReceived?: NotificationInfo;
   private lastError?: { message: string; at: number };
+  /** UPDATEs waiting to be written, in order (End-of-RIB markers flagged). */
+  private outbox: { update: Update; eor?: AfiSafi }[] = [];
+  private pumpTimer?: TimerHandle;
   /** RFC 7606 issues of the UPDATE being dispatched (reported with `update-received`). */
   private pendingIssues: BgpDecodeError[] = [];
   private queue: FsmEvent[] = [];
@@ -541,9 +547,31 @@ export class BgpSession extends Emitter<SessionEvents> {
     this.rib.reset();
     this.flush();
     // End-of-RIB after the initial set, for every family (RFC 4724 §2).
-    for (const f of n.families) {
-      this.send(endOfRib(f.afi, f.safi));
-      this.emit('sent', { type: 'end-of-rib', afi: f.afi, safi: f.safi });
+    for (const f of n.families) this.outbox.push({ update: endOfRib(f.afi, f.safi), eor: f });
+    this.pump();
+  }
+
+  /**
+   * Writes queued UPDATEs in order, {@link PUMP_BATCH} per event-loop turn: a large initial set
+   * is encoded while the peer already digests the first messages (on 2 cores, the sum of both
+   * becomes roughly the larger of the two). Small sets go out synchronously.
+   */
+  private pump(): void {
+    if (this.pumpTimer) return; // a turn is already scheduled; it keeps the order
+    let n = 0;
+    while (this.outbox.length > 0 && n++ < PUMP_BATCH) {
+      const item = this.outbox.shift()!;
+      if (!this.send(item.update)) {
+        this.outbox = [];
+        break;
+      }
+      if (item.eor) this.emit('sent', { type: 'end-of-rib', afi: item.eor.afi, safi: item.eor.safi });
+    }
+    if (this.outbox.length > 0 && !this.pumpTimer) {
+      this.pumpTimer = this.c.clock.setTimer(0, () => {
+        this.pumpTimer = undefined;
+        this.pump();
+      });
     }
   }
 
@@ -553,9 +581,7 @@ export class BgpSession extends Emitter<SessionEvents> {
     const ctx = this.peerContext();
     const diff = this.rib.pending(ctx);
     if (diff.announce.length === 0 && diff.withdraw.length === 0) return;
-    for (const u of buildUpdates(diff, ctx)) {
-      if (!this.send(u)) break;
-    }
+    for (const update of buildUpdates(diff, ctx)) this.outbox.push({ update });
     this.rib.commit(diff, ctx);
     const sent: SentInfo = { type: 'update', announcedCount: diff.announce.length, withdrawnCount: diff.withdraw.length };
     if (diff.announce.length + diff.withdraw.length <= SENT_LIST_LIMIT) {
@@ -563,6 +589,7 @@ export class BgpSession extends Emitter<SessionEvents> {
       sent.withdrawn = diff.withdraw.map((p) => p.toString());
     }
     this.emit('sent', sent);
+    this.pump();
   }
 
   private send(m: BgpMessage): boolean {
@@ -689,6 +716,9 @@ export class BgpSession extends Emitter<SessionEvents> {
   private closeConnection(): void {
     this.attempt?.cancel();
     this.attempt = undefined;
+    this.outbox = [];
+    this.pumpTimer?.cancel();
+    this.pumpTimer = undefined;
     const conn = this.conn;
     if (!conn) return;
     this.conn = undefined;

@@ -1,6 +1,6 @@
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { describe, expect, it } from 'vitest';
-import { announcedPrefixes, BgpSession, decodeMessage, metallbMetrics, encodeMessage, Framer, type BgpMessage, endOfRibFamily, SessionConfigError, withdrawnPrefixes, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
+import { announcedPrefixes, BgpSession, decodeMessage, metallbMetrics, PUMP_BATCH, encodeMessage, Framer, type BgpMessage, endOfRibFamily, SessionConfigError, withdrawnPrefixes, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
 import { ManualClock, MemoryNetwork, SeededRng, type MemoryConnection } from '../../src/testing/index.js';
 import { FakePeer, settle } from './fake-peer.js';
 import { hex, MARKER } from '../hex.js';
@@ -30,6 +30,25 @@ describe('BgpSession over an in-memory transport', () => {
     expect(ups.slice(2).map((u) => endOfRibFamily(u))).toEqual([{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }]);
     expect(session.status().negotiated?.holdTime).toBe(9);
     expect(session.status().advertisedPrefixes).toBe(3);
+  });
+
+  it('a large initial set is written in order over several event-loop turns, End-of-RIB last', async () => {
+    const { peer, session, clock } = setup({ families: ['ipv6-unicast'] });
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv6', (0x20010db8n << 96n) + BigInt(i)), 128), nextHop: IPAddress.parse('2001:db8::10') }));
+    session.setRoutes(many);
+    session.start();
+    await settle();
+    const first = peer.of('update').length;
+    expect(first).toBe(PUMP_BATCH); // the rest waits for the next turns
+    for (let i = 0; i < 10; i++) {
+      clock.advance(0);
+      await settle();
+    }
+    const ups = peer.of('update');
+    expect(ups.flatMap((u) => announcedPrefixes(u)).length).toBe(20_000);
+    expect(endOfRibFamily(ups.at(-1)!)).toEqual({ afi: 2, safi: 1 });
+    expect(ups.slice(0, -1).every((u) => endOfRibFamily(u) === undefined)).toBe(true);
+    expect(session.status().counters.prefixesAnnounced).toBe(20_000);
   });
 
   it('setRoutes sends only the difference and never resets the session', async () => {
