@@ -1,4 +1,5 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +13,19 @@ const PKG_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * beside it, as the CLI bundle ships it (so loading "beside the bundle" is exercised).
  */
 export async function bundleResponder(pkgRoot = PKG_ROOT): Promise<{ dir: string; script: string; client: string }> {
+  const addon = join(pkgRoot, 'build', 'Release', 'arp_responder.node');
+  if (!existsSync(addon)) {
+    // a checkout whose node_modules predates this package: build the addon (≈ 3 s) like `npm ci` would
+    const r = spawnSync('npm', ['run', 'build:native'], { cwd: pkgRoot, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`building the arp-responder addon failed: ${r.stdout}${r.stderr}`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'mtsarp-'));
   const script = join(dir, 'responder.mjs');
   const client = join(dir, 'client.mjs');
   try {
     await bundle(join(pkgRoot, 'test', 'fixtures', 'responder-main.ts'), script);
     await bundle(join(pkgRoot, 'test', 'fixtures', 'client-main.ts'), client);
-    copyFileSync(join(pkgRoot, 'build', 'Release', 'arp_responder.node'), join(dir, 'arp_responder.node'));
+    copyFileSync(addon, join(dir, 'arp_responder.node'));
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
