@@ -5,7 +5,7 @@
 import { AddrParseError, IPAddress, type Family } from '@metallb-ts/netaddr';
 import { addSaturating } from './counts.js';
 import { FreeSet } from './free-set.js';
-import { comparePinned, compareNames, compilePools, type FamilyState, type PoolState, type SharingGroup } from './pool.js';
+import { comparePinned, compareNames, compilePools, GROUP_INDEX_MIN, type FamilyState, type PoolState, type SharingGroup } from './pool.js';
 import { offKey, Shared, portCode, type Entry, type Rec } from './records.js';
 import { matchesAny } from './selector.js';
 import type {
@@ -70,26 +70,40 @@ function groupKey(r: { readonly sharingKey: string; readonly backendKey: string 
 function groupOf(fs: FamilyState, rec: Rec): SharingGroup {
   const key = groupKey(rec);
   let g = fs.byKey.get(key);
-  if (g === undefined) fs.byKey.set(key, (g = { offs: [], holders: new Map() }));
+  if (g === undefined) fs.byKey.set(key, (g = { offs: [], holders: undefined }));
   return g;
+}
+
+/** Builds a group's per-port counts from its users once it has {@link GROUP_INDEX_MIN} IPs. */
+function indexIfLarge(fs: FamilyState, g: SharingGroup): void {
+  if (g.holders !== undefined || g.offs.length < GROUP_INDEX_MIN) return;
+  g.holders = new Map();
+  for (const off of g.offs) {
+    const users = fs.users.get(offKey(off));
+    if (users instanceof Shared) for (const u of users.users) countPorts(g, u, 1);
+    else if (users !== undefined) countPorts(g, users, 1);
+  }
 }
 
 /** Adds (`d = 1`) or removes (`d = -1`) one user's distinct port codes from a group's counts. */
 function countPorts(g: SharingGroup, rec: Rec, d: 1 | -1): void {
+  const holders = g.holders;
+  if (holders === undefined) return;
   const ports = rec.ports;
   for (let i = 0; i < ports.length; i++) {
     const c = portCode(ports[i]!);
     let dup = false;
     for (let j = 0; j < i; j++) if (portCode(ports[j]!) === c) dup = true;
     if (dup) continue;
-    const n = (g.holders.get(c) ?? 0) + d;
-    if (n === 0) g.holders.delete(c);
-    else g.holders.set(c, n);
+    const n = (holders.get(c) ?? 0) + d;
+    if (n === 0) holders.delete(c);
+    else holders.set(c, n);
   }
 }
 
 /** True when one of `ports` is held on every IP of the group: no IP of it can take the request. */
 function saturated(g: SharingGroup, ports: readonly Port[]): boolean {
+  if (g.holders === undefined) return false;
   for (const p of ports) if (g.holders.get(portCode(p)) === g.offs.length) return true;
   return false;
 }
@@ -227,7 +241,6 @@ export class Allocator {
         if (rec.sharingKey !== '') groupOf(fs, rec).offs.push(off);
       } else if (e instanceof Shared) e.add(rec);
       else fs.users.set(k, new Shared(e, rec));
-      if (rec.sharingKey !== '') countPorts(groupOf(fs, rec), rec, 1);
     };
     for (const rec of this.recs.values()) {
       if (rec.v4 >= 0) attach(rec, rec.pool.v4, BigInt(rec.v4));
@@ -235,7 +248,10 @@ export class Allocator {
     }
     for (const [fs, offs] of used) {
       fs.free = FreeSet.withUsed(fs.space.size, offs);
-      for (const g of fs.byKey.values()) g.offs.sort(cmpBig);
+      for (const g of fs.byKey.values()) {
+        g.offs.sort(cmpBig);
+        indexIfLarge(fs, g);
+      }
     }
     this.pools = next;
     this.owners = owners;
@@ -847,8 +863,15 @@ export class Allocator {
       if (this.bulk !== undefined) this.bulk.add(fs);
       else fs.free.take(off);
       fs.inUse++;
-      if (rec.sharingKey !== '') insertSorted(groupOf(fs, rec).offs, off);
-    } else if (users instanceof Shared) users.add(rec);
+      if (rec.sharingKey !== '') {
+        const g = groupOf(fs, rec);
+        insertSorted(g.offs, off);
+        if (g.holders !== undefined) countPorts(g, rec, 1);
+        else indexIfLarge(fs, g); // counts every user, this one included
+      }
+      return;
+    }
+    if (users instanceof Shared) users.add(rec);
     else fs.users.set(k, new Shared(users, rec));
     // A user joining an existing IP always carries that IP's (non-empty) sharing group.
     if (rec.sharingKey !== '') countPorts(groupOf(fs, rec), rec, 1);
@@ -868,6 +891,7 @@ export class Allocator {
         removeSorted(g.offs, off);
         countPorts(g, rec, -1);
         if (g.offs.length === 0) fs.byKey.delete(groupKey(rec));
+        else if (g.offs.length < GROUP_INDEX_MIN / 2) g.holders = undefined;
       }
     } else if (users instanceof Shared) {
       const last = users.remove(rec);

@@ -23,16 +23,21 @@ export interface FamilyState {
   readonly metallbSize: bigint;
 }
 
+/** Size from which a sharing group keeps per-port counts (and below half of which it drops them). */
+export const GROUP_INDEX_MIN = 8;
+
 /** The in-use IPs of one sharing group (same sharing key and backend key) in one pool family. */
 export interface SharingGroup {
   /** Offsets of the group's IPs, ascending (pool order). */
   readonly offs: bigint[];
   /**
-   * Port code → number of the group's IPs holding it. Users of one IP never hold the same
-   * (protocol, port), so counting per user is counting per IP. When a code is held by every IP
-   * of the group, a request with that port cannot join any of them and the scan is skipped.
+   * Port code → number of the group's IPs holding it, kept only for groups of
+   * {@link GROUP_INDEX_MIN} IPs or more (small groups are scanned, an index would only cost
+   * memory). Users of one IP never hold the same (protocol, port), so counting per user is
+   * counting per IP. When a code is held by every IP of the group, a request with that port
+   * cannot join any of them and the scan is skipped.
    */
-  readonly holders: Map<number, number>;
+  holders: Map<number, number> | undefined;
 }
 
 /** A compiled pool. */

@@ -211,17 +211,37 @@ describe('properties', () => {
     );
   });
 
-  it('automatic allocation agrees with a linear walk over the pool (with sharing)', () => {
-    const spec: PoolSpec = { name: 'p', addresses: ['198.51.100.6/31', '198.51.100.0/30'] };
-    const order = ['198.51.100.6', '198.51.100.7', '198.51.100.0', '198.51.100.1', '198.51.100.2', '198.51.100.3'];
-    const reqArb = fc.record({ svc: fc.nat(11), sharingKey: fc.constantFrom('', 'a', 'b'), backendKey: fc.constantFrom('', 'x'), ports: fc.subarray(PORTS), release: fc.boolean() });
+  it.each([
+    ['a small pool', ['198.51.100.6/31', '198.51.100.0/30'], 11, 40],
+    ['a 32-address pool with large (indexed) sharing groups', ['198.51.100.32/28', '198.51.100.0/28'], 60, 200],
+  ] as const)('automatic allocation agrees with a linear walk over %s (with sharing)', (_n, addresses, services, steps) => {
+    const spec: PoolSpec = { name: 'p', addresses: [...addresses] };
+    const order: string[] = [];
+    for (const e of spec.addresses) {
+      const r = IPRange.parse(e);
+      for (let v = r.first.value; v <= r.last.value; v++) order.push(IPAddress.fromBigInt('IPv4', v).toString());
+    }
+    // Mostly one key and mostly TCP/80, so that sharing groups grow past the indexing size and
+    // releases leave IPs of the group that lack TCP/80 before the first free address.
+    const reqArb = fc.record({
+      svc: fc.nat(services),
+      sharingKey: fc.constantFrom('a', 'a', 'a', '', 'b'),
+      backendKey: fc.constantFrom('', '', '', 'x'),
+      ports: fc.oneof(
+        { weight: 3, arbitrary: fc.constant([PORTS[0]!]) },
+        { weight: 1, arbitrary: fc.constant([PORTS[1]!]) },
+        { weight: 1, arbitrary: fc.constant([PORTS[2]!]) },
+        { weight: 1, arbitrary: fc.subarray(PORTS) },
+      ),
+      release: fc.boolean(),
+    });
     fc.assert(
-      fc.property(fc.array(reqArb, { maxLength: 50 }), (steps) => {
+      fc.property(fc.array(reqArb, { minLength: steps / 2, maxLength: steps }), (seq) => {
         const a = new Allocator();
         a.setPools([spec]);
-        for (const s of steps) {
+        for (const s of seq) {
           const key = `ns/s${s.svc}`;
-          if (s.release) {
+          if (s.release && a.get(key)) {
             a.release(key);
             continue;
           }
@@ -240,8 +260,17 @@ describe('properties', () => {
           if (want === undefined) expect(r.ok).toBe(false);
           else expect(r.ok && r.allocation.ips.map(String)).toEqual([want]);
         }
+        // a reconfiguration rebuilds the groups; the next pick must still agree
+        a.setPools([{ ...spec }]);
+        const used = new Map<string, AllocationRecord[]>();
+        for (const r of a.snapshot()) used.set(String(r.ips[0]), [...(used.get(String(r.ips[0])) ?? []), r]);
+        const probe = { sharingKey: 'a', backendKey: '', ports: [PORTS[0]!] };
+        const want = order.find((ip) => (used.get(ip) ?? []).every((o) => o.sharingKey === 'a' && o.backendKey === '' && !(o.ports ?? []).some((q) => q.port === 80 && q.protocol === 'TCP')));
+        const r = a.allocate({ key: 'ns/probe', namespace: 'ns', families: ['IPv4'], ...probe });
+        if (want === undefined) expect(r.ok).toBe(false);
+        else expect(r.ok && r.allocation.ips.map(String)).toEqual([want]);
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });
