@@ -12,7 +12,7 @@
  * 2. Bounded flood of ARP requests (and NS) from the raw-socket client: replies/s and the
  *    responder's CPU per 1,000 requests (process.cpuUsage delta in the responder).
  * 3. In-process cost per frame (Announcer.receive, no sockets), see micro.ts.
- * Usage: node bench/arp-responder/run.mjs [--probes 1000] [--flood 100000] [--nice -10]
+ * Usage: node bench/arp-responder/run.mjs [--probes 1000] [--flood 100000] [--nice -10] [--rt 50]
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -30,6 +30,8 @@ const PROBES = Math.min(arg('probes', 1000), 5000);
 const FLOOD = Math.min(arg('flood', 100_000), 1_000_000);
 /** Run the responder under `nice -n NICE` (0 = as is); shows how much is scheduling. */
 const NICE = arg('nice', 0);
+/** Run the responder with SCHED_FIFO at this priority (`chrt -f N`; 0 = no). */
+const RT = arg('rt', 0);
 const OURS4 = '198.51.100.100';
 const KERN4 = '198.51.100.11';
 const OURS6 = '2001:db8::100';
@@ -106,7 +108,10 @@ try {
   const r = lab.ns('r');
   const c = lab.ns('c');
   lab.wire(r, 'eth0', '02:00:00:00:01:01', ['198.51.100.11/24', '2001:db8::11/64'], c, 'eth0', '02:00:00:00:01:0c', ['198.51.100.2/24', '2001:db8::2/64']);
-  const resp = lab.responder(r, script, { announce: [{ key: 'bench', ip: OURS4 }, { key: 'bench', ip: OURS6 }] }, NICE ? ['nice', '-n', String(NICE)] : []);
+  const resp = lab.responder(r, script, { announce: [{ key: 'bench', ip: OURS4 }, { key: 'bench', ip: OURS6 }] }, [
+    ...(NICE ? ['nice', '-n', String(NICE)] : []),
+    ...(RT ? ['chrt', '-f', String(RT)] : []),
+  ]);
   await resp.waitFor((e) => e.event === 'ready');
   await new Promise((res) => setTimeout(res, 6000)); // let the gratuitous rounds finish
 
@@ -171,7 +176,7 @@ try {
     return `| ${label} | ${o.n} / ${k.n} | ${f3(o.median)} | ${f3(k.median)} | ${f3(o.median / k.median)} | ${f3(o.p99)} | ${f3(k.p99)} | ${f3(o.p99 / k.p99)} |`;
   };
   const lines = [
-    `Run ${startedAt}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}; responder nice ${NICE}; load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')} (shared machine).`,
+    `Run ${startedAt}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}; responder nice ${NICE}${RT ? `, SCHED_FIFO ${RT}` : ''}; load average before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')} (shared machine).`,
     '',
     '### Reply latency, ours vs kernel-owned address on the same interface (ms)',
     '',
