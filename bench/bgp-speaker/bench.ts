@@ -48,7 +48,9 @@ async function until(g: Gobgp, neighbor: string, what: string, pred: (s: { up: b
     const s = await accepted(g, neighbor);
     if (pred(s)) return performance.now();
     if (performance.now() > end) throw new Error(`timeout waiting for ${what} (${JSON.stringify(s)})`);
-    await new Promise((r) => setTimeout(r, 10));
+    // 50 ms between polls: each poll makes gobgpd walk its neighbor state, and polling much
+    // faster measurably slows its UPDATE processing (for both speakers alike).
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
