@@ -38,6 +38,8 @@ export default [
           banTransitiveDependencies: false,
           depConstraints: [
             { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib'] },
             {
               sourceTag: 'scope:protocol',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:protocol'],

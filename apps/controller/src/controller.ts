@@ -2,8 +2,9 @@
  * The controller runtime: informers in, one work queue, the pure core in the middle, writers out.
  *
  * Keys on the queue: `config` (reassemble and validate the configuration), `svc/<ns>/<name>`
- * (converge one Service), `pool/<name>` (write one IPAddressPool.status). One worker processes
- * them in order, so the allocator is only ever touched by one reconcile at a time.
+ * (converge one Service), `pool/<name>` (write one IPAddressPool.status), `reprocess`, `gate`.
+ * Allocator changes happen synchronously inside a reconcile, so they are totally ordered even
+ * with several workers writing to the API server at once.
  */
 import { systemClock, type Clock } from '@metallb-ts/clock';
 import { Allocator, type PoolSpec } from '@metallb-ts/ipam';
@@ -85,10 +86,11 @@ export class Controller {
   private runner: RunningReconciler | undefined;
   /** MetalLB's initial-load gate: individual Service events wait until the first full pass. */
   private gateOpen = false;
-  private started = false;
+  private syncing: Promise<void> | undefined;
   private synced = false;
   private configOk = false;
   private readonly dirtyPools = new Set<string>();
+  private readonly heldDuringGate = new Set<string>();
 
   constructor(opts: ControllerOptions) {
     this.client = opts.client;
@@ -137,14 +139,17 @@ export class Controller {
   }
 
   /** Starts the informers and waits until every one has synced. */
-  async startInformers(signal?: AbortSignal): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    const all = [this.services, this.namespaces, this.secrets, ...this.configInformers];
-    for (const i of all) i.start();
-    await Promise.all(all.map((i) => i.waitForSync(signal)));
-    this.synced = true;
-    this.log.info('caches synced', { op: 'startup', services: this.services.store.size() });
+  startInformers(signal?: AbortSignal): Promise<void> {
+    // Every caller, also a later one (the leader elector), waits for the same full sync: no
+    // allocation before every informer has listed (a restart must see every existing IP).
+    this.syncing ??= (async () => {
+      const all = [this.services, this.namespaces, this.secrets, ...this.configInformers];
+      for (const i of all) i.start();
+      await Promise.all(all.map((i) => i.waitForSync(signal)));
+      this.synced = true;
+      this.log.info('caches synced', { op: 'startup', services: this.services.store.size() });
+    })();
+    return this.syncing;
   }
 
   /**
@@ -157,6 +162,7 @@ export class Controller {
     this.state = { allocator: new Allocator(), pools: undefined };
     this.lastPoolsJson = '';
     this.gateOpen = false;
+    this.heldDuringGate.clear();
     await this.ensureMemberlistSecret();
     this.reconcileConfig(true);
     const services = this.services.store.list();
@@ -168,8 +174,12 @@ export class Controller {
     this.queue = new WorkQueue({ clock: this.clock, rateLimiter: defaultControllerRateLimiter(this.clock) });
     for (const s of reprocessOrder(services)) this.queue.add(`svc/${serviceKey(s)}`);
     this.queue.add('gate');
+    // Several workers are safe: every allocator decision is synchronous (made before the first
+    // await of a reconcile), and the queue never hands the same key to two workers. Only the
+    // API writes overlap.
     this.runner = runReconciler({
       queue: this.queue,
+      concurrency: 8,
       reconcile: (key) => this.reconcile(key),
       onOutcome: (o) => {
         this.metrics?.updates.inc();
@@ -201,14 +211,22 @@ export class Controller {
   }
 
   private serviceEvent(s: Svc): void {
-    if (!this.gateOpen) return; // the initial pass will see it
-    this.enqueue(`svc/${serviceKey(s)}`);
+    const key = `svc/${serviceKey(s)}`;
+    if (!this.gateOpen) {
+      // Held until the initial pass is done (MetalLB's gate), then replayed: unlike MetalLB,
+      // an event that arrives during the pass is never lost.
+      this.heldDuringGate.add(key);
+      return;
+    }
+    this.enqueue(key);
   }
 
   private async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
     if (key === 'config') return this.reconcileConfig(false);
     if (key === 'gate') {
       this.gateOpen = true;
+      for (const k of this.heldDuringGate) this.enqueue(k);
+      this.heldDuringGate.clear();
       this.log.info('initial allocation pass done', { op: 'startup', services: this.state.allocator.size });
       return;
     }
@@ -323,8 +341,9 @@ export class Controller {
     }
   }
 
+  /** Pool status writes are coalesced: at most one per pool every 500 ms. */
   private flushPools(): void {
-    for (const p of this.dirtyPools) this.enqueue(`pool/${p}`);
+    for (const p of this.dirtyPools) this.queue?.addAfter(`pool/${p}`, 500);
     this.dirtyPools.clear();
   }
 

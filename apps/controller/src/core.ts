@@ -150,7 +150,7 @@ export function reconcileService(state: CoreState, svc: ServiceLike): ReconcileO
       events,
       changed,
       freedIPs: !!before && (!after || after.ips.some((ip, i) => !before.ips[i]?.equals(ip)) || after.ips.length < before.ips.length),
-      allocationKeyChanged: beforeKey !== afterKey,
+      allocationKeyChanged: beforeKey !== undefined && afterKey !== undefined && beforeKey !== afterKey,
       ...(failure ? { failure } : {}),
     };
   };

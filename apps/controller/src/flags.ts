@@ -27,6 +27,8 @@ export interface ControllerFlags {
   renewDeadlineSeconds: number;
   retryPeriodSeconds: number;
   identity: string;
+  kubeApiQps: number;
+  kubeApiBurst: number;
 }
 
 interface FlagSpec {
@@ -63,6 +65,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'lease-duration', key: 'leaseDurationSeconds', type: 'int', help: 'seconds a standby waits before taking over an unrenewed lease', def: () => 15 },
   { name: 'renew-deadline', key: 'renewDeadlineSeconds', type: 'int', help: 'seconds the leader keeps trying to renew before it steps down', def: () => 10 },
   { name: 'retry-period', key: 'retryPeriodSeconds', type: 'int', help: 'seconds between lease attempts', def: () => 2 },
+  { name: 'kube-api-qps', key: 'kubeApiQps', type: 'int', help: 'sustained requests per second to the API server', def: () => 200 },
+  { name: 'kube-api-burst', key: 'kubeApiBurst', type: 'int', help: 'request burst to the API server', def: () => 400 },
   { name: 'identity', key: 'identity', type: 'string', help: 'leader-election identity (default: pod name, else hostname_pid)', def: () => undefined },
 ];
 
@@ -144,6 +148,8 @@ export function parseFlags(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (flags.renewDeadlineSeconds <= flags.retryPeriodSeconds) {
     throw new FlagError('--renew-deadline must be greater than --retry-period');
   }
+  if (flags.kubeApiQps < 1) throw new FlagError('--kube-api-qps must be at least 1');
+  if (flags.kubeApiBurst < 1) throw new FlagError('--kube-api-burst must be at least 1');
   flags.identity ||= flags.podName || `${hostname()}_${process.pid}`;
   return flags;
 }

@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger(flags.logLevel);
   let clientConfig;
   try {
-    clientConfig = loadClientConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), userAgent: 'metallb-ts-controller' });
+    clientConfig = loadClientConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), userAgent: 'metallb-ts-controller', qps: flags.kubeApiQps, burst: flags.kubeApiBurst });
   } catch (e) {
     process.stderr.write(`controller: cannot load the Kubernetes client configuration: ${(e as Error).message}\n`);
     return 2;
