@@ -74,6 +74,7 @@ export {
   DEFAULT_LOCAL_PREF,
   WellKnownCommunity,
   parseCommunity,
+  parseRouteSpec,
   formatCommunity,
   parseLargeCommunity,
   formatLargeCommunity,

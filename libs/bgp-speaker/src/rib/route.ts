@@ -132,3 +132,52 @@ function computeAttributeKey(r: Route, ibgp: boolean): string {
   const large = [...new Set((r.largeCommunities ?? []).map(formatLargeCommunity))].sort();
   return [addrKey(r.nextHop), r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? DEFAULT_LOCAL_PREF) : '', r.med ?? '', comms.join(','), large.join(',')].join('|');
 }
+
+/**
+ * Parses the route syntax of `metallb-ts bgp announce --route` and its stdin `add` lines:
+ * `CIDR,next-hop=IP[,local-pref=N][,med=N][,communities=A:B;C:D][,large-communities=A:B:C;…]`.
+ * Host bits in the prefix are refused (`203.0.113.1/24`), so a typo is not silently announced
+ * as another network.
+ * @throws {RouteParseError} with a one-line reason.
+ */
+export function parseRouteSpec(text: string): Route {
+  const [cidrText, ...opts] = text.split(',').map((x) => x.trim());
+  const prefix = Cidr.parseResult(cidrText ?? '', { strict: true });
+  if (!(prefix instanceof Cidr)) throw new RouteParseError(text, prefix.message);
+  const r: Route = { prefix, nextHop: undefined as unknown as IPAddress };
+  const seen = new Set<string>();
+  for (const o of opts) {
+    const eq = o.indexOf('=');
+    if (eq <= 0) throw new RouteParseError(text, `"${o}" is not key=value`);
+    const key = o.slice(0, eq);
+    const value = o.slice(eq + 1);
+    if (seen.has(key)) throw new RouteParseError(text, `${key} is given twice`);
+    seen.add(key);
+    switch (key) {
+      case 'next-hop': {
+        const nh = IPAddress.parseResult(value);
+        if (!(nh instanceof IPAddress)) throw new RouteParseError(text, nh.message);
+        r.nextHop = nh;
+        break;
+      }
+      case 'local-pref':
+        r.localPref = u(value, 0xffffffff, text);
+        break;
+      case 'med':
+        r.med = u(value, 0xffffffff, text);
+        break;
+      case 'communities':
+        r.communities = value.split(';').filter(Boolean).map(parseCommunity);
+        break;
+      case 'large-communities':
+        r.largeCommunities = value.split(';').filter(Boolean).map(parseLargeCommunity);
+        break;
+      default:
+        throw new RouteParseError(text, `unknown option "${key}" (next-hop, local-pref, med, communities, large-communities)`);
+    }
+  }
+  if (!r.nextHop) throw new RouteParseError(text, 'next-hop=IP is required');
+  const why = checkRoute(r);
+  if (why) throw new RouteParseError(text, why);
+  return r;
+}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { describe, expect, it } from 'vitest';
-import { AdjRibOut, cidrFromPrefixKey, prefixKey, announcedPrefixes, buildUpdates, encodeMessage, parseCommunity, parseLargeCommunity, pathAttributes, RouteParseError, withdrawnPrefixes, type PeerContext, type Route } from '../../src/index.js';
+import { AdjRibOut, cidrFromPrefixKey, prefixKey, parseRouteSpec, announcedPrefixes, buildUpdates, encodeMessage, parseCommunity, parseLargeCommunity, pathAttributes, RouteParseError, withdrawnPrefixes, type PeerContext, type Route } from '../../src/index.js';
 
 const ctx: PeerContext = { localAsn: 64512, ibgp: false, fourOctetAs: true, families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }] };
 const v4 = (i: number, nh = '198.51.100.10'): Route => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv4', 0xcb007100n + BigInt(i % 256)), 32), nextHop: IPAddress.parse(nh) });
@@ -88,5 +88,31 @@ describe('Adj-RIB-Out', () => {
     expect(() => parseCommunity('65536:1')).toThrow(RouteParseError);
     expect(() => parseCommunity('1:2:3')).toThrow(/A:B/);
     expect(() => parseLargeCommunity('1:2')).toThrow(/G:L1:L2/);
+  });
+});
+
+describe('parseRouteSpec (the --route syntax of metallb-ts bgp announce)', () => {
+  it('parses every option', () => {
+    const r = parseRouteSpec('203.0.113.0/24,next-hop=198.51.100.1,local-pref=200,med=5,communities=64512:1;no-export,large-communities=64512:1:2;64512:3:4');
+    expect(r.prefix.toString()).toBe('203.0.113.0/24');
+    expect(r.nextHop.toString()).toBe('198.51.100.1');
+    expect([r.localPref, r.med]).toEqual([200, 5]);
+    expect(r.communities).toEqual([parseCommunity('64512:1'), 0xffffff01]);
+    expect(r.largeCommunities).toEqual([parseLargeCommunity('64512:1:2'), parseLargeCommunity('64512:3:4')]);
+    expect(parseRouteSpec('2001:db8:ffff::10/128,next-hop=2001:db8::10').prefix.family).toBe('IPv6');
+  });
+
+  it.each([
+    ['203.0.113.0/33,next-hop=198.51.100.1', /prefix/],
+    ['203.0.113.1/24,next-hop=198.51.100.1', /host bits/],
+    ['203.0.113.0/24', /next-hop=IP is required/],
+    ['203.0.113.0/24,next-hop=2001:db8::1', /not IPv4/],
+    ['203.0.113.0/24,next-hop=198.51.100.1,local-pref=-1', /not a decimal number/],
+    ['203.0.113.0/24,next-hop=198.51.100.1,communities=65536:1', /exceeds 65535/],
+    ['203.0.113.0/24,next-hop=198.51.100.1,colour=red', /unknown option "colour"/],
+    ['203.0.113.0/24,next-hop=198.51.100.1,med=1,med=2', /twice/],
+  ])('%s → one clear error', (text, re) => {
+    expect(() => parseRouteSpec(text)).toThrow(RouteParseError);
+    expect(() => parseRouteSpec(text)).toThrow(re);
   });
 });
