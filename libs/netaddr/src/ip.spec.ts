@@ -12,6 +12,10 @@ describe('IPAddress.parse', () => {
     ['2001:db8::1', 'IPv6', 0x20010db8000000000000000000000001n],
     ['2001:DB8::A', 'IPv6', 0x20010db800000000000000000000000an],
     ['::ffff:198.51.100.1', 'IPv6', 0xffffc6336401n],
+    // Regression: ipaddr.js reads `::a.b.c.d` as IPv4-mapped; it is IPv4-compatible (low 32 bits).
+    ['::198.51.100.1', 'IPv6', 0xc6336401n],
+    ['::0.0.0.0', 'IPv6', 0n],
+    ['2001:db8::198.51.100.1', 'IPv6', 0x20010db8000000000000000000000000n | 0xc6336401n],
   ] as const)('parses %s', (text, family, value) => {
     const a = IPAddress.parse(text);
     expect(a.family).toBe(family);

@@ -176,18 +176,22 @@ function parseV6(input: string): IPAddress | AddrParseError {
     return new AddrParseError(input, 'IPv6 zone identifiers (%zone) are not accepted here');
   }
   if (!IPV6_CHARS.test(input)) return new AddrParseError(input, 'invalid character in IPv6 address');
+  let text = input;
   if (input.includes('.')) {
-    // An embedded IPv4 tail must itself be strict dotted decimal.
-    const tail = input.slice(input.lastIndexOf(':') + 1);
-    const t = parseV4(tail);
+    // An embedded IPv4 tail must itself be strict dotted decimal. It is turned into two hex
+    // groups here: ipaddr.js reads `::a.b.c.d` as IPv4-mapped (`::ffff:a.b.c.d`), which is
+    // wrong (RFC 4291 §2.2: the tail is just the low 32 bits; Go agrees).
+    const cut = input.lastIndexOf(':') + 1;
+    const t = parseV4(input.slice(cut));
     if (t instanceof AddrParseError) {
       return new AddrParseError(input, `embedded IPv4 part is invalid: ${t.reason}`);
     }
+    text = `${input.slice(0, cut)}${(t.value >> 16n).toString(16)}:${(t.value & 0xffffn).toString(16)}`;
   }
-  if (!ipaddr.IPv6.isValid(input)) return new AddrParseError(input, 'not a valid IPv6 address');
+  if (!ipaddr.IPv6.isValid(text)) return new AddrParseError(input, 'not a valid IPv6 address');
   let parsed: ipaddr.IPv6;
   try {
-    parsed = ipaddr.IPv6.parse(input);
+    parsed = ipaddr.IPv6.parse(text);
   } catch {
     return new AddrParseError(input, 'not a valid IPv6 address');
   }

@@ -38,12 +38,12 @@ export class MacAddress {
   /** From six bytes (copied). */
   static fromBytes(bytes: Uint8Array): MacAddress {
     if (bytes.length !== 6) throw new RangeError(`a MAC address has 6 bytes, got ${bytes.length}`);
-    return new MacAddress(Uint8Array.from(bytes));
+    return new MacAddress(bytes.slice());
   }
 
   /** A copy of the six bytes. */
   toBytes(): Uint8Array {
-    return Uint8Array.from(this.bytes);
+    return this.bytes.slice();
   }
 
   /** True for `ff:ff:ff:ff:ff:ff`. */
@@ -58,7 +58,8 @@ export class MacAddress {
 
   /** Same six bytes. */
   equals(other: MacAddress): boolean {
-    return this.toString() === other.toString();
+    for (let i = 0; i < 6; i++) if (this.bytes[i] !== other.bytes[i]) return false;
+    return true;
   }
 
   /** `aa:bb:cc:dd:ee:ff`. */
