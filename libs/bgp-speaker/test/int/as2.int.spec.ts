@@ -6,11 +6,11 @@
  * neighbor AS in that mode, so it cannot play that peer.)
  */
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createNodeSession, type BgpSession } from '../../src/index.js';
-import { haveTool, isRoot, removeDir, sleep, startBird, waitFor, type Bird } from './lab.js';
+import { labDescribe, removeDir, sleep, startBird, waitFor, type Bird } from './lab.js';
 
-describe.runIf(isRoot && haveTool('bird'))('2-octet-only peer (BIRD, as4 off)', () => {
+labDescribe('2-octet-only peer', ['bird'])('2-octet-only peer (BIRD, as4 off)', () => {
   let bird: Bird;
   const sessions: BgpSession[] = [];
   const cells = [

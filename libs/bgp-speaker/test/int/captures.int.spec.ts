@@ -8,9 +8,9 @@ import net from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IPAddress } from '@metallb-ts/netaddr';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, Framer, type Open } from '../../src/index.js';
-import { haveTool, isRoot, removeDir, sleep, startBird, startFrr, startGobgp, waitFor, type Daemon, type DaemonSpec } from './lab.js';
+import { haveTool, labDescribe, removeDir, sleep, startBird, startFrr, startGobgp, waitFor, type Daemon, type DaemonSpec } from './lab.js';
 
 const OUR = '127.0.30.190';
 const ourOpen: Open = {
@@ -105,7 +105,7 @@ const kinds = [
   },
 ];
 
-describe.runIf(isRoot)('captures from real daemons decode cleanly', () => {
+labDescribe('captures', [])('captures from real daemons decode cleanly', () => {
   it.each(kinds.filter((k) => haveTool(k.tool)))('$name', async (k) => {
     const frames = await k.run();
     const types = frames.map((f) => f[18]);

@@ -1,11 +1,11 @@
 /** A session over IPv6 transport ([::1]) to gobgpd, carrying IPv4 and IPv6 routes. */
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createNodeSession, type BgpSession } from '../../src/index.js';
-import { haveTool, isRoot, removeDir, sleep, startGobgp, waitFor, type Gobgp } from './lab.js';
+import { labDescribe, removeDir, sleep, startGobgp, waitFor, type Gobgp } from './lab.js';
 import { gobgpView } from './views.js';
 
-describe.runIf(isRoot && haveTool('gobgpd'))('IPv6 transport', () => {
+labDescribe('IPv6 transport', ['gobgpd'])('IPv6 transport', () => {
   let g: Gobgp;
   let s: BgpSession;
 

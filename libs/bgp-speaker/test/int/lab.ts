@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync, existsSync, chmodSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import { describe } from 'vitest';
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -270,4 +271,15 @@ export async function startFrr(spec: DaemonSpec, dir = tempDir('frr')): Promise<
   await waitListening(spec.address, spec.port);
   await waitFor('vtysh', () => d.vtysh('show bgp summary').then(() => true));
   return d;
+}
+
+/**
+ * `describe` when the lab is usable, otherwise a skipped suite whose title says what is
+ * missing (not root, or a daemon not installed), so a skip is never silent.
+ */
+export function labDescribe(title: string, tools: string[]): typeof describe {
+  const missing = tools.filter((t) => !haveTool(t));
+  if (isRoot && missing.length === 0) return describe;
+  const why = !isRoot ? 'needs root' : `needs ${missing.join(', ')} (apt: tools/system-deps.txt)`;
+  return ((name: string, fn: () => void) => describe.skip(`${name} [skipped: ${why}]`, fn)) as unknown as typeof describe;
 }

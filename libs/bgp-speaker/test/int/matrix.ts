@@ -6,9 +6,9 @@
  */
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { systemClock, systemRng } from '@metallb-ts/clock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BgpSession, NodeTransport, parseCommunity, parseLargeCommunity, tcpMd5Available, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
-import { Daemon, haveTool, isRoot, removeDir, sleep, waitFor, type DaemonSpec, type NeighborSpec } from './lab.js';
+import { Daemon, haveTool, isRoot, labDescribe, removeDir, sleep, waitFor, type DaemonSpec, type NeighborSpec } from './lab.js';
 import type { Fam, RouterView, ViewRoute } from './views.js';
 
 export interface DaemonKind {
@@ -97,7 +97,7 @@ function comparable(v: ViewRoute[], ibgp: boolean): ViewRoute[] {
 export function defineInteropSuite(k: DaemonKind): void {
   const ready = isRoot && haveTool(k.tool);
   const md5 = ready && tcpMd5Available();
-  describe.runIf(ready)(`interop with ${k.kind}`, () => {
+  labDescribe(`interop with ${k.kind}`, [k.tool])(`interop with ${k.kind}`, () => {
     const cells = cellsFor(k.index);
     const daemons: Daemon[] = [];
     const specs: DaemonSpec[] = [];
@@ -287,9 +287,4 @@ export function defineInteropSuite(k: DaemonKind): void {
       expect(await views[c.daemon]!.established(c.addr)).toBe(true);
     });
   });
-  if (!ready) {
-    describe('interop (skipped)', () => {
-      it.skip(`${k.kind}: needs root and ${k.tool} (install tools/system-deps.txt)`, () => {});
-    });
-  }
 }

@@ -6,16 +6,15 @@
 import { spawn } from 'node:child_process';
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { systemClock, systemRng } from '@metallb-ts/clock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BgpListener, BgpSession, NodeTransport, tcpMd5Available, type SessionOptions, type StateChange } from '../../src/index.js';
-import { haveTool, isRoot, removeDir, sleep, startFrr, startGobgp, waitFor, type Daemon, type Frr, type Gobgp } from './lab.js';
+import { haveTool, labDescribe, removeDir, sleep, startFrr, startGobgp, waitFor, type Daemon, type Frr, type Gobgp } from './lab.js';
 import { frrView, gobgpView } from './views.js';
 
 const US = '127.0.30.170';
 const PORT = 11870;
-const ready = isRoot && haveTool('gobgpd') && haveTool('/usr/lib/frr/bgpd');
 
-describe.runIf(ready)('passive sessions and collisions', () => {
+labDescribe('passive sessions and collisions', ['gobgpd', '/usr/lib/frr/bgpd'])('passive sessions and collisions', () => {
   const transport = new NodeTransport();
   const daemons: Daemon[] = [];
   const sessions: BgpSession[] = [];
