@@ -1,2 +1,2 @@
 import { projectConfig } from '../../tools/vitest-project.js';
-export default projectConfig();
+export default projectConfig({ int: { globalSetup: ['test/int/global-setup.ts'] } });
