@@ -1,5 +1,5 @@
 import { exponentialBackoff } from '@metallb-ts/clock';
-import { CeaseSubcode, ErrCode, FsmSubcode, HeaderSubcode } from '../wire/constants.js';
+import { CeaseSubcode, ErrCode, FsmSubcode } from '../wire/constants.js';
 import { negotiate, validateOpen } from '../wire/negotiate.js';
 import { notificationFor } from '../wire/message.js';
 import type { BgpMessage, Notification, Open } from '../wire/types.js';
@@ -237,6 +237,3 @@ export function resolveCollision(localId: bigint, remoteId: bigint, existingInit
   const keepLocallyInitiated = localId > remoteId;
   return keepLocallyInitiated === existingInitiatedLocally ? 'keep-existing' : 'keep-new';
 }
-
-/** A NOTIFICATION for a message-header error, for drivers that frame bytes themselves. */
-export const badHeaderNotification = (subcode: number = HeaderSubcode.CONNECTION_NOT_SYNCHRONIZED): Notification => notification(ErrCode.MESSAGE_HEADER, subcode);

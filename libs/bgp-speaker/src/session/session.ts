@@ -218,6 +218,11 @@ function validateOptions(o: SessionOptions): void {
   for (const [k, v] of [['peerPort', o.peerPort], ['localPort', o.localPort]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) throw new SessionConfigError(k, `${v} is not a port`);
   }
+  const mh = o.ebgpMultihop;
+  if (typeof mh === 'number' && (!Number.isInteger(mh) || mh < 1 || mh > 255)) throw new SessionConfigError('ebgpMultihop', `TTL ${mh} is outside 1..255`);
+  for (const [k, v] of [['keepaliveTime', o.keepaliveTime], ['connectRetryTime', o.connectRetryTime], ['openHoldTime', o.openHoldTime], ['delayOpenTime', o.delayOpenTime]] as const) {
+    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new SessionConfigError(k, `${v} is not a non-negative number of seconds`);
+  }
   if (o.password !== undefined && Buffer.byteLength(o.password) > 80) throw new SessionConfigError('password', 'TCP MD5 keys are at most 80 bytes');
   const rt = o.gracefulRestart?.restartTime;
   if (rt !== undefined && (!Number.isInteger(rt) || rt < 0 || rt > 4095)) throw new SessionConfigError('gracefulRestart.restartTime', `${rt} is outside 0..4095`);

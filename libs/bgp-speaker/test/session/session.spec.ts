@@ -250,6 +250,12 @@ describe('BgpSession over an in-memory transport', () => {
     expect(() => new BgpSession({ peerAddress: '198.51.100.2', localAsn: 0, peerAsn: 2, routerId: '198.51.100.1' }, { clock: new ManualClock(), rng: new SeededRng(), transport: new MemoryNetwork().transport() })).toThrow(/localAsn/);
     expect(() => new BgpSession({ peerAddress: '198.51.100.2', localAsn: 1, peerAsn: 2, routerId: '198.51.100.1', holdTime: 2 }, { clock: new ManualClock(), rng: new SeededRng(), transport: new MemoryNetwork().transport() })).toThrow(/holdTime/);
     expect(() => session.setRoutes([{ prefix: Cidr.parse('203.0.113.1/32'), nextHop: IPAddress.parse('2001:db8::1') }])).toThrow(/next hop/);
+    const c = { clock: new ManualClock(), rng: new SeededRng(), transport: new MemoryNetwork().transport() };
+    const base = { peerAddress: '198.51.100.2', localAsn: 1, peerAsn: 2, routerId: '198.51.100.1' };
+    expect(() => new BgpSession({ ...base, ebgpMultihop: 256 }, c)).toThrow(/ebgpMultihop/);
+    expect(() => new BgpSession({ ...base, keepaliveTime: -1 }, c)).toThrow(/keepaliveTime/);
+    expect(() => new BgpSession({ ...base, routerId: '0.0.0.0' }, c)).toThrow(/routerId/);
+    expect(() => new BgpSession({ ...base, password: 'x'.repeat(81) }, c)).toThrow(/80 bytes/);
   });
 
   it('an extra inbound connection while Established is refused with Cease 6/7', async () => {
