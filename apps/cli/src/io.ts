@@ -1,0 +1,66 @@
+/**
+ * The CLI's two output channels: machine-readable events (one JSON object per line on stdout,
+ * each with an ISO-8601 `ts`) and human logs on stderr. Injected so tests can capture them.
+ */
+export interface Io {
+  /** Writes one event line: `{"ts":…,"event":…,…}`. */
+  emit(event: string, fields?: Record<string, unknown>): void;
+  /** Writes plain text to stdout (non-event output such as `election order`). */
+  out(text: string): void;
+  /** Writes one human log line to stderr. */
+  log(msg: string): void;
+  /** Writes one error line to stderr, verbatim (the bad-arguments contract). */
+  error(line: string): void;
+}
+
+/** JSON.stringify that renders bigint and byte arrays readably. */
+function jsonLine(obj: Record<string, unknown>): string {
+  return JSON.stringify(obj, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+    return v;
+  });
+}
+
+/** The process's stdout/stderr. */
+export const processIo: Io = {
+  emit(event, fields = {}) {
+    process.stdout.write(jsonLine({ ts: new Date().toISOString(), event, ...fields }) + '\n');
+  },
+  out(text) {
+    process.stdout.write(text);
+  },
+  log(msg) {
+    process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  },
+  error(line) {
+    process.stderr.write(`${line}\n`);
+  },
+};
+
+/**
+ * Resolves on the first SIGTERM or SIGINT (with its name). A second signal while cleaning up
+ * exits at once with 130/143.
+ */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let got = false;
+    const on = (sig: NodeJS.Signals) => {
+      if (got) process.exit(sig === 'SIGINT' ? 130 : 143);
+      got = true;
+      resolve(sig);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}
+
+/** Runs `p`, giving up after `ms` (cleanup must never hang the exit). */
+export async function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), ms)))]);
+  } finally {
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,54 @@
+/** `metallb-ts memberlist agent`: a memberlist node, membership events on stdout. */
+import { ConfigError, JoinError, startMemberlist, type Memberlist } from '@metallb-ts/memberlist';
+import { UsageError, type MemberlistAgentArgs } from './args.js';
+import { untilSignal, within, type Io } from './io.js';
+
+const dec = new TextDecoder();
+const addrOf = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
+
+/** Runs the agent until SIGTERM/SIGINT; resolves the exit code. */
+export async function runMemberlistAgent(a: MemberlistAgentArgs, io: Io): Promise<number> {
+  let ml: Memberlist;
+  try {
+    ml = await startMemberlist({
+      name: a.name,
+      bind: a.bind,
+      ...(a.advertise !== undefined ? { advertise: a.advertise } : {}),
+      ...(a.secretKeyPath !== undefined ? { secretKeyPath: a.secretKeyPath } : {}),
+      preset: a.preset,
+      ...(a.meta !== undefined ? { meta: new TextEncoder().encode(a.meta) } : {}),
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new UsageError(`--bind ${a.bind}: address already in use`);
+    if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`--bind ${a.bind}: not an address of this host`);
+    if (err.code === 'ENOENT' || err.code === 'EACCES') throw new UsageError(`--secret-key-path ${a.secretKeyPath ?? ''}: ${err.code === 'ENOENT' ? 'no such file' : 'permission denied'}`);
+    if (e instanceof ConfigError) throw new UsageError(err.message);
+    throw e;
+  }
+  ml.onEvent((e) => {
+    io.emit(e.type, { node: e.member.name, addr: addrOf(e.member.addr, e.member.port), reason: e.reason, meta: dec.decode(e.member.meta), incarnation: e.member.incarnation });
+    io.log(`memberlist: ${e.type} ${e.member.name} ${addrOf(e.member.addr, e.member.port)} (${e.reason})`);
+  });
+  const self = ml.localMember();
+  io.emit('start', { node: self.name, addr: addrOf(self.addr, self.port), encrypted: a.secretKeyPath !== undefined, preset: a.preset });
+  io.log(`memberlist: ${self.name} on ${addrOf(self.addr, self.port)}`);
+  const signal = untilSignal();
+  if (a.join.length > 0) {
+    try {
+      const n = await ml.join(a.join);
+      io.emit('joined', { contacted: n });
+    } catch (e) {
+      // keep running: the others may come up later and join us
+      const msg = e instanceof JoinError ? e.failures.map((f) => `${f.address}: ${f.error}`).join('; ') : (e as Error).message;
+      io.emit('joined', { contacted: 0, error: msg });
+      io.log(`memberlist: join failed: ${msg}`);
+    }
+  }
+  const sig = await signal;
+  io.log(`memberlist: ${sig}: leaving`);
+  await within(ml.leave(1000), 3000);
+  await within(ml.shutdown(), 3000);
+  io.emit('exit', { signal: sig });
+  return 0;
+}
