@@ -182,6 +182,12 @@ export function defineInteropSuite(k: DaemonKind): void {
       await waitFor(`${c.name} routes in ${k.kind}`, async () => JSON.stringify(comparable(await views[c.daemon]!.routes(c.addr, c.fam), c.ibgp)) === JSON.stringify(want), 10_000);
       expect(comparable(await views[c.daemon]!.routes(c.addr, c.fam), c.ibgp)).toEqual(want);
       expect(s.status().negotiated?.fourOctetAs).toBe(true);
+      // Packing, seen from the daemon: both routes share one UPDATE, then one End-of-RIB per family.
+      const count = views[c.daemon]!.updatesReceived;
+      if (count) {
+        await waitFor('UPDATE count settles', async () => (await count(c.addr)) === 3, 5000);
+        expect(s.status().counters.updatesSent).toBe(3);
+      }
     });
 
     it('hold time negotiation: min(ours 30, theirs 9) = 9 on both sides', async () => {

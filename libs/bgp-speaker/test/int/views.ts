@@ -22,6 +22,8 @@ export interface RouterView {
   routes(neighbor: string, fam: Fam): Promise<ViewRoute[]>;
   established(neighbor: string): Promise<boolean>;
   holdTime(neighbor: string): Promise<number | undefined>;
+  /** UPDATE messages received from the neighbor, where the daemon counts them. */
+  updatesReceived?(neighbor: string): Promise<number>;
 }
 
 const comm = (n: number) => `${Math.floor(n / 65536)}:${n % 65536}`;
@@ -56,6 +58,10 @@ export function gobgpView(d: Gobgp, protoOf: (neighbor: string) => string): Rout
     async holdTime(neighbor) {
       const n = await d.neighbor(neighbor);
       return n.timers?.state?.negotiated_hold_time;
+    },
+    async updatesReceived(neighbor) {
+      const n = await d.neighbor(neighbor);
+      return n.state?.messages?.received?.update ?? 0;
     },
   };
 }
@@ -132,6 +138,10 @@ export function frrView(d: Frr): RouterView {
       const n = await d.json(`show bgp neighbors ${neighbor}`);
       const ms = n[neighbor]?.bgpTimerHoldTimeMsecs;
       return ms === undefined ? undefined : ms / 1000;
+    },
+    async updatesReceived(neighbor) {
+      const n = await d.json(`show bgp neighbors ${neighbor}`);
+      return n[neighbor]?.messageStats?.updatesRecv ?? -1;
     },
   };
 }
