@@ -1,0 +1,104 @@
+/**
+ * `metallb-ts bgp announce` (the built CLI) against real gobgpd and BIRD on 127.0.40.x:
+ * routes from --route seen with the daemon's own CLI, stdin add/withdraw without a session
+ * reset, and a NOTIFICATION Cease + exit 0 on SIGTERM.
+ */
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { Bird, CliProc, Gobgp, labDescribe, randomPort, waitFor, type CliEvent } from './harness.js';
+
+const procs: CliProc[] = [];
+const daemons: Array<Gobgp | Bird> = [];
+afterEach(async () => {
+  await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
+});
+afterAll(async () => {
+  await Promise.all(daemons.splice(0).map((d) => d.stop()));
+});
+
+const announce = (args: string[]) => {
+  const p = new CliProc(['bgp', 'announce', ...args]);
+  procs.push(p);
+  return p;
+};
+const isState = (to: string) => (e: CliEvent) => e.event === 'state' && e.to === to;
+const establishedCount = (p: CliProc) => p.events.filter(isState('established')).length;
+
+labDescribe('bgp announce ↔ gobgpd', ['gobgpd', 'gobgp'])('bgp announce ↔ gobgpd', () => {
+  it('advertises IPv4 and IPv6 routes, changes them from stdin, and sends Cease on SIGTERM', async () => {
+    const port = randomPort();
+    const g = await Gobgp.start({ address: '127.0.40.1', port, asn: 64513, neighbor: '127.0.40.10', neighborAs: 64512 });
+    daemons.push(g);
+    const p = announce([
+      '--local-address', '127.0.40.10', '--local-asn', '64512', '--peer-address', '127.0.40.1', '--peer-port', String(port), '--peer-asn', '64513',
+      '--hold-time', '9', '--connect-retry', '1',
+      '--route', '198.51.100.0/24,next-hop=198.51.100.1,communities=64512:7,large-communities=64512:1:2',
+      '--route', '2001:db8::/32,next-hop=2001:db8::1',
+    ]);
+    await p.waitEvent('established', isState('established'));
+    const v4 = await waitFor('198.51.100.0/24 in gobgp', async () => (await g.rib('ipv4'))['198.51.100.0/24']);
+    const attrs = JSON.stringify(v4);
+    expect(attrs).toContain('198.51.100.1'); // next hop
+    expect(attrs).toContain(String(64512 * 65536 + 7)); // community 64512:7
+    await waitFor('2001:db8::/32 in gobgp', async () => (await g.rib('ipv6'))['2001:db8::/32']);
+
+    p.send('add 203.0.113.0/24,next-hop=198.51.100.1');
+    await waitFor('203.0.113.0/24 added via stdin', async () => (await g.rib('ipv4'))['203.0.113.0/24']);
+    p.send('withdraw 198.51.100.0/24');
+    await waitFor('198.51.100.0/24 withdrawn via stdin', async () => !(await g.rib('ipv4'))['198.51.100.0/24']);
+    p.send('withdraw 2001:db8::/32');
+    await waitFor('2001:db8::/32 withdrawn via stdin', async () => {
+      const r = await g.cli('global', 'rib', '-a', 'ipv6');
+      return !r.includes('2001:db8::/32');
+    });
+    expect(Object.keys(await g.rib('ipv4'))).toEqual(['203.0.113.0/24']);
+    p.send('frobnicate 1');
+    await p.waitEvent('error event for a bad stdin line', (e) => e.event === 'error' && String(e['message']).includes('unknown command'));
+    expect(establishedCount(p)).toBe(1); // never reset
+    expect(p.events.some((e) => e.event === 'sent' && e['type'] === 'update')).toBe(true);
+
+    expect(await p.stop('SIGTERM')).toBe(0);
+    const cease = p.events.find((e) => e.event === 'notification' && e['direction'] === 'sent');
+    expect(cease).toMatchObject({ code: 6, subcode: 2 });
+    const nb = await waitFor('gobgpd saw the Cease', async () => {
+      const n = (await g.json('neighbor', '127.0.40.10')) as { state: { session_state: number | string; messages: { received: { notification?: number } } } };
+      return (n.state.messages.received.notification ?? 0) >= 1 ? n : undefined;
+    });
+    expect(String(nb.state.session_state)).not.toMatch(/establ|6/i);
+    await waitFor('routes gone from gobgp after stop', async () => Object.keys(await g.rib('ipv4')).length === 0);
+    expect(p.badLines).toEqual([]);
+    for (const e of p.events) expect(new Date(e.ts).toISOString()).toBe(e.ts);
+    expect(p.stderr).toMatch(/SIGTERM/);
+  });
+});
+
+labDescribe('bgp announce ↔ BIRD', ['bird', 'birdc'])('bgp announce ↔ BIRD', () => {
+  it('advertises routes BIRD shows, withdraws from stdin, Cease on SIGINT', async () => {
+    const port = randomPort();
+    const b = await Bird.start({ address: '127.0.40.2', port, asn: 64514, neighbor: '127.0.40.11', neighborAs: 64512 });
+    daemons.push(b);
+    const p = announce([
+      '--local-address', '127.0.40.11', '--local-asn', '64512', '--peer-address', '127.0.40.2', '--peer-port', String(port), '--peer-asn', '64514',
+      '--hold-time', '9', '--connect-retry', '1',
+      '--route', '198.51.100.0/24,next-hop=198.51.100.1', '--route', '2001:db8::/32,next-hop=2001:db8::1',
+    ]);
+    await p.waitEvent('established', isState('established'));
+    await waitFor('BIRD has both routes', async () => {
+      const out = await b.cli('show', 'route', 'protocol', 'cli');
+      return out.includes('198.51.100.0/24') && out.includes('2001:db8::/32');
+    });
+    p.send('add 203.0.113.0/24,next-hop=198.51.100.1');
+    p.send('withdraw 198.51.100.0/24');
+    await waitFor('BIRD sees the stdin changes', async () => {
+      const out = await b.cli('show', 'route', 'protocol', 'cli');
+      return out.includes('203.0.113.0/24') && !out.includes('198.51.100.0/24');
+    });
+    expect(establishedCount(p)).toBe(1);
+    expect(await p.stop('SIGINT')).toBe(0);
+    expect(p.events.find((e) => e.event === 'notification' && e['direction'] === 'sent')).toMatchObject({ code: 6, subcode: 2 });
+    const proto = await waitFor('BIRD recorded the Cease', async () => {
+      const out = await b.cli('show', 'protocols', 'all', 'cli');
+      return /Administrative shutdown|Received: Administrative/i.test(out) ? out : undefined;
+    });
+    expect(proto).not.toMatch(/Established/);
+  });
+});
