@@ -60,6 +60,12 @@ export function waitListening(address: string, port: number, timeoutMs = 10_000)
     }), timeoutMs, 25);
 }
 
+/** Daemons still running; killed by their own handle if the test process exits early. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 /** A spawned daemon with its temp dir and captured log. */
 export class Daemon {
   log = '';
@@ -71,7 +77,13 @@ export class Daemon {
   ) {
     child.stdout?.on('data', (d) => (this.log += String(d)));
     child.stderr?.on('data', (d) => (this.log += String(d)));
-    this.exited = new Promise((r) => child.once('exit', () => r()));
+    live.add(child);
+    this.exited = new Promise((r) =>
+      child.once('exit', () => {
+        live.delete(child);
+        r();
+      }),
+    );
   }
   get running(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;

@@ -251,6 +251,7 @@ export function defineInteropSuite(k: DaemonKind): void {
       expect(held4.map((r) => r.prefix)).toEqual(['203.0.113.81/32', '203.0.113.82/32']);
       expect(held6.length).toBe(2);
       if (k.showsStale) expect([...held4, ...held6].every((r) => r.stale === true)).toBe(true);
+      if (v.gracefulRestartActive) expect(await v.gracefulRestartActive(c.addr)).toBe(true);
       // The restarted speaker (R bit set) announces only one of the IPv4 routes.
       const again = sessionFor(c, { gracefulRestart: { restartTime: 120, restarting: true } });
       sessions.set(c, again);
@@ -261,6 +262,7 @@ export function defineInteropSuite(k: DaemonKind): void {
       const fresh = [...(await v.routes(c.addr, 'ipv4')), ...(await v.routes(c.addr, 'ipv6'))];
       expect(fresh.length).toBe(3);
       if (k.showsStale) expect(fresh.every((r) => r.stale === false)).toBe(true);
+      if (v.gracefulRestartActive) expect(await v.gracefulRestartActive(c.addr)).toBe(false);
     });
 
     it('the daemon restarting: our sessions reconnect and re-advertise', async () => {

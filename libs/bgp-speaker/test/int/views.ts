@@ -22,6 +22,8 @@ export interface RouterView {
   routes(neighbor: string, fam: Fam): Promise<ViewRoute[]>;
   established(neighbor: string): Promise<boolean>;
   holdTime(neighbor: string): Promise<number | undefined>;
+  /** The daemon is holding the neighbor's routes for graceful restart (BIRD shows it per protocol). */
+  gracefulRestartActive?(neighbor: string): Promise<boolean>;
   /** UPDATE messages received from the neighbor, where the daemon counts them. */
   updatesReceived?(neighbor: string): Promise<number>;
 }
@@ -98,6 +100,9 @@ export function birdView(d: Bird, protoOf: (neighbor: string) => string): Router
     },
     async established(neighbor) {
       return /Established/.test(await d.cli('show', 'protocols', protoOf(neighbor)));
+    },
+    async gracefulRestartActive(neighbor) {
+      return /Neighbor graceful restart active/.test(await d.cli('show', 'protocols', 'all', protoOf(neighbor)));
     },
     async holdTime(neighbor) {
       const m = /Hold timer:\s+[\d.]+\/(\d+)/.exec(await d.cli('show', 'protocols', 'all', protoOf(neighbor)));
