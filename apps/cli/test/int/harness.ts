@@ -77,9 +77,9 @@ export class CliProc {
   readonly exited: Promise<number | null>;
   readonly child: ChildProcess;
 
-  constructor(args: string[], opts: { netns?: string } = {}) {
+  constructor(args: string[], opts: { netns?: string; spawn?: () => ChildProcess } = {}) {
     const argv = opts.netns ? ['ip', 'netns', 'exec', opts.netns, process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
-    this.child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = opts.spawn ? opts.spawn() : spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (d: string) => {
