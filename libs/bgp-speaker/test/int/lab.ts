@@ -98,6 +98,17 @@ export class Daemon {
   }
 }
 
+/** Waits for a daemon to be ready; if it is not, stops it, removes its dir and rethrows with its log. */
+async function readyOrCleanUp(d: Daemon, ready: () => Promise<void>): Promise<void> {
+  try {
+    await ready();
+  } catch (e) {
+    await d.stop();
+    removeDir(d.dir);
+    throw new Error(`${d.name} did not start: ${String(e)}\n${d.log.slice(-2000)}`);
+  }
+}
+
 export function tempDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), `mtsbgp-${prefix}-`));
   chmodSync(d, 0o755);
@@ -199,8 +210,10 @@ export async function startGobgp(spec: DaemonSpec, dir = tempDir('gobgp')): Prom
   writeFileSync(join(dir, 'gobgpd.toml'), gobgpConfig(spec));
   const child = spawn('gobgpd', ['-f', join(dir, 'gobgpd.toml'), '--api-hosts', `unix://${join(dir, 'api.sock')}`, '--pprof-disable', '-p', '-l', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const d = new Gobgp('gobgpd', dir, child);
-  await waitListening(spec.address, spec.port);
-  await waitFor('gobgp API', () => d.cli('global').then(() => true));
+  await readyOrCleanUp(d, async () => {
+    await waitListening(spec.address, spec.port);
+    await waitFor('gobgp API', () => d.cli('global').then(() => true));
+  });
   return d;
 }
 
@@ -244,8 +257,10 @@ export async function startBird(spec: DaemonSpec, dir = tempDir('bird')): Promis
   writeFileSync(join(dir, 'bird.conf'), birdConfig(spec));
   const child = spawn('bird', ['-f', '-c', join(dir, 'bird.conf'), '-s', join(dir, 'bird.ctl'), '-P', join(dir, 'bird.pid')], { stdio: ['ignore', 'pipe', 'pipe'] });
   const d = new Bird('bird', dir, child);
-  await waitListening(spec.address, spec.port);
-  await waitFor('birdc', () => d.cli('show', 'status').then(() => true));
+  await readyOrCleanUp(d, async () => {
+    await waitListening(spec.address, spec.port);
+    await waitFor('birdc', () => d.cli('show', 'status').then(() => true));
+  });
   return d;
 }
 
@@ -280,8 +295,10 @@ export async function startFrr(spec: DaemonSpec, dir = tempDir('frr')): Promise<
   writeFileSync(join(dir, 'bgpd.conf'), frrConfig(spec));
   const child = spawn('/usr/lib/frr/bgpd', ['-f', join(dir, 'bgpd.conf'), '-i', join(dir, 'bgpd.pid'), '-z', join(dir, 'zserv.api'), '--vty_socket', dir, '-p', String(spec.port), '-l', spec.address, '-Z', '-S', '-P', '0', '--log', 'stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const d = new Frr('frr', dir, child);
-  await waitListening(spec.address, spec.port);
-  await waitFor('vtysh', () => d.vtysh('show bgp summary').then(() => true));
+  await readyOrCleanUp(d, async () => {
+    await waitListening(spec.address, spec.port);
+    await waitFor('vtysh', () => d.vtysh('show bgp summary').then(() => true));
+  });
   return d;
 }
 
