@@ -9,6 +9,9 @@
 import { run } from './cli.js';
 import { processIo } from './io.js';
 
+// `metallb-ts … | head -1`: a closed stdout is not an error worth a stack trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
+
 try {
   process.exitCode = await run(process.argv.slice(2), processIo);
 } catch (e) {

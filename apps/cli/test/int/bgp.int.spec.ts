@@ -71,6 +71,22 @@ labDescribe('bgp announce ↔ gobgpd', ['gobgpd', 'gobgp'])('bgp announce ↔ go
   });
 });
 
+labDescribe('bgp announce ↔ gobgpd with TCP MD5', ['gobgpd', 'gobgp'])('bgp announce ↔ gobgpd with TCP MD5', () => {
+  it('establishes with --password (the tcp_md5 addon beside the bundle) and --ebgp-multihop', async () => {
+    const port = randomPort();
+    const g = await Gobgp.start({ address: '127.0.40.3', port, asn: 64515, neighbor: '127.0.40.12', neighborAs: 64512, password: 'mts-cli-md5' });
+    daemons.push(g);
+    const p = announce([
+      '--local-address', '127.0.40.12', '--local-asn', '64512', '--peer-address', '127.0.40.3', '--peer-port', String(port), '--peer-asn', '64515',
+      '--hold-time', '9', '--connect-retry', '1', '--password', 'mts-cli-md5', '--ebgp-multihop',
+      '--route', '203.0.113.0/24,next-hop=198.51.100.1',
+    ]);
+    await p.waitEvent('established with MD5', isState('established'));
+    await waitFor('203.0.113.0/24 in gobgp', async () => (await g.rib('ipv4'))['203.0.113.0/24']);
+    expect(await p.stop('SIGTERM')).toBe(0);
+  });
+});
+
 labDescribe('bgp announce ↔ BIRD', ['bird', 'birdc'])('bgp announce ↔ BIRD', () => {
   it('advertises routes BIRD shows, withdraws from stdin, Cease on SIGINT', async () => {
     const port = randomPort();

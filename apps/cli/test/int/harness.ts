@@ -184,7 +184,7 @@ export class Daemon {
 
 /** gobgpd listening on address:port, one passive neighbor (our CLI) with both unicast families. */
 export class Gobgp extends Daemon {
-  static async start(o: { address: string; port: number; asn: number; neighbor: string; neighborAs: number }): Promise<Gobgp> {
+  static async start(o: { address: string; port: number; asn: number; neighbor: string; neighborAs: number; password?: string }): Promise<Gobgp> {
     const dir = tempDir('gobgp');
     const conf = [
       '[global.config]',
@@ -196,6 +196,7 @@ export class Gobgp extends Daemon {
       '  [neighbors.config]',
       `    neighbor-address = "${o.neighbor}"`,
       `    peer-as = ${o.neighborAs}`,
+      ...(o.password ? [`    auth-password = "${o.password}"`] : []),
       '  [neighbors.transport.config]',
       '    passive-mode = true',
       `    local-address = "${o.address}"`,
