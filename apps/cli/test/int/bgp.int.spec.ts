@@ -71,6 +71,49 @@ labDescribe('bgp announce ↔ gobgpd', ['gobgpd', 'gobgp'])('bgp announce ↔ go
   });
 });
 
+labDescribe('bgp announce: reconnects and reports', ['gobgpd', 'gobgp'])('bgp announce: reconnects and reports', () => {
+  it('re-establishes and re-advertises after the peer restarts', async () => {
+    const port = randomPort();
+    const spec = { address: '127.0.40.4', port, asn: 64513, neighbor: '127.0.40.13', neighborAs: 64512 };
+    let g = await Gobgp.start(spec);
+    const p = announce([
+      '--local-address', '127.0.40.13', '--local-asn', '64512', '--peer-address', '127.0.40.4', '--peer-port', String(port), '--peer-asn', '64513',
+      '--hold-time', '9', '--connect-retry', '1', '--route', '198.51.100.0/24,next-hop=198.51.100.1',
+    ]);
+    try {
+      await p.waitEvent('established', isState('established'));
+      await g.stop();
+      await p.waitEvent('left established', (e) => e.event === 'state' && e.from === 'established');
+      g = await Gobgp.start(spec);
+      await waitFor('established again', () => establishedCount(p) === 2, 30_000);
+      await waitFor('route re-advertised', async () => (await g.rib('ipv4'))['198.51.100.0/24'], 15_000);
+      expect(await p.stop('SIGTERM')).toBe(0);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('reports the NOTIFICATION a peer sends (wrong AS) and keeps retrying', async () => {
+    const port = randomPort();
+    const g = await Gobgp.start({ address: '127.0.40.5', port, asn: 64513, neighbor: '127.0.40.14', neighborAs: 64599 });
+    daemons.push(g);
+    const p = announce(['--local-address', '127.0.40.14', '--local-asn', '64512', '--peer-address', '127.0.40.5', '--peer-port', String(port), '--peer-asn', '64513', '--connect-retry', '1']);
+    const n = await p.waitEvent('notification received', (e) => e.event === 'notification' && e['direction'] === 'received');
+    expect(n).toMatchObject({ code: 2, subcode: 2 }); // OPEN Message Error / Bad Peer AS
+    expect(establishedCount(p)).toBe(0);
+    expect(p.running).toBe(true);
+    expect(await p.stop('SIGTERM')).toBe(0);
+  });
+
+  it('exits 0 on SIGTERM while the peer is unreachable', async () => {
+    const p = announce(['--local-address', '127.0.40.15', '--local-asn', '64512', '--peer-address', '127.0.40.6', '--peer-port', String(randomPort()), '--peer-asn', '64513', '--connect-retry', '1']);
+    await p.waitEvent('first state change', (e) => e.event === 'state');
+    const t0 = Date.now();
+    expect(await p.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
 labDescribe('bgp announce ↔ gobgpd with TCP MD5', ['gobgpd', 'gobgp'])('bgp announce ↔ gobgpd with TCP MD5', () => {
   it('establishes with --password (the tcp_md5 addon beside the bundle) and --ebgp-multihop', async () => {
     const port = randomPort();

@@ -78,6 +78,22 @@ labDescribe('l2 respond', ['ip', 'arping', 'ndisc6'])('l2 respond in network nam
     expect(await p.stop('SIGINT')).toBe(0);
   });
 
+  it('reports a conflict when another host claims the VIP (gratuitous ARP from the client)', async () => {
+    const p = new CliProc(['l2', 'respond', '--interface', 'eth0', '--ip', VIP], { netns: r });
+    procs.push(p);
+    await p.waitEvent('ready', (e) => e.event === 'ready');
+    netns.ip('-n', c, 'addr', 'add', `${VIP}/32`, 'dev', 'eth0');
+    try {
+      const res = netns.run(c, ['arping', '-U', '-c', '1', '-I', 'eth0', '-s', VIP, VIP]);
+      const ev = await p.waitEvent(`conflict event (arping: ${res.out.trim()})`, (e) => e.event === 'conflict', 5000);
+      expect(ev).toMatchObject({ ip: VIP, mac: CLIENT_MAC, interface: 'eth0' });
+      expect(p.stderr).toMatch(/conflict/);
+    } finally {
+      netns.ip('-n', c, 'addr', 'del', `${VIP}/32`, 'dev', 'eth0');
+    }
+    expect(await p.stop('SIGTERM')).toBe(0);
+  });
+
   it('an unknown interface: one clear line, exit 2', () => {
     const res = cliSync(['l2', 'respond', '--interface', 'nosuch9', '--ip', VIP], { netns: r });
     expect(res.status).toBe(2);
