@@ -4,10 +4,11 @@
  * stderr, non-zero exit). Needs no root except the port-in-use case, which only binds 127.0.40.x.
  */
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { CLI, cliSync, randomPort } from './harness.js';
+import { CLI, cliSync, randomPort, REPO } from './harness.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 /** MetalLB's rule, independently: score descending, then sha256("<node>#<ip>") ascending by hex. */
@@ -19,6 +20,14 @@ describe('the built metallb-ts', () => {
   it('exists with the native addon beside it (test-int depends on build)', () => {
     expect(existsSync(CLI)).toBe(true);
     expect(existsSync(CLI.replace(/main\.mjs$/, 'arp_responder.node'))).toBe(true);
+    expect(existsSync(CLI.replace(/main\.mjs$/, 'tcp_md5.node'))).toBe(true);
+  });
+
+  it('the package bin (apps/cli/bin/metallb-ts.mjs) runs the bundle', () => {
+    const r = spawnSync(`${REPO}/apps/cli/bin/metallb-ts.mjs`, ['election', 'order', '--ip', '198.51.100.10', '--nodes', 'a,b,c'], { encoding: 'utf8', env: { ...process.env, PATH: `${process.execPath.replace(/\/node$/, '')}:${process.env['PATH'] ?? ''}` } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(cliSync(['election', 'order', '--ip', '198.51.100.10', '--nodes', 'a,b,c']).stdout);
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['a', 'b', 'c']);
   });
 
   it.each([
