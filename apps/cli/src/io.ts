@@ -13,9 +13,13 @@ export interface Io {
   error(line: string): void;
 }
 
-/** JSON.stringify that renders bigint and byte arrays readably. */
-function jsonLine(obj: Record<string, unknown>): string {
-  return JSON.stringify(obj, (_k, v: unknown) => {
+/**
+ * One event line (without the newline): `ts` and `event` first and never overridden by a
+ * field; bigints as decimal strings, byte arrays as hex.
+ */
+export function eventLine(event: string, fields: Record<string, unknown>, now: Date): string {
+  const ts = now.toISOString();
+  return JSON.stringify(Object.assign({ ts, event }, fields, { ts, event }), (_k, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
     if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
     return v;
@@ -25,7 +29,7 @@ function jsonLine(obj: Record<string, unknown>): string {
 /** The process's stdout/stderr. */
 export const processIo: Io = {
   emit(event, fields = {}) {
-    process.stdout.write(jsonLine({ ts: new Date().toISOString(), event, ...fields }) + '\n');
+    process.stdout.write(eventLine(event, fields, new Date()) + '\n');
   },
   out(text) {
     process.stdout.write(text);
