@@ -13,10 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root. */
 export const REPO = join(here, '../../../..');
+/** The built CLI bundle. */
 export const CLI = join(REPO, 'dist/apps/cli/main.mjs');
+/** Integration tests that need namespaces or raw sockets run only as root. */
 export const isRoot = process.getuid?.() === 0;
 
+/** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** True when `cmd` is on PATH (or an absolute path that exists). */
@@ -150,6 +154,7 @@ export function waitListening(address: string, port: number, timeoutMs = 10_000)
     }), timeoutMs, 25);
 }
 
+/** A fresh world-readable temp dir `mtscli-<prefix>-…` (daemons may drop privileges). */
 export function tempDir(prefix: string): string {
   const d = mkdtempSync(join(tmpdir(), `mtscli-${prefix}-`));
   chmodSync(d, 0o755);
@@ -262,9 +267,11 @@ export class Netns {
   readonly prefix = `mtscli${process.pid}`;
   private readonly names: string[] = [];
 
+  /** `ip ARGS` in the root namespace (only namespace and veth management). */
   ip(...args: string[]): string {
     return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   }
+  /** Creates `mtscli<pid><suffix>` with lo up. */
   add(suffix: string): string {
     const name = `${this.prefix}${suffix}`;
     this.ip('netns', 'add', name);
@@ -287,6 +294,7 @@ export class Netns {
       this.ip('-n', ns, 'link', 'set', ifName, 'up');
     }
   }
+  /** Deletes every namespace created here. */
   cleanup(): void {
     for (const n of this.names.splice(0).reverse()) spawnSync('ip', ['netns', 'del', n]);
   }
