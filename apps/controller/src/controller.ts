@@ -109,6 +109,7 @@ export class Controller {
     });
     this.resourceOf.set(this.namespaces, Resources.namespaces);
     this.resourceOf.set(this.secrets, Resources.secrets);
+    if (this.metrics) this.metrics.refresh = () => this.updatePoolMetrics();
     this.events = new EventRecorder({ client: this.client, component: COMPONENT, host: this.flags.identity, clock: this.clock, onError: (e) => this.log.debug('event write failed', { error: e }) });
 
     const configChanged = () => this.enqueue('config');
@@ -280,7 +281,6 @@ export class Controller {
     void this.writeConfigurationState(true, '');
     for (const p of r.pools) this.dirtyPools.add(p.name);
     for (const p of before ?? []) this.dirtyPools.add(p.name);
-    this.updatePoolMetrics();
     if (!initial) this.enqueue('reprocess');
     this.flushPools();
   }
@@ -308,7 +308,6 @@ export class Controller {
     for (const e of out.events) void this.events.record(svc, e.type, e.reason, e.message);
     if (out.events.length) this.log.info('service reconciled', { service: key, ips: out.desired.ingress, events: out.events.map((e) => e.reason) });
     this.flushPools();
-    this.updatePoolMetrics();
     if (out.freedIPs || out.allocationKeyChanged) this.enqueueUnallocated();
   }
 

@@ -58,7 +58,11 @@ export class ControllerMetrics {
     this.known = now;
   }
 
+  /** Called before every scrape, so gauges derived from state are computed only when read. */
+  refresh: (() => void) | undefined;
+
   async text(): Promise<string> {
+    this.refresh?.();
     return this.registry.metrics();
   }
 
