@@ -56,6 +56,17 @@ const KINDS: Record<string, string> = {
 const CONFIGURATION_STATES = mlb('configurationstates');
 
 const FIELD_MANAGER = 'metallb-ts-controller';
+
+/** What the controller never reads is dropped before caching (most of an object's size). */
+function slim<T extends KubeObject>(o: T): T {
+  const { managedFields: _m, ...metadata } = o.metadata;
+  const ann = metadata.annotations;
+  if (ann && 'kubectl.kubernetes.io/last-applied-configuration' in ann) {
+    const { 'kubectl.kubernetes.io/last-applied-configuration': _l, ...rest } = ann;
+    metadata.annotations = rest;
+  }
+  return { ...o, metadata } as T;
+}
 const COMPONENT = 'metallb-controller';
 
 export interface ControllerOptions {
@@ -98,7 +109,12 @@ export class Controller {
     this.log = opts.log;
     this.metrics = opts.metrics;
     this.clock = opts.clock ?? systemClock;
-    const common = { client: this.client, clock: this.clock, onEvent: (e: { kind: string }) => this.log.debug('informer', { event: e.kind }) };
+    const common = {
+      client: this.client,
+      clock: this.clock,
+      onEvent: (e: { kind: string }) => this.log.debug('informer', { event: e.kind }),
+      transform: slim,
+    };
     this.services = new Informer<Svc>({ ...common, resource: Resources.services });
     this.namespaces = new Informer({ ...common, resource: Resources.namespaces });
     this.secrets = new Informer({ ...common, resource: Resources.secrets, namespace: this.flags.namespace });

@@ -52,6 +52,29 @@ describe('Informer: list and watch', () => {
     await inf.stop();
   });
 
+  it('applies transform to listed and watched objects before caching them', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    const seen: KubeObject[] = [];
+    const inf = new Informer<KubeObject>({
+      client: fake,
+      resource: S,
+      clock,
+      rng: new SeededRng(7),
+      transform: (o) => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } }),
+    });
+    inf.addEventHandler({ onAdd: (o) => seen.push(o), onUpdate: (_a, b) => seen.push(b) });
+    fake.upsert(S, { ...svc('a'), metadata: { ...svc('a').metadata, managedFields: [{ manager: 'x' }] } });
+    inf.start();
+    await inf.waitForSync();
+    fake.upsert(S, { ...svc('b'), metadata: { ...svc('b').metadata, managedFields: [{ manager: 'y' }] } });
+    await settle();
+    expect(seen.map((o) => o.metadata.name)).toEqual(['a', 'b']);
+    expect(seen.every((o) => o.metadata.managedFields === undefined)).toBe(true);
+    expect(inf.store.list().every((o) => o.metadata.managedFields === undefined)).toBe(true);
+    await inf.stop();
+  });
+
   it('ignores duplicate and out-of-order events', async () => {
     const { fake, inf, log, events } = setup();
     const a = fake.upsert(S, svc('a'));

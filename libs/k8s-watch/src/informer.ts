@@ -57,6 +57,11 @@ export interface InformerOptions<T extends KubeObject> {
   resyncMs?: number;
   /** Observability hook. */
   onEvent?(e: InformerEvent): void;
+  /**
+   * Applied to every object before it enters the cache (client-go's `SetTransform`), e.g. to drop
+   * `managedFields` and cut memory. Must keep `metadata.name/namespace/resourceVersion`.
+   */
+  transform?(obj: T): T;
 }
 
 class Inactive extends Error {
@@ -204,7 +209,7 @@ export class Informer<T extends KubeObject> {
         }
         throw e;
       }
-      items.push(...res.items);
+      items.push(...(this.opts.transform ? res.items.map((o) => this.opts.transform!(o)) : res.items));
       if (!cont) rv = res.resourceVersion;
       cont = res.continue;
       if (!cont) break;
@@ -266,7 +271,7 @@ export class Informer<T extends KubeObject> {
           case 'ADDED':
           case 'MODIFIED':
           case 'DELETED': {
-            const obj = ev.object;
+            const obj = ev.object && this.opts.transform ? this.opts.transform(ev.object as T) : ev.object;
             if (!obj?.metadata?.name) throw new ApiError(0, 'BadEvent', `watch event without metadata.name: ${JSON.stringify(ev).slice(0, 200)}`);
             const key = obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
             const cached = this.cache.get(key);
