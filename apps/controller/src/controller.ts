@@ -57,6 +57,33 @@ const CONFIGURATION_STATES = mlb('configurationstates');
 
 const FIELD_MANAGER = 'metallb-ts-controller';
 
+/** A Service reduced to the fields MetalLB reads (§1.12): a fraction of the full object's memory. */
+function slimService(o: Svc): Svc {
+  const m = o.metadata;
+  const sp = o.spec ?? {};
+  const pick = <T extends object>(x: T) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as T;
+  const ann = m.annotations ? { ...m.annotations } : undefined;
+  if (ann) delete ann['kubectl.kubernetes.io/last-applied-configuration'];
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: pick({ name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp, labels: m.labels, annotations: ann }),
+    spec: pick({
+      type: sp.type,
+      clusterIP: sp.clusterIP,
+      clusterIPs: sp.clusterIPs,
+      ipFamilies: sp.ipFamilies,
+      ipFamilyPolicy: sp.ipFamilyPolicy,
+      loadBalancerIP: sp.loadBalancerIP,
+      loadBalancerClass: sp.loadBalancerClass,
+      externalTrafficPolicy: sp.externalTrafficPolicy,
+      selector: sp.selector,
+      ports: sp.ports?.map((p) => ({ protocol: p.protocol, port: p.port })),
+    }),
+    ...(o.status?.loadBalancer?.ingress ? { status: { loadBalancer: { ingress: o.status.loadBalancer.ingress.map((i) => pick({ ip: i.ip, hostname: i.hostname })) } } } : {}),
+  } as Svc;
+}
+
 /** What the controller never reads is dropped before caching (most of an object's size). */
 function slim<T extends KubeObject>(o: T): T {
   const { managedFields: _m, ...metadata } = o.metadata;
@@ -115,7 +142,7 @@ export class Controller {
       onEvent: (e: { kind: string }) => this.log.debug('informer', { event: e.kind }),
       transform: slim,
     };
-    this.services = new Informer<Svc>({ ...common, resource: Resources.services });
+    this.services = new Informer<Svc>({ ...common, resource: Resources.services, transform: slimService });
     this.namespaces = new Informer({ ...common, resource: Resources.namespaces });
     this.secrets = new Informer({ ...common, resource: Resources.secrets, namespace: this.flags.namespace });
     this.configInformers = Object.values(CONFIG_RESOURCES).map((resource) => {
