@@ -4,7 +4,7 @@
  *     of its initial pass (every IP restored and re-validated, nothing written).
  *  2. 10,000 new Services created at once: time until every one has an IP.
  *  3. Controller RSS with 10,000 (then 20,000) Services.
- * Run: npm run build && node bench/k8s/run.mjs ../controller/restore-allocate.ts [-- --services N]
+ * Run: npm run build && node bench/k8s/run.mjs ../controller/restore-allocate.ts [-- --services N] [--restore-only]
  */
 import { startApiServer } from '@metallb-ts/apiserver-lite';
 import { spawn } from 'node:child_process';
@@ -85,6 +85,13 @@ console.log(`controller start → caches synced: ${((synced - start) / 1000).toF
 console.log(`controller start → ${restored} allocations restored: ${((restoredLine - start) / 1000).toFixed(2)} s`);
 console.log(`controller start → initial pass over ${N} services done (ready): ${((passDone - start) / 1000).toFixed(2)} s`);
 console.log(`controller RSS with ${N} services: ${rssMiB(child.pid!).toFixed(0)} MiB`);
+
+if (process.argv.includes('--restore-only')) {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  await api.stop();
+  process.exit(0);
+}
 
 // 2. New services, created as fast as the in-process API takes them.
 t = performance.now();
