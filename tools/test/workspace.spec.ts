@@ -106,14 +106,18 @@ describe('project graph', () => {
 });
 
 describe('release', () => {
-  it('nx release --dry-run versions the libraries independently', () => {
-    const r = spawnSync(nx, ['release', 'version', '--dry-run', '--verbose=false'], {
+  it('nx release --dry-run versions the libraries independently, with changelogs', () => {
+    const r = spawnSync(nx, ['release', '--dry-run', '--skip-publish'], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, NX_DAEMON: 'false', CI: 'true' },
     });
     const out = r.stdout + r.stderr;
     expect(r.status, out).toBe(0);
-    for (const p of projects().filter((x) => x.dir.startsWith('libs/'))) expect(out).toContain(p.name);
+    for (const p of projects().filter((x) => x.dir.startsWith('libs/'))) {
+      expect(out).toContain(`Running release version for project: `);
+      expect(out).toMatch(new RegExp(`${p.name}\\S*\\s.*(New version|version)`));
+    }
+    expect(out).toMatch(/CHANGELOG/);
   });
 });
