@@ -86,6 +86,8 @@ console.log(`controller start → ${restored} allocations restored: ${((restored
 console.log(`controller start → initial pass over ${N} services done (ready): ${((passDone - start) / 1000).toFixed(2)} s`);
 console.log(`controller RSS with ${N} services: ${rssMiB(child.pid!).toFixed(0)} MiB`);
 
+await new Promise((r) => setTimeout(r, 15_000));
+console.log(`controller RSS with ${N} services after 15 s idle: ${rssMiB(child.pid!).toFixed(0)} MiB`);
 if (process.argv.includes('--restore-only')) {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
