@@ -45,7 +45,8 @@ labDescribe('memberlist agent', ['go'])('memberlist agent', () => {
     await go.waitEvent('go peer start', (e) => e.event === 'start');
     const a = agent('cli1', ['--bind', `127.0.40.21:${randomPort()}`, '--join', `127.0.40.20:${goPort}`, '--secret-key-path', dir, '--meta', 'rack=a']);
     await a.waitEvent('cli1 sees go1 join', ev('join', 'go1'));
-    expect(a.events.find((e) => e.event === 'joined')).toMatchObject({ contacted: 1 });
+    // The member's join event can precede the `joined` result line (push/pull completes first).
+    expect(await a.waitEvent('cli1 reports joined', (e) => e.event === 'joined')).toMatchObject({ contacted: 1 });
     expect(a.events.find(ev('join', 'go1'))!['addr']).toBe(`127.0.40.20:${goPort}`);
     const goSaw = await go.waitEvent('go1 sees cli1 join', ev('join', 'cli1'));
     expect(goSaw['meta']).toBe('rack=a');
