@@ -7,6 +7,7 @@
 import type { AllocateRefusal, AllocateResult, Allocator, PoolConsideration, PoolSpec, ServiceRequest } from '@metallb-ts/ipam';
 import type { IPAddress } from '@metallb-ts/netaddr';
 import {
+  addressPool,
   ANN,
   backendKey,
   familyPolicy,
@@ -104,7 +105,7 @@ export function requestFor(svc: ServiceLike): { ok: true; request: ServiceReques
   const family = fam.value!;
   const primary = primaryFamily(svc);
   const families = family === 'dual' ? (primary === 'IPv6' ? (['IPv6', 'IPv4'] as const) : (['IPv4', 'IPv6'] as const)) : ([family] as const);
-  const pool = svc.metadata.annotations?.['metallb.io/address-pool'] ?? svc.metadata.annotations?.['metallb.universe.tf/address-pool'];
+  const pool = addressPool(svc);
   const request: ServiceRequest = {
     key: serviceKey(svc),
     namespace: svc.metadata.namespace ?? 'default',

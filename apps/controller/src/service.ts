@@ -3,6 +3,7 @@
  * `metallb.universe.tf/` form as fallback), requested IPs, family and policy, ports, sharing and
  * backend keys, and the load-balancer-class filter. Pure functions over plain objects.
  */
+import { backendKeyFrom, poolFrom, sharingKeyFrom } from '@metallb-ts/ipam';
 import { AddrParseError, IPAddress, type Family } from '@metallb-ts/netaddr';
 
 export interface ServiceLike {
@@ -139,17 +140,17 @@ export function servicePorts(svc: ServiceLike): { protocol: string; port: number
   return (svc.spec?.ports ?? []).map((p) => ({ protocol: (p.protocol ?? 'TCP').toUpperCase(), port: p.port }));
 }
 
-/** Sharing key: `allow-shared-ip` value when the key is present (even empty), else "". */
+/** Sharing key: `allow-shared-ip` value when the key is present (even empty), else "" (ipam's rule). */
 export function sharingKey(svc: ServiceLike): string {
-  return annotation(svc, ANN.allowSharedIP) ?? '';
+  return sharingKeyFrom(svc.metadata.annotations);
 }
 
-/** Backend key: for `externalTrafficPolicy: Local` the selector as `k1=v1,k2=v2` (sorted), else "". */
+/** Backend key: for `externalTrafficPolicy: Local` the selector as `k1=v1,k2=v2` (sorted), else "" (ipam's rule). */
 export function backendKey(svc: ServiceLike): string {
-  if (svc.spec?.externalTrafficPolicy !== 'Local') return '';
-  const sel = svc.spec?.selector ?? {};
-  return Object.keys(sel)
-    .sort()
-    .map((k) => `${k}=${sel[k]}`)
-    .join(',');
+  return backendKeyFrom(svc.spec?.selector, svc.spec?.externalTrafficPolicy);
+}
+
+/** The `address-pool` annotation (new form first, then legacy); undefined when absent or empty. */
+export function addressPool(svc: ServiceLike): string | undefined {
+  return poolFrom(svc.metadata.annotations);
 }
