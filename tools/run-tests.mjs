@@ -25,15 +25,12 @@ function projects() {
     for (const name of readdirSync(dir).sort()) dirs.push(join(dir, name));
   }
   for (const projectDir of dirs) {
-    {
-      const name = projectDir.split('/').pop();
-      const pj = join(projectDir, 'package.json');
-      if (!existsSync(pj)) continue;
-      const pkg = JSON.parse(readFileSync(pj, 'utf8'));
-      const nxName = pkg.nx?.name ?? name;
-      if (only && !only.has(nxName)) continue;
-      out.push({ dir: projectDir, name: nxName, tiers: tiers.filter((t) => pkg.scripts?.[t]) });
-    }
+    const pj = join(projectDir, 'package.json');
+    if (!existsSync(pj)) continue;
+    const pkg = JSON.parse(readFileSync(pj, 'utf8'));
+    const nxName = pkg.nx?.name ?? projectDir.split('/').pop();
+    if (only && !only.has(nxName)) continue;
+    out.push({ dir: projectDir, name: nxName, tiers: tiers.filter((t) => pkg.scripts?.[t]) });
   }
   return out;
 }
