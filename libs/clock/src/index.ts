@@ -10,3 +10,4 @@
 export type { Clock, Rng, TimerHandle } from './ports.js';
 export { systemClock, systemRng } from './system.js';
 export { exponentialBackoff, jitter, jitterDown, type BackoffOptions } from './jitter.js';
+export { formatRfc3339, formatMicroTime } from './format.js';
