@@ -47,23 +47,17 @@ export {
 } from './wire/negotiate.js';
 export { step, initialFsmState, resolveCollision } from './fsm/step.js';
 export type { FsmAction, FsmConfig, FsmEvent, FsmState, StateName, TimerKind, Transition, TransitionReason } from './fsm/types.js';
+export { BgpSession, PUMP_BATCH, type SessionComponents } from './session/session.js';
+export { SessionConfigError, SESSION_DEFAULTS, type Family, type GracefulRestartOptions, type SessionOptions } from './session/options.js';
 export {
-  BgpSession,
-  SessionConfigError,
-  SESSION_DEFAULTS,
   SENT_LIST_LIMIT,
-  PUMP_BATCH,
-  type Family,
-  type GracefulRestartOptions,
   type NotificationInfo,
   type SentInfo,
-  type SessionComponents,
   type SessionCounters,
   type SessionEvents,
-  type SessionOptions,
   type SessionStatus,
   type StateChange,
-} from './session/session.js';
+} from './session/status.js';
 export { BgpListener } from './session/listener.js';
 export { NodeTransport, NativeAddonError, loadTcpMd5Addon, tcpMd5Available, type TcpMd5Addon } from './session/node-transport.js';
 export type { Connection, ConnectAttempt, ConnectOptions, ListenOptions, ListeningSocket, ListenTransport, Transport } from './session/ports.js';

@@ -1,4 +1,4 @@
-import type { SessionStatus } from './session.js';
+import type { SessionStatus } from './status.js';
 
 /** One metric sample: MetalLB's name, type, labels and value. */
 export interface MetricSample {

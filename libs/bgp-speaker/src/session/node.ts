@@ -1,6 +1,7 @@
 import { systemClock, systemRng } from '@metallb-ts/clock';
 import { NodeTransport } from './node-transport.js';
-import { BgpSession, type SessionComponents, type SessionOptions } from './session.js';
+import type { SessionOptions } from './options.js';
+import { BgpSession, type SessionComponents } from './session.js';
 
 /**
  * A session wired to the real world: the system clock and randomness and {@link NodeTransport}

@@ -1,89 +1,19 @@
-import { jitterDown, type BackoffOptions, type Clock, type Rng, type TimerHandle } from '@metallb-ts/clock';
+import { jitterDown, type Clock, type Rng, type TimerHandle } from '@metallb-ts/clock';
 import { IPAddress } from '@metallb-ts/netaddr';
 import { resolveCollision, step, initialFsmState } from '../fsm/step.js';
-import type { FsmAction, FsmConfig, FsmEvent, FsmState, StateName, TimerKind, TransitionReason } from '../fsm/types.js';
-import { AdjRibOut, buildUpdates, familyOf, type PeerContext } from '../rib/adj-rib-out.js';
-import { checkRoute, type Route } from '../rib/route.js';
-import { Afi, CeaseSubcode, ErrCode, Safi } from '../wire/constants.js';
+import type { FsmAction, FsmConfig, FsmEvent, FsmState, StateName, TimerKind } from '../fsm/types.js';
+import { AdjRibOut, buildUpdates, type PeerContext } from '../rib/adj-rib-out.js';
+import type { Route } from '../rib/route.js';
+import { CeaseSubcode, ErrCode } from '../wire/constants.js';
 import { BgpDecodeError, errorCodeName } from '../wire/errors.js';
 import { decodeMessage, encodeMessage, Framer } from '../wire/message.js';
-import { myAsField, type Negotiated, type PeerAsnSpec } from '../wire/negotiate.js';
-import type { AfiSafi, BgpMessage, Capability, Notification, Open, Update } from '../wire/types.js';
+import type { Negotiated } from '../wire/negotiate.js';
+import type { AfiSafi, BgpMessage, Notification, Open, Update } from '../wire/types.js';
 import { announcedPrefixes, endOfRib, endOfRibFamily, withdrawnPrefixes } from '../wire/update.js';
 import { Emitter } from './emitter.js';
+import { checkSessionRoute, familyAfiSafi, SESSION_DEFAULTS, sessionFamilies, sessionFsmConfig, validateSessionOptions, type Family, type SessionOptions } from './options.js';
 import type { Connection, ConnectAttempt, Transport } from './ports.js';
-
-/** Address families a session can carry. */
-export type Family = 'ipv4-unicast' | 'ipv6-unicast';
-
-/** Graceful restart (RFC 4724) settings. */
-export interface GracefulRestartOptions {
-  /** Seconds the peer keeps our routes after the session drops (0–4095). @default 120 */
-  restartTime?: number;
-  /**
-   * Set the Restart State (R) bit in our first OPEN: "I have restarted; hold my routes as
-   * stale until my End-of-RIB". Use it when the process restarts during a rolling upgrade.
-   * @default false
-   */
-  restarting?: boolean;
-}
-
-/** Everything that configures one session; durations in seconds. */
-export interface SessionOptions {
-  /** Peer address (IPv4 or IPv6). */
-  peerAddress: string;
-  /** @default 179 */
-  peerPort?: number;
-  /** Source address of our connection (must exist on this host). */
-  localAddress?: string;
-  /** Source port. @default ephemeral */
-  localPort?: number;
-  /** Our ASN (1–4294967295; 4-octet ASNs use AS_TRANS in "My AS"). */
-  localAsn: number;
-  /** The peer's ASN, or `'internal'`/`'external'` to accept any iBGP/eBGP peer (MetalLB dynamicASN). */
-  peerAsn: PeerAsnSpec;
-  /** BGP identifier (IPv4). */
-  routerId: string;
-  /** Proposed hold time, 0 or ≥ 3. @default 90 */
-  holdTime?: number;
-  /** Keepalive interval, capped at hold/3. @default hold/3 */
-  keepaliveTime?: number;
-  /** ConnectRetryTime. @default 10 */
-  connectRetryTime?: number;
-  /** Hold timer while waiting for the peer's OPEN. @default 240 */
-  openHoldTime?: number;
-  /** DelayOpen (RFC 4271 §8.1.1): wait this long for the peer's OPEN before sending ours; 0 = off. @default 0 */
-  delayOpenTime?: number;
-  /** RFC 2385 TCP MD5 password (needs the native addon). */
-  password?: string;
-  /**
-   * eBGP multi-hop: `true` sends with TTL 255, a number sets that TTL. Without it, the OS
-   * default TTL (64) is used, which also reaches multi-hop peers; set `ttl: 1` for strict
-   * single-hop. Any explicit TTL needs the native addon.
-   */
-  ebgpMultihop?: boolean | number;
-  /** Do not connect; wait for the peer (requires a {@link BgpListener}). @default false */
-  passive?: boolean;
-  /** Families to negotiate. @default ['ipv4-unicast', 'ipv6-unicast'] */
-  families?: Family[];
-  /** Advertise graceful restart (off by default: a dead node's routes would linger). */
-  gracefulRestart?: GracefulRestartOptions;
-  /** Back-off between automatic reconnects (ms). @default { initialMs: 1000, maxMs: 120000, factor: 2, jitter: 0 } */
-  idleHold?: BackoffOptions;
-  /** A name for logs and events. @default `${peerAddress}:${peerPort}` */
-  name?: string;
-}
-
-/** The defaults of {@link SessionOptions}. */
-export const SESSION_DEFAULTS = {
-  peerPort: 179,
-  holdTime: 90,
-  connectRetryTime: 10,
-  openHoldTime: 240,
-  families: ['ipv4-unicast', 'ipv6-unicast'] as Family[],
-  gracefulRestartTime: 120,
-  idleHold: { initialMs: 1000, maxMs: 120_000, factor: 2 } as BackoffOptions,
-} as const;
+import { SENT_LIST_LIMIT, zeroCounters, type NotificationInfo, type SentInfo, type SessionEvents, type SessionStatus, type StateChange } from './status.js';
 
 /** The ports a session uses. */
 export interface SessionComponents {
@@ -92,146 +22,15 @@ export interface SessionComponents {
   transport: Transport;
 }
 
-/** Per-session counters (the speaker maps them to `metallb_bgp_*` metrics). */
-export interface SessionCounters {
-  opensSent: number;
-  opensReceived: number;
-  updatesSent: number;
-  updatesReceived: number;
-  keepalivesSent: number;
-  keepalivesReceived: number;
-  notificationsSent: number;
-  notificationsReceived: number;
-  routeRefreshSent: number;
-  routeRefreshReceived: number;
-  /** All messages. */
-  messagesSent: number;
-  messagesReceived: number;
-  /** Prefixes announced in UPDATEs sent (cumulative). */
-  prefixesAnnounced: number;
-  /** Prefixes withdrawn in UPDATEs sent (cumulative). */
-  prefixesWithdrawn: number;
-  /** Times the session reached Established. */
-  establishedTransitions: number;
-  /** Received UPDATE problems handled without a reset (RFC 7606). */
-  malformedUpdates: number;
-}
-
-/** A NOTIFICATION with its direction and names, for events and status. */
-export interface NotificationInfo {
-  direction: 'sent' | 'received';
-  code: number;
-  subcode: number;
-  /** `errorCodeName(code)`, e.g. `cease`. */
-  codeName: string;
-  data: Uint8Array;
-  at: number;
-}
-
-/** A state change with its reason. */
-export interface StateChange {
-  from: StateName;
-  to: StateName;
-  reason: TransitionReason;
-}
-
 /** UPDATE messages written per event-loop turn when a large set is queued. */
 export const PUMP_BATCH = 32;
-
-/** Above this many prefixes in one batch, `sent` events carry counts only. */
-export const SENT_LIST_LIMIT = 1000;
-
-/** What was sent, as events report it (KEEPALIVEs are only counted). */
-export type SentInfo =
-  | { type: 'open'; holdTime: number; capabilities: Capability['code'][] }
-  | {
-      type: 'update';
-      announcedCount: number;
-      withdrawnCount: number;
-      /** The prefixes, when the batch has at most {@link SENT_LIST_LIMIT} of them. */
-      announced?: string[];
-      withdrawn?: string[];
-    }
-  | { type: 'end-of-rib'; afi: number; safi: number }
-  | { type: 'notification'; code: number; subcode: number }
-  | { type: 'route-refresh'; afi: number; safi: number };
-
-/** Events a session emits. */
-export interface SessionEvents extends Record<string, unknown> {
-  state: StateChange;
-  established: Negotiated;
-  sent: SentInfo;
-  notification: NotificationInfo;
-  'update-received': { announced: number; withdrawn: number; endOfRib?: AfiSafi; issues: BgpDecodeError[] };
-}
-
-/** A point-in-time view of a session. */
-export interface SessionStatus {
-  name: string;
-  state: StateName;
-  lastTransition?: StateChange & { at: number };
-  negotiated?: Negotiated;
-  counters: Readonly<SessionCounters>;
-  /** Prefixes the peer has from us now (`metallb_bgp_announced_prefixes_total`). */
-  advertisedPrefixes: number;
-  /** Prefixes we want advertised (`metallb_bgp_pending_prefixes_total`). */
-  desiredPrefixes: number;
-  lastNotificationSent?: NotificationInfo;
-  lastNotificationReceived?: NotificationInfo;
-  localAddress?: string;
-  localPort?: number;
-  /** The last connection error (e.g. `connect ECONNREFUSED …`, `bind EADDRNOTAVAIL` for a source address not on this host). */
-  lastError?: { message: string; at: number };
-}
-
-/** Invalid session options or routes; says what to change. */
-export class SessionConfigError extends Error {
-  override name = 'SessionConfigError';
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`invalid ${field}: ${reason}`);
-  }
-}
-
-const FAMILY: Record<Family, AfiSafi> = { 'ipv4-unicast': { afi: Afi.IPV4, safi: Safi.UNICAST }, 'ipv6-unicast': { afi: Afi.IPV6, safi: Safi.UNICAST } };
-
-function zeroCounters(): SessionCounters {
-  return {
-    opensSent: 0, opensReceived: 0, updatesSent: 0, updatesReceived: 0, keepalivesSent: 0, keepalivesReceived: 0,
-    notificationsSent: 0, notificationsReceived: 0, routeRefreshSent: 0, routeRefreshReceived: 0, messagesSent: 0,
-    messagesReceived: 0, prefixesAnnounced: 0, prefixesWithdrawn: 0, establishedTransitions: 0, malformedUpdates: 0,
-  };
-}
-
-function validateOptions(o: SessionOptions): void {
-  const asn = (v: number) => Number.isInteger(v) && v >= 1 && v <= 0xffffffff;
-  if (!asn(o.localAsn)) throw new SessionConfigError('localAsn', `${o.localAsn} is not an ASN in 1..4294967295`);
-  if (typeof o.peerAsn === 'number' && !asn(o.peerAsn)) throw new SessionConfigError('peerAsn', `${o.peerAsn} is not an ASN in 1..4294967295`);
-  const id = IPAddress.tryParse(o.routerId);
-  if (!id?.isV4 || id.value === 0n) throw new SessionConfigError('routerId', `${JSON.stringify(o.routerId)} is not a non-zero IPv4 address`);
-  if (!IPAddress.tryParse(o.peerAddress)) throw new SessionConfigError('peerAddress', `${JSON.stringify(o.peerAddress)} is not an IP address`);
-  if (o.localAddress !== undefined && !IPAddress.tryParse(o.localAddress)) throw new SessionConfigError('localAddress', `${JSON.stringify(o.localAddress)} is not an IP address`);
-  const hold = o.holdTime ?? SESSION_DEFAULTS.holdTime;
-  if (!Number.isInteger(hold) || hold < 0 || hold > 65535 || hold === 1 || hold === 2) throw new SessionConfigError('holdTime', `${hold} must be 0 or 3..65535 seconds`);
-  for (const [k, v] of [['peerPort', o.peerPort], ['localPort', o.localPort]] as const) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) throw new SessionConfigError(k, `${v} is not a port`);
-  }
-  const mh = o.ebgpMultihop;
-  if (typeof mh === 'number' && (!Number.isInteger(mh) || mh < 1 || mh > 255)) throw new SessionConfigError('ebgpMultihop', `TTL ${mh} is outside 1..255`);
-  for (const [k, v] of [['keepaliveTime', o.keepaliveTime], ['connectRetryTime', o.connectRetryTime], ['openHoldTime', o.openHoldTime], ['delayOpenTime', o.delayOpenTime]] as const) {
-    if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new SessionConfigError(k, `${v} is not a non-negative number of seconds`);
-  }
-  if (o.password !== undefined && Buffer.byteLength(o.password) > 80) throw new SessionConfigError('password', 'TCP MD5 keys are at most 80 bytes');
-  const rt = o.gracefulRestart?.restartTime;
-  if (rt !== undefined && (!Number.isInteger(rt) || rt < 0 || rt > 4095)) throw new SessionConfigError('gracefulRestart.restartTime', `${rt} is outside 0..4095`);
-}
 
 /**
  * One BGP session to one peer: the thin driver around the pure {@link step} FSM. It turns socket
  * bytes and timers into FSM events, performs the FSM's actions, and keeps the peer's
  * Adj-RIB-Out in sync with {@link BgpSession.setRoutes} — never resetting the session for it.
+ * Its options, defaults and validation live in `options.ts`; what it reports (events, status,
+ * counters) in `status.ts`.
  */
 export class BgpSession extends Emitter<SessionEvents> {
   readonly name: string;
@@ -263,7 +62,7 @@ export class BgpSession extends Emitter<SessionEvents> {
 
   constructor(options: SessionOptions, private readonly c: SessionComponents) {
     super();
-    validateOptions(options);
+    validateSessionOptions(options);
     this.opts = { ...options };
     this.name = options.name ?? `${options.peerAddress}:${options.peerPort ?? SESSION_DEFAULTS.peerPort}`;
     this.localId = IPAddress.parse(options.routerId);
@@ -271,41 +70,7 @@ export class BgpSession extends Emitter<SessionEvents> {
   }
 
   private buildFsmConfig(restarting: boolean): FsmConfig {
-    const o = this.opts;
-    const families = (o.families ?? SESSION_DEFAULTS.families).map((f) => FAMILY[f]);
-    const caps: Capability[] = families.map((f) => ({ code: 'multiprotocol', afi: f.afi, safi: f.safi }));
-    caps.push({ code: 'route-refresh' }, { code: 'four-octet-as', asn: o.localAsn });
-    if (o.gracefulRestart) {
-      caps.push({
-        code: 'graceful-restart',
-        restarting,
-        notification: false,
-        restartTime: o.gracefulRestart.restartTime ?? SESSION_DEFAULTS.gracefulRestartTime,
-        families: families.map((f) => ({ ...f, forwardingPreserved: false })),
-      });
-    }
-    const localOpen: Open = {
-      type: 'open',
-      version: 4,
-      myAs: myAsField(o.localAsn),
-      holdTime: o.holdTime ?? SESSION_DEFAULTS.holdTime,
-      bgpId: this.localId,
-      capabilities: caps,
-      otherParameters: [],
-    };
-    const cfg: FsmConfig = {
-      passive: o.passive ?? false,
-      connectRetryTime: o.connectRetryTime ?? SESSION_DEFAULTS.connectRetryTime,
-      holdTime: localOpen.holdTime,
-      openHoldTime: o.openHoldTime ?? SESSION_DEFAULTS.openHoldTime,
-      delayOpenTime: o.delayOpenTime ?? 0,
-      autoRestart: true,
-      idleHold: o.idleHold ?? SESSION_DEFAULTS.idleHold,
-      localOpen,
-      expectations: { localAsn: o.localAsn, peerAsn: o.peerAsn, localId: this.localId },
-    };
-    if (o.keepaliveTime !== undefined) cfg.keepaliveTime = o.keepaliveTime;
-    return cfg;
+    return sessionFsmConfig(this.opts, restarting);
   }
 
   /** The FSM state name. */
@@ -348,13 +113,8 @@ export class BgpSession extends Emitter<SessionEvents> {
    */
   setRoutes(routes: Iterable<Route>): void {
     const list = [...routes];
-    const fams = (this.opts.families ?? SESSION_DEFAULTS.families).map((f) => FAMILY[f]);
-    for (const r of list) {
-      const why = checkRoute(r);
-      if (why) throw new SessionConfigError(`route ${r.prefix}`, why);
-      const f = familyOf(r.prefix);
-      if (!fams.some((x) => x.afi === f.afi)) throw new SessionConfigError(`route ${r.prefix}`, `family ${r.prefix.family} is not enabled on this session`);
-    }
+    const fams = sessionFamilies(this.opts);
+    for (const r of list) checkSessionRoute(r, fams);
     this.rib.setDesired(list);
     if (this.fsm.name === 'established') this.flush();
   }
@@ -367,7 +127,7 @@ export class BgpSession extends Emitter<SessionEvents> {
   /** Asks the peer to re-send its routes (RFC 2918), if it supports ROUTE-REFRESH. */
   requestRefresh(family: Family = 'ipv4-unicast'): boolean {
     if (this.fsm.name !== 'established' || !this.negotiated?.routeRefresh) return false;
-    const f = FAMILY[family];
+    const f = familyAfiSafi(family);
     this.send({ type: 'route-refresh', afi: f.afi, safi: f.safi, subtype: 0 });
     return true;
   }
