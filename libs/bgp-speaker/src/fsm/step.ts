@@ -76,9 +76,22 @@ function idle(s: FsmState, e: FsmEvent, cfg: FsmConfig): Transition {
     case 'tcp-connected':
       // RFC 4271 §8.2.2 Idle: incoming connections are refused.
       return { state: s, actions: [{ type: 'close' }], reason: 'connection-refused-in-idle' };
+    case 'collision-adopted':
+      // The usual path: the losing connection was just dumped (Idle), the winner takes over.
+      return adoptCollisionWinner(s, cfg);
     default:
       return { state: s, actions: [] };
   }
+}
+
+/**
+ * RFC 4271 §6.8: the peer's inbound connection won the collision and replaces ours. It starts
+ * like any inbound connection accepted in Active (OPEN, or DelayOpen), keeping the
+ * ConnectRetryCounter and cancelling a pending automatic restart.
+ */
+function adoptCollisionWinner(s: FsmState, cfg: FsmConfig): Transition {
+  const t = connected({ name: 'active', connectRetryCounter: s.connectRetryCounter }, cfg, 'inbound');
+  return { state: t.state, actions: [stop('idle-hold'), ...t.actions], reason: 'collision-adopted' };
 }
 
 /** Sends our OPEN on a fresh connection and waits in OpenSent (or DelayOpen in Connect/Active). */
@@ -131,6 +144,10 @@ function connecting(s: FsmState, e: FsmEvent, cfg: FsmConfig): Transition {
       return toIdle(s, cfg, 'decode-error', [send(notificationFor(e.error))]);
     case 'collision-dump':
       return toIdle(s, cfg, 'collision', [send(notification(ErrCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION))]);
+    case 'collision-adopted':
+      // A DelayOpen connection is still up: the driver must dump it first (`collision-dump`).
+      if (delayOpen) return { state: s, actions: [] };
+      return adoptCollisionWinner(s, cfg);
   }
 }
 
@@ -191,6 +208,10 @@ function opened(s: FsmState, e: FsmEvent, cfg: FsmConfig): Transition {
       return toIdle(s, cfg, 'decode-error', [send(notificationFor(e.error))]);
     case 'collision-dump':
       return toIdle(s, cfg, 'collision', [send(notification(ErrCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION))], { count: true });
+    case 'collision-adopted':
+      // The open connection stays until the driver dumps it (`collision-dump`); Established
+      // never gives way (RFC 4271 §6.8: the new connection is closed instead).
+      return { state: s, actions: [] };
     case 'message': {
       const m = e.message;
       if (m.type === 'notification') {

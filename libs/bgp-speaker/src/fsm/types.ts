@@ -40,7 +40,13 @@ export type FsmEvent =
   /** Events 21, 22, 28 (errors whose RFC 7606 handling is session-reset). */
   | { type: 'decode-error'; error: BgpDecodeError }
   /** Event 23: this connection lost a collision (RFC 4271 §6.8). */
-  | { type: 'collision-dump' };
+  | { type: 'collision-dump' }
+  /**
+   * Event 17 for the peer's connection that won a collision (RFC 4271 §6.8): the driver has
+   * dumped the existing connection (`collision-dump`), or it was already gone, and attached the
+   * winner; the session carries on over it as over any inbound connection.
+   */
+  | { type: 'collision-adopted' };
 
 /** Outputs of {@link step}: what the driver must do, in order. */
 export type FsmAction =
@@ -72,6 +78,7 @@ export type TransitionReason =
   | 'decode-error'
   | 'fsm-error'
   | 'collision'
+  | 'collision-adopted'
   | 'connection-refused-in-idle';
 
 /** The result of one {@link step}. */

@@ -206,18 +206,25 @@ export class BgpSession extends Emitter<SessionEvents> {
 
   private resolveCandidate(conn: Connection, open: Open, framer: Framer): void {
     this.candidate = undefined;
-    const existingLocal = this.fsm.initiatedLocally ?? true;
-    const existingAlive = this.fsm.name === 'open-sent' || this.fsm.name === 'open-confirm';
-    if (existingAlive && resolveCollision(this.localId.value, open.bgpId.value, existingLocal) === 'keep-existing') {
+    const st = this.fsm.name;
+    if (st === 'established') {
+      // RFC 4271 §6.8: a collision with an Established connection closes the new one.
+      this.refuse(conn);
+      return;
+    }
+    // A connection of ours is up: OpenSent/OpenConfirm, or Connect/Active waiting for DelayOpen.
+    const existingLocal = this.fsm.initiatedLocally;
+    const existingAlive = st === 'open-sent' || st === 'open-confirm' || existingLocal !== undefined;
+    if (existingAlive && resolveCollision(this.localId.value, open.bgpId.value, existingLocal ?? true) === 'keep-existing') {
       this.refuse(conn);
       return;
     }
     // The newcomer wins: dump the existing connection, adopt the new one, replay its OPEN.
     if (existingAlive) this.dispatch({ type: 'collision-dump' });
-    this.stopTimer('idle-hold');
-    this.fsm = { name: 'active', connectRetryCounter: this.fsm.connectRetryCounter };
+    this.attempt?.cancel();
+    this.attempt = undefined;
     this.attach(conn, framer);
-    this.dispatch({ type: 'tcp-connected', direction: 'inbound' });
+    this.dispatch({ type: 'collision-adopted' });
     this.counters.opensReceived++;
     this.counters.messagesReceived++;
     this.dispatch({ type: 'message', message: open });

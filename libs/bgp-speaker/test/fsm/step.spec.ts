@@ -80,6 +80,14 @@ const table: [FsmState, FsmEvent, StateName, string[], string | undefined][] = [
   [S('open-sent'), { type: 'manual-stop' }, 'idle', ['send:notification:6/2', ...stopAll, 'close'], 'manual-stop'],
   [S('open-sent'), { type: 'collision-dump' }, 'idle', ['send:notification:6/7', ...stopAll, 'close', 'start:idle-hold:1000'], 'collision'],
   [S('open-sent'), { type: 'message', message: { type: 'notification', code: 2, subcode: 1, data: new Uint8Array(0) } }, 'idle', ['notification-received', ...stopAll, 'close', 'start:idle-hold:1000'], 'notification-received'],
+  // Collision winner adopted (RFC 4271 §6.8): after the loser was dumped, or with no connection up
+  [S('idle', 1), { type: 'collision-adopted' }, 'open-sent', ['stop:idle-hold', 'stop:connect-retry', 'send:open', 'start:hold:240000'], 'collision-adopted'],
+  [S('connect'), { type: 'collision-adopted' }, 'open-sent', ['stop:idle-hold', 'stop:connect-retry', 'send:open', 'start:hold:240000'], 'collision-adopted'],
+  [S('active'), { type: 'collision-adopted' }, 'open-sent', ['stop:idle-hold', 'stop:connect-retry', 'send:open', 'start:hold:240000'], 'collision-adopted'],
+  [{ name: 'active', connectRetryCounter: 0, initiatedLocally: true }, { type: 'collision-adopted' }, 'active', [], undefined],
+  [S('open-sent'), { type: 'collision-adopted' }, 'open-sent', [], undefined],
+  [S('open-confirm'), { type: 'collision-adopted' }, 'open-confirm', [], undefined],
+  [S('established'), { type: 'collision-adopted' }, 'established', [], undefined],
   // OpenConfirm
   [S('open-confirm'), KA, 'established', ['start:hold:30000', 'established'], 'keepalive-received'],
   [S('open-confirm'), { type: 'timer-expired', timer: 'keepalive' }, 'open-confirm', ['send:keepalive', 'start:keepalive:10000'], undefined],
@@ -169,6 +177,22 @@ describe('FSM transition table (RFC 4271 §8.2.2)', () => {
     expect(resolveCollision(2n, 1n, false)).toBe('keep-new');
     expect(resolveCollision(1n, 2n, true)).toBe('keep-new');
     expect(resolveCollision(1n, 2n, false)).toBe('keep-existing');
+  });
+
+  it('a collision winner keeps the ConnectRetryCounter and records who initiated it (the peer)', () => {
+    const dumped = step(S('open-sent', 2), { type: 'collision-dump' }, cfg());
+    expect(dumped.state).toEqual({ name: 'idle', connectRetryCounter: 3 });
+    const t = step(dumped.state, { type: 'collision-adopted' }, cfg());
+    expect(t.state).toEqual({ name: 'open-sent', connectRetryCounter: 3, initiatedLocally: false });
+  });
+
+  it('a collision winner under DelayOpen waits in Active for the delay or the peer\'s OPEN', () => {
+    const c = cfg({ delayOpenTime: 5 });
+    const t = step(S('idle'), { type: 'collision-adopted' }, c);
+    expect(t.state).toEqual({ name: 'active', connectRetryCounter: 0, initiatedLocally: false });
+    expect(render(t.actions)).toEqual(['stop:idle-hold', 'stop:connect-retry', 'start:delay-open:5000']);
+    expect(t.reason).toBe('collision-adopted');
+    expect(step(t.state, { type: 'message', message: peerOpen() }, c).state.name).toBe('open-confirm');
   });
 
   it('DelayOpen: the OPEN waits for the timer, or goes out with KEEPALIVE when the peer speaks first', () => {

@@ -301,6 +301,55 @@ describe('BgpSession over an in-memory transport', () => {
       }
     }
   });
+
+  it('a collision won by the peer reports every state change, the adoption with reason collision-adopted', async () => {
+    const { net, peer, session, states } = setup({ routerId: '198.51.100.1' }); // lower identifier: the peer's connection wins
+    peer.answer = false;
+    session.start();
+    await settle();
+    net.listen('198.51.100.1', 179, (c) => session.acceptConnection(c));
+    const inbound = await new Promise<MemoryConnection>((r) => net.transport('198.51.100.2').connect({ peerAddress: '198.51.100.1', peerPort: 179 }, (_e, c) => r(c as MemoryConnection)));
+    inbound.setHandlers({ onData: () => {}, onClose: () => {} });
+    inbound.write(encodeMessage(peer.open, { fourOctetAs: true }));
+    await settle();
+    inbound.write(encodeMessage({ type: 'keepalive' }, { fourOctetAs: true }));
+    await settle();
+    expect(states.map((s) => `${s.from}>${s.to}:${s.reason}`)).toEqual([
+      'idle>connect:manual-start',
+      'connect>open-sent:tcp-connected',
+      'open-sent>idle:collision',
+      'idle>open-sent:collision-adopted',
+      'open-sent>open-confirm:open-received',
+      'open-confirm>established:keepalive-received',
+    ]);
+    // No state is written behind the FSM's back: each change starts where the last one ended.
+    for (let i = 1; i < states.length; i++) expect(states[i]!.from).toBe(states[i - 1]!.to);
+    expect(session.status().lastTransition).toMatchObject({ from: 'open-confirm', to: 'established' });
+  });
+
+  it('a colliding connection whose OPEN arrives after Established is closed with Cease 6/7 (RFC 4271 §6.8)', async () => {
+    const { net, peer, session } = setup({ routerId: '198.51.100.1' });
+    peer.answer = false;
+    session.start();
+    await settle();
+    net.listen('198.51.100.1', 179, (c) => session.acceptConnection(c));
+    const inbound = await new Promise<MemoryConnection>((r) => net.transport('198.51.100.2').connect({ peerAddress: '198.51.100.1', peerPort: 179 }, (_e, c) => r(c as MemoryConnection)));
+    const got: BgpMessage[] = [];
+    const f = new Framer();
+    inbound.setHandlers({ onData: (b) => f.push(b).forEach((x) => got.push(decodeMessage(x, { fourOctetAs: true }).message)), onClose: () => {} });
+    await settle();
+    // Our own connection reaches Established before the newcomer speaks.
+    peer.send(peer.open);
+    peer.send({ type: 'keepalive' });
+    await settle();
+    expect(session.state).toBe('established');
+    inbound.write(encodeMessage(peer.open, { fourOctetAs: true }));
+    await settle();
+    expect(inbound.isClosed).toBe(true);
+    expect(got[0]).toMatchObject({ type: 'notification', code: 6, subcode: 7 });
+    expect(session.state).toBe('established');
+    expect(peer.conn.isClosed).toBe(false);
+  });
 });
 
 describe('metallbMetrics', () => {
