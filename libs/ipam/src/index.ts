@@ -9,7 +9,8 @@
  * - First-free search is O(log n) over a free-interval tree ({@link FreeSet}) of bigint offsets,
  *   for IPv4 and IPv6 pools of any size; `avoidBuggyIPs` is handled arithmetically.
  */
-export { Allocator, sameAddresses } from './allocator.js';
+export { Allocator } from './allocator.js';
+export { sameAddresses } from './request.js';
 export { FreeSet } from './free-set.js';
 export { MAX_INT64, metallbFamilySize } from './counts.js';
 export { matchesSelector, matchesAny } from './selector.js';

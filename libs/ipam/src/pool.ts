@@ -1,11 +1,13 @@
 /**
- * Validation and compilation of {@link PoolSpec}s into the allocator's internal pool state.
+ * Validation and compilation of {@link PoolSpec}s into the allocator's internal pool state, the
+ * pool orders of automatic allocation and pool/service compatibility.
  */
 import { AddrParseError, IPRange, type Family } from '@metallb-ts/netaddr';
 import { AddressSpace } from './address-space.js';
 import { metallbFamilySize } from './counts.js';
 import { FreeSet } from './free-set.js';
 import type { Entry as UserEntry, OffKey } from './records.js';
+import { matchesAny } from './selector.js';
 import type { LabelSelector, PoolError, PoolSpec } from './types.js';
 
 /** Per-family mutable state of a pool. */
@@ -190,4 +192,12 @@ export function comparePinned(a: PoolState, b: PoolState): number {
 /** Order of generic pools: by name (MetalLB: Go map order, i.e. random). */
 export function compareNames(a: PoolState, b: PoolState): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Pool/service compatibility (3.4): the pool's serviceAllocation admits the namespace and labels. */
+export function compatible(p: PoolState, n: { namespace: string; labels: Readonly<Record<string, string>> }): boolean {
+  if (!p.hasBlock) return true;
+  if (p.namespaces.size > 0 && !p.namespaces.has(n.namespace)) return false;
+  if (p.serviceSelectors.length > 0 && !matchesAny(p.serviceSelectors, n.labels)) return false;
+  return true;
 }

@@ -1,8 +1,11 @@
 /**
- * Internal allocation records and the per-IP user entries of the allocator.
+ * Internal allocation records, the per-IP user entries of the allocator, and the public views
+ * of a record.
  */
+import { IPAddress } from '@metallb-ts/netaddr';
 import type { PoolState } from './pool.js';
-import type { Port } from './types.js';
+import type { Req } from './request.js';
+import type { Allocation, Port } from './types.js';
 
 /** Internal, compact allocation record (the public `Allocation` is built on demand). */
 export interface Rec {
@@ -76,4 +79,45 @@ export type OffKey = number | bigint;
 
 export function offKey(off: bigint): OffKey {
   return off <= SMI_MAX ? Number(off) : off;
+}
+
+/** A record for request `n` holding `v4` (or -1) and `v6` (or undefined) in `pool`. */
+export function makeRec(n: Req, pool: PoolState, v4: number, v6: bigint | undefined, v6First: boolean): Rec {
+  return {
+    key: n.key,
+    namespace: n.namespace,
+    labels: n.labels,
+    ports: n.ports,
+    sharingKey: n.sharingKey,
+    backendKey: n.backendKey,
+    pool,
+    v4,
+    v6,
+    v6First,
+  };
+}
+
+/** The record's addresses in status order (IPv4 first unless IPv6 was requested first). */
+export function ipsOf(r: Rec): IPAddress[] {
+  const out: IPAddress[] = [];
+  if (r.v4 >= 0) out.push(IPAddress.fromBigInt('IPv4', BigInt(r.v4)));
+  if (r.v6 !== undefined) {
+    if (r.v6First) out.unshift(IPAddress.fromBigInt('IPv6', r.v6));
+    else out.push(IPAddress.fromBigInt('IPv6', r.v6));
+  }
+  return out;
+}
+
+/** The public, plain-data view of a record. */
+export function toAllocation(r: Rec): Allocation {
+  return {
+    key: r.key,
+    pool: r.pool.name,
+    ips: ipsOf(r),
+    namespace: r.namespace,
+    labels: r.labels,
+    ports: r.ports,
+    sharingKey: r.sharingKey,
+    backendKey: r.backendKey,
+  };
 }
