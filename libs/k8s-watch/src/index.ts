@@ -15,4 +15,4 @@ export { Cache, compareResourceVersions, decideEvent, diffRelist, byServiceName,
 export { Informer, type InformerOptions, type InformerEvent, type EventHandlers } from './informer.js';
 export { WorkQueue, ItemExponentialRateLimiter, BucketRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter, itemBackoffMs, type RateLimiter, type WorkQueueOptions } from './work-queue.js';
 export { runReconciler, enqueueChanges, TerminalError, type Reconcile, type ReconcileResult, type ReconcileOutcome, type ReconcilerOptions, type RunningReconciler } from './reconciler.js';
-export { retryOnConflict, isConflict, patchStatus, applyObject, applyStatus, createOrUpdate, EventRecorder, type RetryOptions, type CreateOrUpdateResult, type EventType, type EventRecorderOptions, type RecordOutcome } from './writers.js';
+export { retryOnConflict, isConflict, patchStatus, applyObject, applyStatus, createOrUpdate, EventRecorder, type RetryOptions, type CreateOrUpdateResult, type EventType, type EventRecorderOptions, type InvolvedKind, type RecordOutcome } from './writers.js';

@@ -101,15 +101,16 @@ describe('createOrUpdate', () => {
 });
 
 describe('EventRecorder', () => {
+  const SVC = { apiVersion: 'v1', kind: 'Service' };
   const pod = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default', uid: 'u1' } };
   it('creates an Event, then counts repeats on it', async () => {
     const clock = new ManualClock();
     const fake = new FakeApiClient(clock);
     const rec = new EventRecorder({ client: fake, component: 'metallb-controller', clock, rng: new SeededRng(3) });
-    expect(await rec.record(pod, 'Normal', 'IPAllocated', 'Assigned IP ["198.51.100.1"]')).toBe('created');
+    expect(await rec.record(pod, SVC, 'Normal', 'IPAllocated', 'Assigned IP ["198.51.100.1"]')).toBe('created');
     clock.advance(1000);
-    expect(await rec.record(pod, 'Normal', 'IPAllocated', 'Assigned IP ["198.51.100.1"]')).toBe('updated');
-    expect(await rec.record(pod, 'Warning', 'AllocationFailed', 'no pool')).toBe('created');
+    expect(await rec.record(pod, SVC, 'Normal', 'IPAllocated', 'Assigned IP ["198.51.100.1"]')).toBe('updated');
+    expect(await rec.record(pod, SVC, 'Warning', 'AllocationFailed', 'no pool')).toBe('created');
     const events = fake.objectsOf(Resources.events);
     expect(events).toHaveLength(2);
     const first = events.find((e) => e.reason === 'IPAllocated')!;
@@ -122,11 +123,33 @@ describe('EventRecorder', () => {
     const errors: Error[] = [];
     const rec = new EventRecorder({ client: fake, component: 'c', clock, burst: 3, qps: 1 / 300, onError: (e) => errors.push(e) });
     const out = [];
-    for (let i = 0; i < 5; i++) out.push(await rec.record(pod, 'Normal', 'R', `m${i}`));
+    for (let i = 0; i < 5; i++) out.push(await rec.record(pod, SVC, 'Normal', 'R', `m${i}`));
     expect(out).toEqual(['created', 'created', 'created', 'rate-limited', 'rate-limited']);
     clock.advance(300_000);
     fake.inject({ op: 'create', error: new ApiError(500, 'InternalError', 'down') });
-    expect(await rec.record(pod, 'Normal', 'R', 'm9')).toBe('failed');
+    expect(await rec.record(pod, SVC, 'Normal', 'R', 'm9')).toBe('failed');
     expect(errors).toHaveLength(1);
+  });
+  it('takes the involved kind explicitly: a list item without apiVersion/kind still names its type', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    const rec = new EventRecorder({ client: fake, component: 'metallb-controller', host: 'ctl-0', clock, rng: new SeededRng(3) });
+    const fromList = { metadata: { name: 'web', namespace: 'default', uid: 'u1', resourceVersion: '7' } };
+    expect(await rec.record(fromList, SVC, 'Normal', 'IPAllocated', 'x')).toBe('created');
+    const cs = { apiVersion: 'wrong/v0', kind: 'Wrong', metadata: { name: 'controller', namespace: 'metallb-system' } };
+    expect(await rec.record(cs, { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState' }, 'Warning', 'ConfigurationError', 'y')).toBe('created');
+    const [a, b] = fake.objectsOf(Resources.events).sort((x, y) => x.reason.localeCompare(y.reason));
+    expect(a).toMatchObject({ reason: 'ConfigurationError', involvedObject: { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', name: 'controller', namespace: 'metallb-system' } });
+    expect(b).toMatchObject({ reason: 'IPAllocated', involvedObject: { apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'u1', resourceVersion: '7' }, reportingInstance: 'ctl-0' });
+    expect(b.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+  it('the same name and uid under two kinds are two objects for de-duplication', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    const rec = new EventRecorder({ client: fake, component: 'c', clock, rng: new SeededRng(4) });
+    const o = { metadata: { name: 'x', namespace: 'default', uid: 'u' } };
+    expect(await rec.record(o, SVC, 'Normal', 'R', 'm')).toBe('created');
+    expect(await rec.record(o, { apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'R', 'm')).toBe('created');
+    expect(await rec.record(o, SVC, 'Normal', 'R', 'm')).toBe('updated');
   });
 });

@@ -3,7 +3,7 @@
  * objects, create-or-update with optimistic concurrency and retry on 409, and an
  * {@link EventRecorder} with de-duplication and per-object rate limiting.
  */
-import { systemClock, systemRng, jitter, type Clock, type Rng } from '@metallb-ts/clock';
+import { formatRfc3339, systemClock, systemRng, jitter, type Clock, type Rng } from '@metallb-ts/clock';
 import { TokenBucket } from './rate-limiter.js';
 import { apiVersionOf, isApiError, PatchType, Resources, type ApiClient, type KubeObject, type ResourceRef } from './types.js';
 
@@ -132,6 +132,17 @@ export interface EventRecorderOptions {
   onError?(e: Error): void;
 }
 
+/**
+ * The type of the object an Event is about, given explicitly: objects from list responses of a
+ * real API server carry no `apiVersion`/`kind`, so they cannot be read off the object.
+ */
+export interface InvolvedKind {
+  /** e.g. `v1`, `metallb.io/v1beta1`. */
+  apiVersion: string;
+  /** e.g. `Service`, `ConfigurationState`. */
+  kind: string;
+}
+
 /** What {@link EventRecorder.record} did. */
 export type RecordOutcome = 'created' | 'updated' | 'rate-limited' | 'failed';
 
@@ -161,13 +172,16 @@ export class EventRecorder {
   }
 
   private ts(): string {
-    return new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return formatRfc3339(this.clock.now());
   }
 
-  /** Records an event about `obj`. Never throws. */
-  async record(obj: KubeObject, type: EventType, reason: string, message: string): Promise<RecordOutcome> {
+  /**
+   * Records an event about `obj`, whose type is `involved` (`{ apiVersion: 'v1', kind: 'Service' }`;
+   * the object's own `apiVersion`/`kind` are ignored). Never throws.
+   */
+  async record(obj: KubeObject, involved: InvolvedKind, type: EventType, reason: string, message: string): Promise<RecordOutcome> {
     const ns = obj.metadata.namespace ?? 'default';
-    const objKey = `${obj.kind}/${ns}/${obj.metadata.name}/${obj.metadata.uid ?? ''}`;
+    const objKey = `${involved.kind}/${ns}/${obj.metadata.name}/${obj.metadata.uid ?? ''}`;
     let bucket = this.buckets.get(objKey);
     if (!bucket) {
       bucket = new TokenBucket(this.opts.qps ?? 1 / 300, this.opts.burst ?? 25, this.clock);
@@ -193,7 +207,7 @@ export class EventRecorder {
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { name, namespace: ns },
-        involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
+        involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
         type,
         reason,
         message,

@@ -237,7 +237,7 @@ describe('controller plumbing against apiserver-lite', () => {
         if (!svc || svc.spec?.type !== 'LoadBalancer' || svc.status?.loadBalancer?.ingress?.length) return;
         const ip = `198.51.100.${next++}`;
         await patchStatus(c, Resources.services, svc.metadata.namespace, svc.metadata.name, { loadBalancer: { ingress: [{ ip }] } }, 'metallb-test');
-        await recorder.record(svc, 'Normal', 'IPAllocated', `Assigned IP ["${ip}"]`);
+        await recorder.record(svc, { apiVersion: 'v1', kind: 'Service' }, 'Normal', 'IPAllocated', `Assigned IP ["${ip}"]`);
       },
     });
     services.start();
@@ -251,7 +251,7 @@ describe('controller plumbing against apiserver-lite', () => {
     await expect.poll(async () => (await c.get<KubeObject>(Resources.services, 'default', 'lb')).status?.loadBalancer?.ingress?.[0]?.ip).toBe('198.51.100.1');
     expect((await c.get<KubeObject>(Resources.services, 'default', 'plain')).status?.loadBalancer?.ingress).toBeUndefined();
     const events = await c.list<KubeObject>(Resources.events, { namespace: 'default' });
-    expect(events.items.map((e) => [e.reason, e.involvedObject.name, e.count])).toEqual([['IPAllocated', 'lb', 1]]);
+    expect(events.items.map((e) => [e.reason, e.involvedObject.kind, e.involvedObject.apiVersion, e.involvedObject.name, e.count])).toEqual([['IPAllocated', 'Service', 'v1', 'lb', 1]]);
   });
 
   it('createOrUpdate converges under concurrent writers (409 retries)', async () => {
