@@ -4,7 +4,7 @@
  * session driver, Adj-RIB-Out diffing, TCP MD5 and graceful restart. See README.md.
  */
 export * from './wire/constants.js';
-export { DecodeError, BgpDecodeError, errorCodeName, type ErrorHandling } from './wire/errors.js';
+export { DecodeError, BgpDecodeError, errorCodeName, type DecodeReason, type ErrorHandling, type NotificationSpec } from './wire/errors.js';
 export type {
   AfiSafi,
   AsPathSegment,

@@ -25,17 +25,21 @@ const MIN_LEN: Readonly<Record<number, number>> = {
  */
 export function checkHeader(buf: Uint8Array, at = 0): { length: number; type: number } {
   for (let i = 0; i < Wire.MARKER_LEN; i++) {
-    if (buf[at + i] !== 0xff) throw new BgpDecodeError(at + i, 'marker is not all ones', ErrCode.MESSAGE_HEADER, HeaderSubcode.CONNECTION_NOT_SYNCHRONIZED);
+    if (buf[at + i] !== 0xff) throw new BgpDecodeError('bad-marker', at + i, 'marker is not all ones', { code: ErrCode.MESSAGE_HEADER, subcode: HeaderSubcode.CONNECTION_NOT_SYNCHRONIZED });
   }
   const length = (buf[at + 16]! << 8) | buf[at + 17]!;
   const type = buf[at + 18]!;
   const min = MIN_LEN[type];
-  if (min === undefined) throw new BgpDecodeError(at + 18, `unknown message type ${type}`, ErrCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_TYPE, Uint8Array.of(type));
+  if (min === undefined) throw new BgpDecodeError('bad-type', at + 18, `unknown message type ${type}`, { code: ErrCode.MESSAGE_HEADER, subcode: HeaderSubcode.BAD_MESSAGE_TYPE, data: Uint8Array.of(type) });
   if (length < min || length > Wire.MAX_MESSAGE_LEN || (type === MsgType.KEEPALIVE && length !== Wire.KEEPALIVE_LEN)) {
-    throw new BgpDecodeError(at + 16, `bad length ${length} for message type ${type}`, ErrCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, Uint8Array.of(length >> 8, length & 0xff));
+    throw new BgpDecodeError('bad-length', at + 16, `bad length ${length} for message type ${type}`, { code: ErrCode.MESSAGE_HEADER, subcode: HeaderSubcode.BAD_MESSAGE_LENGTH, data: Uint8Array.of(length >> 8, length & 0xff) });
   }
   return { length, type };
 }
+
+/** A body shorter than its fixed fields: 1/2 with the declared length (RFC 4271 §6.1). */
+const headerLengthError = (length: number) => (offset: number, detail: string) =>
+  new BgpDecodeError('truncated', offset, detail, { code: ErrCode.MESSAGE_HEADER, subcode: HeaderSubcode.BAD_MESSAGE_LENGTH, data: Uint8Array.of(length >> 8, length & 0xff) });
 
 /**
  * Decodes one whole message (header included).
@@ -45,10 +49,10 @@ export function decodeMessage(input: Uint8Array, ctx: CodecContext): DecodedMess
   // A Node Buffer's slice() is a view, not a copy: decode from a plain Uint8Array view so every
   // value we keep (capability bytes, unknown attributes) is a real, detached Uint8Array.
   const frame = plain(input);
-  if (frame.length < Wire.HEADER_LEN) throw new BgpDecodeError(frame.length, 'shorter than a header', ErrCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, Uint8Array.of(frame.length >> 8, frame.length & 0xff));
+  if (frame.length < Wire.HEADER_LEN) throw new BgpDecodeError('truncated', frame.length, `${frame.length} bytes are shorter than a header`, { code: ErrCode.MESSAGE_HEADER, subcode: HeaderSubcode.BAD_MESSAGE_LENGTH, data: Uint8Array.of(frame.length >> 8, frame.length & 0xff) });
   const { length, type } = checkHeader(frame);
   if (length !== frame.length) {
-    throw new BgpDecodeError(16, `header says ${length} bytes, frame has ${frame.length}`, ErrCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_LENGTH, Uint8Array.of(length >> 8, length & 0xff));
+    throw new BgpDecodeError('bad-length', 16, `header says ${length} bytes, frame has ${frame.length}`, { code: ErrCode.MESSAGE_HEADER, subcode: HeaderSubcode.BAD_MESSAGE_LENGTH, data: Uint8Array.of(length >> 8, length & 0xff) });
   }
   const body = frame.subarray(Wire.HEADER_LEN);
   switch (type) {
@@ -59,23 +63,23 @@ export function decodeMessage(input: Uint8Array, ctx: CodecContext): DecodedMess
       return { message: update, issues };
     }
     case MsgType.NOTIFICATION: {
-      const r = new ByteReader(body, 0, body.length, Wire.HEADER_LEN);
+      const r = new ByteReader(body, 0, body.length, Wire.HEADER_LEN, headerLengthError(length));
       return { message: { type: 'notification', code: r.u8(), subcode: r.u8(), data: r.bytes(r.remaining).slice() }, issues: [] };
     }
     case MsgType.KEEPALIVE:
       return { message: { type: 'keepalive' }, issues: [] };
     case MsgType.ROUTE_REFRESH: {
-      const r = new ByteReader(body, 0, body.length, Wire.HEADER_LEN);
+      const r = new ByteReader(body, 0, body.length, Wire.HEADER_LEN, headerLengthError(length));
       if (body.length !== 4) {
         // RFC 7313 §5: ROUTE-REFRESH Message Error, Invalid Message Length, data = the message.
-        throw new BgpDecodeError(Wire.HEADER_LEN, `ROUTE-REFRESH body of ${body.length} bytes`, ErrCode.ROUTE_REFRESH, 1, frame.slice());
+        throw new BgpDecodeError('bad-length', Wire.HEADER_LEN, `ROUTE-REFRESH body of ${body.length} bytes`, { code: ErrCode.ROUTE_REFRESH, subcode: 1, data: frame.slice() });
       }
       const afi = r.u16();
       const subtype = r.u8();
       return { message: { type: 'route-refresh', afi, subtype, safi: r.u8() }, issues: [] };
     }
     default:
-      throw new BgpDecodeError(18, `unknown message type ${type}`, ErrCode.MESSAGE_HEADER, HeaderSubcode.BAD_MESSAGE_TYPE, Uint8Array.of(type));
+      throw new BgpDecodeError('bad-type', 18, `unknown message type ${type}`, { code: ErrCode.MESSAGE_HEADER, subcode: HeaderSubcode.BAD_MESSAGE_TYPE, data: Uint8Array.of(type) });
   }
 }
 

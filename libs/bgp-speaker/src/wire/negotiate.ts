@@ -28,14 +28,14 @@ export function peerAsnOf(open: Open): number {
  */
 export function validateOpen(open: Open, exp: OpenExpectations): BgpDecodeError | undefined {
   if (open.version !== 4) {
-    return new BgpDecodeError(19, `BGP version ${open.version}`, ErrCode.OPEN_MESSAGE, OpenSubcode.UNSUPPORTED_VERSION, Uint8Array.of(0, 4));
+    return new BgpDecodeError('bad-version', 19, `BGP version ${open.version}, only 4 is supported`, { code: ErrCode.OPEN_MESSAGE, subcode: OpenSubcode.UNSUPPORTED_VERSION, data: Uint8Array.of(0, 4) });
   }
   if (open.holdTime === 1 || open.holdTime === 2) {
-    return new BgpDecodeError(22, `hold time ${open.holdTime} s`, ErrCode.OPEN_MESSAGE, OpenSubcode.UNACCEPTABLE_HOLD_TIME);
+    return new BgpDecodeError('bad-hold-time', 22, `hold time ${open.holdTime} s`, { code: ErrCode.OPEN_MESSAGE, subcode: OpenSubcode.UNACCEPTABLE_HOLD_TIME });
   }
   const [other] = open.otherParameters;
   if (other) {
-    return new BgpDecodeError(29, `optional parameter type ${other.type}`, ErrCode.OPEN_MESSAGE, OpenSubcode.UNSUPPORTED_OPTIONAL_PARAMETER);
+    return new BgpDecodeError('unsupported-parameter', 29, `optional parameter type ${other.type}`, { code: ErrCode.OPEN_MESSAGE, subcode: OpenSubcode.UNSUPPORTED_OPTIONAL_PARAMETER });
   }
   const asn = peerAsnOf(open);
   const ok =
@@ -44,10 +44,10 @@ export function validateOpen(open: Open, exp: OpenExpectations): BgpDecodeError 
     const data = new Uint8Array(2);
     data[0] = open.myAs >> 8;
     data[1] = open.myAs & 0xff;
-    return new BgpDecodeError(20, `peer ASN ${asn}, expected ${exp.peerAsn}`, ErrCode.OPEN_MESSAGE, OpenSubcode.BAD_PEER_AS, data);
+    return new BgpDecodeError('bad-peer-as', 20, `peer ASN ${asn}, expected ${exp.peerAsn}`, { code: ErrCode.OPEN_MESSAGE, subcode: OpenSubcode.BAD_PEER_AS, data });
   }
   if (open.bgpId.value === 0n || (asn === exp.localAsn && open.bgpId.equals(exp.localId))) {
-    return new BgpDecodeError(24, `BGP identifier ${open.bgpId}`, ErrCode.OPEN_MESSAGE, OpenSubcode.BAD_BGP_IDENTIFIER);
+    return new BgpDecodeError('bad-bgp-identifier', 24, `BGP identifier ${open.bgpId}`, { code: ErrCode.OPEN_MESSAGE, subcode: OpenSubcode.BAD_BGP_IDENTIFIER });
   }
   return undefined;
 }

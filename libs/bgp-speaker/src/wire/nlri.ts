@@ -15,11 +15,11 @@ export function readPrefixes(r: ByteReader, bits: 32 | 128): Cidr[] {
     const at = r.offset;
     const len = r.u8();
     if (len > bits) {
-      throw new BgpDecodeError(at, `prefix length ${len} exceeds ${bits}`, ErrCode.UPDATE_MESSAGE, UpdateSubcode.INVALID_NETWORK_FIELD);
+      throw new BgpDecodeError('bad-prefix', at, `prefix length ${len} exceeds ${bits}`, { code: ErrCode.UPDATE_MESSAGE, subcode: UpdateSubcode.INVALID_NETWORK_FIELD });
     }
     const n = (len + 7) >> 3;
     if (r.remaining < n) {
-      throw new BgpDecodeError(at, `prefix /${len} needs ${n} bytes, ${r.remaining} left`, ErrCode.UPDATE_MESSAGE, UpdateSubcode.INVALID_NETWORK_FIELD);
+      throw new BgpDecodeError('truncated', at, `prefix /${len} needs ${n} bytes, ${r.remaining} left`, { code: ErrCode.UPDATE_MESSAGE, subcode: UpdateSubcode.INVALID_NETWORK_FIELD });
     }
     const raw = r.bytes(n);
     const full = new Uint8Array(bytes);

@@ -4,8 +4,8 @@ import { BgpDecodeError } from './errors.js';
 import { ByteReader, ByteWriter, plain } from './reader.js';
 import type { Capability, Open } from './types.js';
 
-const openErr = (subcode: number) => (offset: number, reason: string) =>
-  new BgpDecodeError(offset, reason, ErrCode.OPEN_MESSAGE, subcode);
+const openErr = (subcode: number) => (offset: number, detail: string) =>
+  new BgpDecodeError('truncated', offset, detail, { code: ErrCode.OPEN_MESSAGE, subcode });
 
 /**
  * Decodes an OPEN body (the bytes after the 19-byte header). Syntax only: any well-formed OPEN
@@ -22,7 +22,7 @@ export function decodeOpen(input: Uint8Array, base = 0): Open {
   const bgpId = IPAddress.fromBytes(r.bytes(4, 'BGP identifier').slice());
   const optLen = r.u8('optional parameters length');
   if (optLen !== r.remaining) {
-    throw new BgpDecodeError(r.offset - 1, `optional parameters length ${optLen} but ${r.remaining} bytes follow`, ErrCode.OPEN_MESSAGE, OpenSubcode.UNSPECIFIC);
+    throw new BgpDecodeError('bad-length', r.offset - 1, `optional parameters length ${optLen} but ${r.remaining} bytes follow`, { code: ErrCode.OPEN_MESSAGE, subcode: OpenSubcode.UNSPECIFIC });
   }
   const capabilities: Capability[] = [];
   const otherParameters: Open['otherParameters'] = [];
@@ -44,7 +44,7 @@ function decodeCapability(r: ByteReader): Capability {
   const code = r.u8('capability code');
   const len = r.u8('capability length');
   const v = r.sub(len, 'capability value');
-  const bad = (what: string) => new BgpDecodeError(at, `capability ${code}: ${what}`, ErrCode.OPEN_MESSAGE, OpenSubcode.UNSPECIFIC);
+  const bad = (what: string) => new BgpDecodeError('bad-capability', at, `capability ${code}: ${what}`, { code: ErrCode.OPEN_MESSAGE, subcode: OpenSubcode.UNSPECIFIC });
   switch (code) {
     case CapCode.MULTIPROTOCOL: {
       if (len !== 4) throw bad(`length ${len}, want 4`);

@@ -1,7 +1,7 @@
 import { DecodeError } from './errors.js';
 
 /**
- * A bounds-checked cursor over a byte slice. Every read past the end throws a
+ * A bounds-checked cursor over a byte slice. Every read past the end throws a `truncated`
  * {@link DecodeError} (or the error made by `fail`) with the absolute offset.
  */
 export class ByteReader {
@@ -12,7 +12,8 @@ export class ByteReader {
     private readonly end = buf.length,
     /** Absolute offset of `buf[0]` in the outer message, for error offsets. */
     readonly base = 0,
-    private readonly fail: (offset: number, reason: string) => Error = (o, r) => new DecodeError(o, r),
+    /** Makes the error for a read past the end (reason `truncated`; the NOTIFICATION is the caller's). */
+    private readonly fail: (offset: number, detail: string) => Error = (o, d) => new DecodeError('truncated', o, d),
   ) {
     this.pos = start;
   }
@@ -54,7 +55,7 @@ export class ByteReader {
     return v;
   }
   /** A sub-reader over the next `n` bytes, advancing this one past them. */
-  sub(n: number, what = 'field', fail?: (offset: number, reason: string) => Error): ByteReader {
+  sub(n: number, what = 'field', fail?: (offset: number, detail: string) => Error): ByteReader {
     this.need(n, what);
     const r = new ByteReader(this.buf, this.pos, this.pos + n, this.base, fail ?? this.fail);
     this.pos += n;

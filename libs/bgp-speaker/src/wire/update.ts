@@ -1,7 +1,7 @@
 import { IPAddress } from '@metallb-ts/netaddr';
 import type { Cidr } from '@metallb-ts/netaddr';
 import { Afi, AsPathSegmentType, AttrFlag, AttrType, ErrCode, Safi, UpdateSubcode } from './constants.js';
-import { BgpDecodeError, type ErrorHandling } from './errors.js';
+import { BgpDecodeError, type DecodeReason, type ErrorHandling } from './errors.js';
 import { readPrefixes, writePrefix } from './nlri.js';
 import { assertNever } from './open.js';
 import { ByteReader, ByteWriter, plain } from './reader.js';
@@ -70,8 +70,8 @@ function attrData(flags: number, type: number, value: Uint8Array): Uint8Array {
  */
 export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): DecodedUpdate {
   const body = plain(input);
-  const malformedList = (o: number, reason: string) =>
-    new BgpDecodeError(o, reason, ErrCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST);
+  const malformedList = (o: number, detail: string) =>
+    new BgpDecodeError('truncated', o, detail, { code: ErrCode.UPDATE_MESSAGE, subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST });
   const r = new ByteReader(body, 0, body.length, base, malformedList);
   const wlen = r.u16('withdrawn routes length');
   const withdrawn = readPrefixes(r.sub(wlen, 'withdrawn routes'), 32);
@@ -86,7 +86,7 @@ export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): De
     const at = ar.offset;
     if (ar.remaining < 3) {
       // RFC 7606 §4: an incomplete attribute header → treat-as-withdraw.
-      issues.push(new BgpDecodeError(at, `${ar.remaining} trailing bytes are not an attribute`, ErrCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, new Uint8Array(0), 'treat-as-withdraw'));
+      issues.push(new BgpDecodeError('truncated', at, `${ar.remaining} trailing bytes are not an attribute`, { code: ErrCode.UPDATE_MESSAGE, subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, handling: 'treat-as-withdraw' }));
       break;
     }
     const flags = ar.u8();
@@ -95,7 +95,7 @@ export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): De
     if (len < 0 || len > ar.remaining) {
       // RFC 7606 §4: the attribute overruns the attribute area. MP_* attributes cannot be located.
       const handling: ErrorHandling = type === AttrType.MP_REACH_NLRI || type === AttrType.MP_UNREACH_NLRI ? 'session-reset' : 'treat-as-withdraw';
-      const e = new BgpDecodeError(at, `attribute ${type} length ${len} overruns the ${ar.remaining} bytes left`, ErrCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, new Uint8Array(0), handling);
+      const e = new BgpDecodeError('bad-attribute-length', at, `attribute ${type} length ${len} overruns the ${ar.remaining} bytes left`, { code: ErrCode.UPDATE_MESSAGE, subcode: UpdateSubcode.ATTRIBUTE_LENGTH_ERROR, handling });
       if (handling === 'session-reset') throw e;
       issues.push(e);
       break;
@@ -105,8 +105,11 @@ export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): De
     const expected = EXPECTED_FLAGS[type];
     if (seen.has(type)) {
       // RFC 7606 §3(g): MP_* twice → session reset; other duplicates: keep the first.
-      const e = new BgpDecodeError(at, `attribute ${type} appears twice`, ErrCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, new Uint8Array(0),
-        type === AttrType.MP_REACH_NLRI || type === AttrType.MP_UNREACH_NLRI ? 'session-reset' : 'attribute-discard');
+      const e = new BgpDecodeError('duplicate-attribute', at, `attribute ${type} appears twice`, {
+        code: ErrCode.UPDATE_MESSAGE,
+        subcode: UpdateSubcode.MALFORMED_ATTRIBUTE_LIST,
+        handling: type === AttrType.MP_REACH_NLRI || type === AttrType.MP_UNREACH_NLRI ? 'session-reset' : 'attribute-discard',
+      });
       if (e.handling === 'session-reset') throw e;
       issues.push(e);
       continue;
@@ -115,7 +118,7 @@ export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): De
     if (expected === undefined) {
       if ((flags & AttrFlag.OPTIONAL) === 0) {
         // RFC 4271 §6.3: an unrecognised well-known attribute.
-        throw new BgpDecodeError(at, `unrecognized well-known attribute ${type}`, ErrCode.UPDATE_MESSAGE, UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, attrData(flags, type, value));
+        throw new BgpDecodeError('unrecognized-attribute', at, `unrecognized well-known attribute ${type}`, { code: ErrCode.UPDATE_MESSAGE, subcode: UpdateSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE, data: attrData(flags, type, value) });
       }
       attributes.push({ type: 'unknown', code: type, flags: flags & ~AttrFlag.EXTENDED_LENGTH, value: value.slice() });
       continue;
@@ -123,7 +126,7 @@ export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): De
     const handling = malformedHandling(type);
     if ((flags & (AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE)) !== expected) {
       // RFC 7606 §3(c).
-      const e = new BgpDecodeError(at, `attribute ${type} has flags 0x${flags.toString(16)}`, ErrCode.UPDATE_MESSAGE, UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, attrData(flags, type, value), handling);
+      const e = new BgpDecodeError('bad-attribute-flags', at, `attribute ${type} has flags 0x${flags.toString(16)}`, { code: ErrCode.UPDATE_MESSAGE, subcode: UpdateSubcode.ATTRIBUTE_FLAGS_ERROR, data: attrData(flags, type, value), handling });
       if (handling === 'session-reset') throw e;
       issues.push(e);
       continue;
@@ -138,7 +141,7 @@ export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): De
       attributes.push(decodeAttribute(type, value, valueAt, ctx));
     } catch (err) {
       if (!(err instanceof BgpDecodeError)) throw err;
-      const e = new BgpDecodeError(err.offset, err.reason, err.code, err.subcode, err.data.length > 0 ? err.data : attrData(flags, type, value), handling);
+      const e = new BgpDecodeError(err.reason, err.offset, err.detail, { code: err.code, subcode: err.subcode, data: err.data.length > 0 ? err.data : attrData(flags, type, value), handling });
       if (handling === 'session-reset') throw e;
       issues.push(e);
     }
@@ -151,15 +154,16 @@ export function decodeUpdate(input: Uint8Array, ctx: CodecContext, base = 0): De
     if (nlri.length > 0) need.push(AttrType.NEXT_HOP);
     for (const t of need) {
       if (!seen.has(t)) {
-        issues.push(new BgpDecodeError(base + 2 + wlen + 2, `missing well-known attribute ${t}`, ErrCode.UPDATE_MESSAGE, UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE, Uint8Array.of(t), 'treat-as-withdraw'));
+        issues.push(new BgpDecodeError('missing-attribute', base + 2 + wlen + 2, `missing well-known attribute ${t}`, { code: ErrCode.UPDATE_MESSAGE, subcode: UpdateSubcode.MISSING_WELL_KNOWN_ATTRIBUTE, data: Uint8Array.of(t), handling: 'treat-as-withdraw' }));
       }
     }
   }
   return { update: { type: 'update', withdrawn, attributes, nlri }, issues };
 }
 
-function attrError(offset: number, reason: string, subcode: number = UpdateSubcode.ATTRIBUTE_LENGTH_ERROR): BgpDecodeError {
-  return new BgpDecodeError(offset, reason, ErrCode.UPDATE_MESSAGE, subcode);
+/** A malformed attribute value: 3/`subcode`; the caller adds the data and the RFC 7606 handling. */
+function attrError(reason: DecodeReason, offset: number, detail: string, subcode: number = UpdateSubcode.ATTRIBUTE_LENGTH_ERROR): BgpDecodeError {
+  return new BgpDecodeError(reason, offset, detail, { code: ErrCode.UPDATE_MESSAGE, subcode });
 }
 
 function readSegments(v: ByteReader, asnBytes: 2 | 4): AsPathSegment[] {
@@ -168,9 +172,9 @@ function readSegments(v: ByteReader, asnBytes: 2 | 4): AsPathSegment[] {
     const at = v.offset;
     const t = v.u8();
     const n = v.u8();
-    if (n === 0 || v.remaining < n * asnBytes) throw attrError(at, `AS_PATH segment of ${n} ASNs does not fit`, UpdateSubcode.MALFORMED_AS_PATH);
+    if (n === 0 || v.remaining < n * asnBytes) throw attrError('bad-as-path', at, `AS_PATH segment of ${n} ASNs does not fit`, UpdateSubcode.MALFORMED_AS_PATH);
     const kind = segmentKind(t);
-    if (!kind) throw attrError(at, `AS_PATH segment type ${t}`, UpdateSubcode.MALFORMED_AS_PATH);
+    if (!kind) throw attrError('bad-as-path', at, `AS_PATH segment type ${t}`, UpdateSubcode.MALFORMED_AS_PATH);
     const asns: number[] = [];
     for (let i = 0; i < n; i++) asns.push(asnBytes === 4 ? v.u32() : v.u16());
     segs.push({ kind, asns });
@@ -201,15 +205,15 @@ const SEGMENT_CODE: Record<AsPathSegment['kind'], number> = {
 };
 
 function decodeAttribute(type: number, value: Uint8Array, base: number, ctx: CodecContext): PathAttribute {
-  const v = new ByteReader(value, 0, value.length, base, (o, r) => attrError(o, r));
+  const v = new ByteReader(value, 0, value.length, base, (o, d) => attrError('bad-attribute-length', o, d));
   const wantLen = (n: number, subcode: number = UpdateSubcode.ATTRIBUTE_LENGTH_ERROR) => {
-    if (value.length !== n) throw attrError(base, `attribute ${type} has length ${value.length}, want ${n}`, subcode);
+    if (value.length !== n) throw attrError('bad-attribute-length', base, `attribute ${type} has length ${value.length}, want ${n}`, subcode);
   };
   switch (type) {
     case AttrType.ORIGIN: {
       wantLen(1);
       const o = v.u8();
-      if (o > 2) throw attrError(base, `ORIGIN value ${o}`, UpdateSubcode.INVALID_ORIGIN);
+      if (o > 2) throw attrError('bad-origin', base, `ORIGIN value ${o}`, UpdateSubcode.INVALID_ORIGIN);
       return { type: 'origin', origin: o as 0 | 1 | 2 };
     }
     case AttrType.AS_PATH:
@@ -237,13 +241,13 @@ function decodeAttribute(type: number, value: Uint8Array, base: number, ctx: Cod
       wantLen(8);
       return { type: 'as4-aggregator', asn: v.u32(), address: IPAddress.fromBytes(v.bytes(4).slice()) };
     case AttrType.COMMUNITIES: {
-      if (value.length % 4 !== 0 || value.length === 0) throw attrError(base, `COMMUNITIES length ${value.length} is not a positive multiple of 4`);
+      if (value.length % 4 !== 0 || value.length === 0) throw attrError('bad-attribute-length', base, `COMMUNITIES length ${value.length} is not a positive multiple of 4`);
       const communities: number[] = [];
       while (v.remaining > 0) communities.push(v.u32());
       return { type: 'communities', communities };
     }
     case AttrType.LARGE_COMMUNITY: {
-      if (value.length % 12 !== 0 || value.length === 0) throw attrError(base, `LARGE_COMMUNITY length ${value.length} is not a positive multiple of 12`);
+      if (value.length % 12 !== 0 || value.length === 0) throw attrError('bad-attribute-length', base, `LARGE_COMMUNITY length ${value.length} is not a positive multiple of 12`);
       const communities = [];
       while (v.remaining > 0) communities.push({ globalAdmin: v.u32(), localData1: v.u32(), localData2: v.u32() });
       return { type: 'large-communities', communities };
@@ -255,14 +259,14 @@ function decodeAttribute(type: number, value: Uint8Array, base: number, ctx: Cod
       const nh = v.bytes(nhLen, 'next hop');
       v.u8('reserved');
       const bits = familyBits(afi, safi);
-      if (bits === undefined) throw attrError(base, `MP_REACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);
+      if (bits === undefined) throw attrError('unsupported-family', base, `MP_REACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);
       let nextHop: IPAddress;
       let linkLocal: IPAddress | undefined;
       if (nhLen === 4 || nhLen === 16) nextHop = IPAddress.fromBytes(nh.slice());
       else if (nhLen === 32) {
         nextHop = IPAddress.fromBytes(nh.slice(0, 16));
         linkLocal = IPAddress.fromBytes(nh.slice(16));
-      } else throw attrError(base + 3, `MP_REACH_NLRI next hop length ${nhLen}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);
+      } else throw attrError('bad-next-hop', base + 3, `MP_REACH_NLRI next hop length ${nhLen}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);
       const nlri = readPrefixes(v, bits);
       return linkLocal ? { type: 'mp-reach', afi, safi, nextHop, linkLocal, nlri } : { type: 'mp-reach', afi, safi, nextHop, nlri };
     }
@@ -270,7 +274,7 @@ function decodeAttribute(type: number, value: Uint8Array, base: number, ctx: Cod
       const afi = v.u16();
       const safi = v.u8();
       const bits = familyBits(afi, safi);
-      if (bits === undefined) throw attrError(base, `MP_UNREACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);
+      if (bits === undefined) throw attrError('unsupported-family', base, `MP_UNREACH_NLRI for unsupported AFI ${afi} SAFI ${safi}`, UpdateSubcode.OPTIONAL_ATTRIBUTE_ERROR);
       return { type: 'mp-unreach', afi, safi, withdrawn: readPrefixes(v, bits) };
     }
     default:

@@ -1,7 +1,24 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BgpDecodeError, decodeMessage, encodeMessage, Framer, type BgpMessage } from '../../src/index.js';
+import { BgpDecodeError, decodeMessage, encodeMessage, Framer, type BgpMessage, type DecodeReason } from '../../src/index.js';
 import { message } from '../arbitraries.js';
+
+/** Every member of the closed union, once: the type checker rejects a missing or an extra key. */
+const REASONS: Record<DecodeReason, true> = {
+  truncated: true, 'bad-marker': true, 'bad-length': true, 'bad-type': true, 'bad-version': true, 'bad-peer-as': true,
+  'bad-bgp-identifier': true, 'unsupported-parameter': true, 'bad-hold-time': true, 'bad-capability': true,
+  'duplicate-attribute': true, 'unrecognized-attribute': true, 'missing-attribute': true, 'bad-attribute-flags': true,
+  'bad-attribute-length': true, 'bad-origin': true, 'bad-next-hop': true, 'unsupported-family': true, 'bad-prefix': true, 'bad-as-path': true,
+};
+
+/** The one decode-error shape: a BgpDecodeError, a reason from the union, an offset inside the input. */
+function expectDecodeError(e: unknown, input: Uint8Array): void {
+  expect(e).toBeInstanceOf(BgpDecodeError);
+  const d = e as BgpDecodeError;
+  expect(Object.hasOwn(REASONS, d.reason)).toBe(true);
+  expect(Number.isInteger(d.offset) && d.offset >= 0 && d.offset <= input.length).toBe(true);
+  expect(d.detail.length).toBeGreaterThan(0);
+}
 
 /** UPDATE issues for valid-by-construction updates: only "missing well-known attribute". */
 function semanticIssuesOnly(m: BgpMessage, issues: BgpDecodeError[]): boolean {
@@ -40,7 +57,7 @@ describe('codec properties', () => {
     });
   }
 
-  it('arbitrary bytes: decode throws BgpDecodeError only, or decode∘encode∘decode = decode (100,000 inputs)', () => {
+  it('arbitrary bytes: decode throws BgpDecodeError only (reason in the union, 0 ≤ offset ≤ length), or decode∘encode∘decode = decode (100,000 inputs)', () => {
     const ctx = { fourOctetAs: true };
     // Half of the inputs get a valid header so the body decoders are exercised too.
     const withHeader = fc.tuple(fc.integer({ min: 1, max: 5 }), fc.uint8Array({ maxLength: 120 })).map(([type, body]) => {
@@ -58,13 +75,28 @@ describe('codec properties', () => {
         try {
           first = decodeMessage(bytes, ctx);
         } catch (e) {
-          expect(e).toBeInstanceOf(BgpDecodeError);
+          expectDecodeError(e, bytes);
           return;
         }
+        for (const i of first.issues) expectDecodeError(i, bytes);
         const again = decodeMessage(encodeMessage(first.message, ctx), ctx);
         expect(again.message).toEqual(first.message);
       }),
       { numRuns: 100_000 },
+    );
+  });
+
+  it('arbitrary bytes: the framer throws BgpDecodeError only (reason in the union, 0 ≤ offset ≤ length)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, marker) => {
+        if (marker && bytes.length >= 16) bytes.fill(0xff, 0, 16); // reach the length and type checks too
+        try {
+          new Framer().push(bytes);
+        } catch (e) {
+          expectDecodeError(e, bytes);
+        }
+      }),
+      { numRuns: 10_000 },
     );
   });
 
