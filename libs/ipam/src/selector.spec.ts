@@ -4,7 +4,7 @@ import type { LabelSelector } from './types.js';
 
 const labels = { app: 'web', tier: 'front' };
 
-describe('label selectors', () => {
+describe('label selectors (the @metallb-ts/labels matcher)', () => {
   it.each<[string, LabelSelector, boolean]>([
     ['empty selector matches everything', {}, true],
     ['matchLabels equal', { matchLabels: { app: 'web' } }, true],
@@ -21,6 +21,8 @@ describe('label selectors', () => {
     ['DoesNotExist on a present key', { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] }, false],
     ['matchLabels AND expressions', { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['back'] }] }, false],
     ['inherited properties are not labels', { matchExpressions: [{ key: 'toString', operator: 'Exists' }] }, false],
+    // Regression: ipam used to match NotIn with no values; Kubernetes refuses such a selector.
+    ['malformed NotIn without values selects nothing', { matchExpressions: [{ key: 'zone', operator: 'NotIn', values: [] }] }, false],
   ])('%s', (_n, sel, want) => {
     expect(matchesSelector(sel, labels)).toBe(want);
   });

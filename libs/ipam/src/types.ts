@@ -4,6 +4,7 @@
  * controller maps Service/IPAddressPool objects onto it and publishes the outcomes as events,
  * status and metrics.
  */
+import type { LabelSelector } from '@metallb-ts/labels';
 import type { Family, IPAddress } from '@metallb-ts/netaddr';
 
 export type { Family };
@@ -19,26 +20,11 @@ export interface Port {
   readonly port: number;
 }
 
-/** A label selector requirement (`matchExpressions[]` item). */
-export interface LabelSelectorRequirement {
-  /** Label key. */
-  readonly key: string;
-  /** `In`/`NotIn` compare the value with `values` (`NotIn` also matches an absent key); `Exists`/`DoesNotExist` test the key. */
-  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  /** Values for `In`/`NotIn`; ignored otherwise. */
-  readonly values?: readonly string[];
-}
-
 /**
- * A label selector as plain data: `matchLabels` ANDed with `matchExpressions`. An empty
- * selector `{}` matches everything.
+ * Label selectors are `@metallb-ts/labels`' (the metav1 type, Kubernetes semantics): an empty
+ * selector `{}` matches everything. Re-exported so callers of ipam need no second import.
  */
-export interface LabelSelector {
-  /** Every entry must be present with this exact value. */
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  /** Every requirement must hold. */
-  readonly matchExpressions?: readonly LabelSelectorRequirement[];
-}
+export type { LabelSelector, LabelSelectorRequirement } from '@metallb-ts/labels';
 
 /** `spec.serviceAllocation` of a pool, with namespace selectors already resolved by the caller. */
 export interface ServiceAllocation {
