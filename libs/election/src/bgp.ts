@@ -1,7 +1,7 @@
 import type { Family } from '@metallb-ts/netaddr';
 import type { EndpointInput, NodeInput, NodeScoped, ServiceInput } from './inputs.js';
 import { EXCLUDE_LB_LABEL, resolveNodeSet, servingEndpoint } from './inputs.js';
-import { anySelectorMatches, type LabelSelector } from './selector.js';
+import { selectorListAllows, type LabelSelector } from './selector.js';
 
 /** A BGPAdvertisement attached to the Service's pool (pool matching is the caller's job). */
 export interface BgpAdvertisementInput extends NodeScoped {
@@ -117,7 +117,7 @@ export function bgpEligibility(input: BgpEligibilityInput, options: BgpEligibili
   // 1. at least one advertisement of the pool covers this node.
   if (!sets.some((s) => s.has(me.name))) return { kind: 'withdraw', reason: 'notOwner' };
   // 2. advertisements covering this node and matching the service.
-  const ads = input.advertisements.filter((a, i) => sets[i]!.has(me.name) && anySelectorMatches(a.serviceSelectors, input.service?.labels));
+  const ads = input.advertisements.filter((a, i) => sets[i]!.has(me.name) && selectorListAllows(a.serviceSelectors, input.service?.labels));
   if (ads.length === 0) return { kind: 'withdraw', reason: 'noMatchingAdvertisement' };
   // 3. pairwise LOCAL_PREF conflicts.
   for (let i = 0; i < ads.length; i++) {
@@ -140,7 +140,7 @@ export function bgpEligibility(input: BgpEligibilityInput, options: BgpEligibili
     return { kind: 'withdraw', reason: 'noEndpoints' };
   }
   const peers = (input.peers ?? []).map((p): BgpPeerVerdict => {
-    if (!anySelectorMatches(p.nodeSelectors, me.labels)) return { peer: p.name, reason: 'peerNotOnNode' };
+    if (!selectorListAllows(p.nodeSelectors, me.labels)) return { peer: p.name, reason: 'peerNotOnNode' };
     const targeted = ads.some((a) => (a.peers?.length ?? 0) === 0 || a.peers!.includes(p.name));
     return { peer: p.name, reason: targeted ? 'receives' : 'notInAdvertisementPeers' };
   });

@@ -13,7 +13,7 @@
  * Everything except the elector is a pure function of plain data (no Kubernetes types).
  */
 export { ElectionInputError } from './errors.js';
-export { selectorMatches, anySelectorMatches, type Labels, type LabelSelector, type LabelSelectorRequirement } from './selector.js';
+export { selectorMatches, anySelectorMatches, selectorListAllows, type Labels, type LabelSelector, type LabelSelectorRequirement } from './selector.js';
 export { goIPString, electionKey } from './ip-key.js';
 export { rankAnnouncers, announcerOrder, electAnnouncer, compareRanked, scoreOf, type RankedCandidate, type Scores } from './order.js';
 export { applyHoldDown, DEFAULT_HOLD_DOWN_MS, type HoldDownOptions, type HoldDownResult, type HeldCandidate } from './hold-down.js';

@@ -1,5 +1,5 @@
 import type { Labels, LabelSelector } from './selector.js';
-import { anySelectorMatches } from './selector.js';
+import { selectorListAllows } from './selector.js';
 
 /**
  * The node label that takes a node out of external load balancing (any value). MetalLB honours it
@@ -57,7 +57,7 @@ export interface NodeScoped {
 /** Resolves an advertisement's node set against the known Node objects, like MetalLB's config load. */
 export function resolveNodeSet(ad: NodeScoped, known: readonly NodeInput[]): Set<string> {
   if (ad.nodes) return new Set(ad.nodes);
-  return new Set(known.filter((n) => anySelectorMatches(ad.nodeSelectors, n.labels)).map((n) => n.name));
+  return new Set(known.filter((n) => selectorListAllows(ad.nodeSelectors, n.labels)).map((n) => n.name));
 }
 
 /** True when an endpoint can serve, and (for BGP) has an address. */

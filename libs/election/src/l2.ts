@@ -5,7 +5,7 @@ import type { EndpointInput, NodeInput, NodeScoped, ServiceInput } from './input
 import { EXCLUDE_LB_LABEL, resolveNodeSet, servingEndpoint } from './inputs.js';
 import { goIPString, toIPAddress } from './ip-key.js';
 import { rankAnnouncers, type RankedCandidate, type Scores, scoreOf } from './order.js';
-import { anySelectorMatches, selectorMatches, type LabelSelector } from './selector.js';
+import { selectorListAllows, selectorMatches, type LabelSelector } from './selector.js';
 
 /** One `spec.preferredNodeSelectors[]` term of an L2Advertisement. */
 export interface PreferredNodeTerm {
@@ -229,7 +229,7 @@ export function electL2(input: L2ElectionInput, options: L2ElectionOptions = MET
   }
   // Step 2: advertisements matching the service (node filtering is not applied here).
   const svcLabels = input.service?.labels;
-  const ads = input.advertisements.filter((a) => anySelectorMatches(a.serviceSelectors, svcLabels));
+  const ads = input.advertisements.filter((a) => selectorListAllows(a.serviceSelectors, svcLabels));
   const nodeSets = ads.map((a) => resolveNodeSet(a, input.nodes));
   const inAnyAd = (n: string) => nodeSets.some((s) => s.has(n));
   if (ads.length === 0) {

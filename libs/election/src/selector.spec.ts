@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anySelectorMatches, endpointCanServe, selectorMatches, type LabelSelector } from './index.js';
+import { anySelectorMatches, endpointCanServe, selectorListAllows, selectorMatches, type LabelSelector } from './index.js';
 
 const labels = { zone: 'z1', role: 'worker', empty: '' };
 
@@ -27,12 +27,14 @@ describe('selectorMatches (metav1 semantics)', () => {
     expect(selectorMatches(sel, labels)).toBe(want);
   });
 
-  it('lists: empty = no restriction, else any', () => {
-    expect(anySelectorMatches(undefined, {})).toBe(true);
-    expect(anySelectorMatches([], {})).toBe(true);
-    expect(anySelectorMatches([{ matchLabels: { a: '1' } }, { matchLabels: { zone: 'z1' } }], labels)).toBe(true);
-    expect(anySelectorMatches([{ matchLabels: { a: '1' } }], labels)).toBe(false);
+  it('lists: MetalLB selector lists are empty = no restriction, else any; a plain OR of nothing is false', () => {
+    expect(selectorListAllows(undefined, {})).toBe(true);
+    expect(selectorListAllows([], {})).toBe(true);
+    expect(selectorListAllows([{ matchLabels: { a: '1' } }, { matchLabels: { zone: 'z1' } }], labels)).toBe(true);
+    expect(selectorListAllows([{ matchLabels: { a: '1' } }], labels)).toBe(false);
+    expect(anySelectorMatches([], {})).toBe(false);
     expect(selectorMatches({}, undefined)).toBe(true);
+    expect(selectorMatches(undefined, {})).toBe(false);
   });
 });
 
