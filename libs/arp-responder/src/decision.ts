@@ -91,7 +91,7 @@ const sameMac = macEquals;
  * Replies keep the request's VLAN tags.
  */
 export function decideReply(input: Frame | DecodeError, ctx: ReplyContext): ReplyDecision {
-  if (input instanceof DecodeError) return drop(input.code === 'unsupported' ? 'unsupported' : 'malformed');
+  if (input instanceof DecodeError) return drop(input.reason === 'unsupported' ? 'unsupported' : 'malformed');
   const f = input;
   const body = f.body;
   const vlans = f.vlans;

@@ -12,7 +12,7 @@
  * - {@link Responder}: the driver over a {@link Transport}; {@link AfPacketTransport} is the
  *   Linux AF_PACKET one (a Node-API addon), `MemoryTransport` from `./testing` the in-memory one.
  */
-export { DecodeError, EncodeError, type DecodeErrorCode } from './wire/errors.js';
+export { DecodeError, EncodeError, type DecodeErrorCode, type DecodeReason } from './wire/errors.js';
 export {
   ArpHardwareType,
   ArpOperation,

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CodecDecodeError } from '@metallb-ts/errors';
 import { IPAddress, MacAddress } from '@metallb-ts/netaddr';
 import {
   DecodeError,
@@ -19,6 +20,7 @@ import {
   neighborAdvertisement,
   neighborSolicitation,
   unsolicitedAdvertisement,
+  type DecodeReason,
   type Frame,
 } from '../src/index.js';
 import { frame as frameArb } from './arbitraries.js';
@@ -29,6 +31,20 @@ const here = dirname(fileURLToPath(import.meta.url));
 const US = MacAddress.parse('02:00:00:00:00:01');
 const CLIENT = MacAddress.parse('02:00:00:00:00:02');
 const ip = (s: string) => IPAddress.parse(s);
+
+/** Every member of the closed union, once: the type checker rejects a missing or an extra key. */
+const REASONS: Record<DecodeReason, true> = {
+  truncated: true, unsupported: true, 'bad-version': true, 'bad-length': true, 'bad-option-length': true, 'bad-checksum': true,
+};
+
+/** The one decode-error shape: a DecodeError, a reason from the union, an offset inside the input. */
+function expectDecodeError(e: unknown, input: Uint8Array): void {
+  expect(e).toBeInstanceOf(DecodeError);
+  const d = e as DecodeError;
+  expect(Object.hasOwn(REASONS, d.reason)).toBe(true);
+  expect(Number.isInteger(d.offset) && d.offset >= 0 && d.offset <= input.length).toBe(true);
+  expect(d.detail.length).toBeGreaterThan(0);
+}
 
 function decodeErr(b: Uint8Array): DecodeError {
   try {
@@ -115,8 +131,8 @@ describe('RFC vectors', () => {
   });
 });
 
-describe('decode errors carry a code and the offset', () => {
-  const cases: [string, Uint8Array, DecodeError['code'], number][] = [
+describe('decode errors carry a reason and the offset', () => {
+  const cases: [string, Uint8Array, DecodeReason, number][] = [
     ['empty', new Uint8Array(0), 'truncated', 0],
     ['short Ethernet header', V.ARP_REQUEST.subarray(0, 13), 'truncated', 13],
     ['IPv4 EtherType', hex('ffffffffffff', '020000000002', '0800', '45000014'), 'unsupported', 12],
@@ -130,11 +146,19 @@ describe('decode errors carry a code and the offset', () => {
     ['bad checksum', (() => { const b = V.NS_MULTICAST.slice(); b[57] = b[57]! ^ 1; return b; })(), 'bad-checksum', 56],
     ['checksum 0xffff is never sent', (() => { const b = V.NS_MULTICAST.slice(); b[56] = 0xff; b[57] = 0xff; return b; })(), 'bad-checksum', 56],
   ];
-  it.each(cases)('%s', (_name, bytes, code, offset) => {
+  it.each(cases)('%s', (_name, bytes, reason, offset) => {
     const e = decodeErr(bytes);
-    expect(e.code).toBe(code);
+    expect(e.reason).toBe(reason);
     expect(e.offset).toBe(offset);
     expect(e.message).toContain(`byte ${offset}`);
+  });
+
+  it('keeps the former `code` field as an alias of `reason`, and shares the codec error shape', () => {
+    const e = decodeErr(new Uint8Array(0));
+    expect(e.code).toBe(e.reason);
+    expect(e).toBeInstanceOf(CodecDecodeError);
+    expect(e.name).toBe('DecodeError');
+    expect(e.detail).toBe('an Ethernet header needs 14 bytes, got 0');
   });
 
   it('an option of length 0 is bad-option-length (RFC 4861 §4.6)', () => {
@@ -148,13 +172,13 @@ describe('decode errors carry a code and the offset', () => {
     b[56] = sum >> 8;
     b[57] = sum & 0xff;
     const e = decodeErr(b);
-    expect([e.code, e.offset]).toEqual(['bad-option-length', 79]);
+    expect([e.reason, e.offset]).toEqual(['bad-option-length', 79]);
   });
 
   it('an NS shorter than 24 bytes is bad-length', () => {
     const b = V.NS_DAD.slice(0, 14 + 40 + 20);
     b[19] = 20; // payload length
-    expect(decodeErr(b).code).toBe('bad-length');
+    expect(decodeErr(b).reason).toBe('bad-length');
   });
 });
 
@@ -190,7 +214,7 @@ describe('properties', () => {
 
   // 100,000 arbitrary inputs: half plain random bytes, half random bytes behind a valid
   // Ethernet header with an ARP or IPv6 EtherType (so the inner decoders are reached).
-  it('arbitrary bytes give a DecodeError or a frame that re-encodes to the same bytes (100,000 inputs)', () => {
+  it('arbitrary bytes give a DecodeError (reason in the union, 0 ≤ offset ≤ length) or a frame that re-encodes to the same bytes (100,000 inputs)', () => {
     const raw = fc.uint8Array({ maxLength: 120 });
     const steered = fc
       .tuple(fc.constantFrom(0x0806, 0x86dd, 0x8100), fc.uint8Array({ minLength: 0, maxLength: 110, size: 'large' }), fc.boolean())
@@ -214,7 +238,7 @@ describe('properties', () => {
         try {
           f = decodeFrame(b);
         } catch (e) {
-          expect(e).toBeInstanceOf(DecodeError);
+          expectDecodeError(e, b);
           counts.err++;
           return;
         }
@@ -252,7 +276,7 @@ describe('properties', () => {
           const f = decodeFrame(b);
           expect(toHex(encodeFrame(f))).toBe(toHex(b));
         } catch (e) {
-          expect(e).toBeInstanceOf(DecodeError);
+          expectDecodeError(e, b);
         }
       }),
       { numRuns: 20_000 },
@@ -271,7 +295,7 @@ describe('regressions', () => {
       const f = decodeFrame(bytes);
       expect(toHex(encodeFrame(f))).toBe(toHex(bytes));
     } catch (e) {
-      expect(e).toBeInstanceOf(DecodeError);
+      expectDecodeError(e, bytes);
     }
   });
 });

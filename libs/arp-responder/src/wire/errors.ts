@@ -1,5 +1,7 @@
+import { CodecDecodeError } from '@metallb-ts/errors';
+
 /** Why a frame could not be decoded. A closed set, so callers can count drops by reason. */
-export type DecodeErrorCode =
+export type DecodeReason =
   /** The bytes end before a field or a declared length. */
   | 'truncated'
   /** A well-formed frame of a kind this library does not decode (other EtherType, IPv6 extension headers, other ICMPv6 types). */
@@ -13,22 +15,24 @@ export type DecodeErrorCode =
   /** The ICMPv6 checksum does not match the pseudo-header and message (RFC 4443 §2.3). */
   | 'bad-checksum';
 
+/** The former name of {@link DecodeReason}. @deprecated use {@link DecodeReason}. */
+export type DecodeErrorCode = DecodeReason;
+
 /**
- * The one error every decoder throws. `offset` is the byte offset, from the start of the buffer
- * given to the decoder, of the field that was wrong or missing.
+ * The one error every decoder throws: the shared codec error shape of `@metallb-ts/errors`.
+ * `reason` is from {@link DecodeReason}; `offset` is the byte offset, from the start of the
+ * buffer given to the decoder, of the field that was wrong or missing; `detail` says what.
  */
-export class DecodeError extends Error {
+export class DecodeError extends CodecDecodeError<DecodeReason> {
   override readonly name = 'DecodeError';
 
-  constructor(
-    /** What kind of problem it is. */
-    readonly code: DecodeErrorCode,
-    /** Byte offset of the offending field. */
-    readonly offset: number,
-    /** Human-readable detail, without the offset. */
-    readonly detail: string,
-  ) {
-    super(`cannot decode frame at byte ${offset}: ${detail} (${code})`);
+  constructor(reason: DecodeReason, offset: number, detail: string) {
+    super(reason, offset, detail, 'ARP/NDP decode');
+  }
+
+  /** The former name of {@link CodecDecodeError.reason}. @deprecated use `reason`. */
+  get code(): DecodeReason {
+    return this.reason;
   }
 }
 
