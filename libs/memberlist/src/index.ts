@@ -12,19 +12,11 @@
  *   state machine {@link NodeTable}, and the Lifeguard maths (`suspicionTimeoutMs`, ...).
  * - `@metallb-ts/memberlist/testing`: `MemoryNetwork` and `Simulation`.
  */
-export {
-  createMemberlist,
-  Memberlist,
-  JoinError,
-  StreamError,
-  verifyProtocol,
-  type Member,
-  type MemberEvent,
-  type MemberlistOptions,
-  type MemberlistMetrics,
-  type Delegate,
-  type Logger,
-} from './memberlist.js';
+export { createMemberlist, Memberlist } from './memberlist.js';
+export type { Member, MemberEvent, MemberlistOptions, MemberlistMetrics, Delegate, Logger } from './types.js';
+export { JoinError, StreamError } from './errors.js';
+export { verifyProtocol } from './stream.js';
+export { DROP_REASONS, type DropReason, type DriverDropReason } from './drops.js';
 export {
   LAN_PRESET,
   WAN_PRESET,

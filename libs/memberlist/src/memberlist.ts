@@ -1,143 +1,36 @@
+/**
+ * The memberlist driver: a SWIM + Lifeguard node that turns packets, timers and the stream
+ * layer (`stream.ts`) into inputs of the pure state machine ({@link NodeTable}) and performs its
+ * effects — probing, gossip, packet handling, join and leave. Public types live in `types.ts`,
+ * drop reasons in `drops.ts`.
+ */
 import { lookup } from 'node:dns/promises';
 import { systemClock, systemRng, type Clock, type Rng, type TimerHandle } from '@metallb-ts/clock';
+import { assertNever } from '@metallb-ts/errors';
 import { IPAddress } from '@metallb-ts/netaddr';
-import { LAN_PRESET, ConfigError, preset, validateTunables, type PresetName, type Tunables } from './config.js';
+import { LAN_PRESET, ConfigError, preset, validateTunables, type Tunables } from './config.js';
+import type { DropReason } from './drops.js';
+import { JoinError } from './errors.js';
 import { Keyring, deriveMetallbKey } from './security/keyring.js';
 import { Awareness } from './state/awareness.js';
 import { BroadcastQueue } from './state/broadcast-queue.js';
 import { pushPullScaleMs } from './state/math.js';
-import { NodeTable, type Effect, type MemberEventReason, type MemberEventType, type NodeRecord, type NodeState } from './state/node-table.js';
-import { formatAddress, splitHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
+import { NodeTable, type Effect, type NodeRecord } from './state/node-table.js';
+import { Streams } from './stream.js';
+import { formatAddress, splitHostPort, type PeerAddress, type Transport } from './transport.js';
+import type { Delegate, Logger, Member, MemberEvent, MemberlistMetrics, MemberlistOptions } from './types.js';
 import { MAX_STREAM_BYTES, META_MAX_SIZE, PROTOCOL_VERSION_DEFAULT, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from './wire/constants.js';
-import { DecodeError, type DecodeReason } from './wire/errors.js';
-import { flattenPacket, openPacket, openStream, sealPacket, sealStream, type WireSecurity } from './wire/layers.js';
-import { encodeCompound, encodeMessage, type PacketMessage, type PushNodeState, type StreamMessage } from './wire/messages.js';
-
-/** A member as the membership view shows it. */
-export interface Member {
-  readonly name: string;
-  readonly addr: string;
-  readonly port: number;
-  /** Delegate metadata (empty when none). */
-  readonly meta: Uint8Array;
-  readonly state: NodeState;
-  readonly incarnation: number;
-  /** `[PMin, PMax, PCur, DMin, DMax, DCur]`. */
-  readonly vsn: readonly number[];
-}
-
-/** A membership change. */
-export interface MemberEvent {
-  /** join, update (metadata), leave (graceful) or dead (failed). */
-  readonly type: MemberEventType;
-  readonly member: Member;
-  readonly reason: MemberEventReason;
-  /** Wall-clock ms when the event fired. */
-  readonly atMs: number;
-}
-
-/** Structured logger port; every method is optional to implement as a no-op. */
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+import { DecodeError } from './wire/errors.js';
+import { flattenPacket, openPacket, sealPacket, type WireSecurity } from './wire/layers.js';
+import { encodeCompound, encodeMessage, type PacketMessage } from './wire/messages.js';
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** Application hooks (Go `Delegate`): user messages and push/pull user state. */
-export interface Delegate {
-  /** A user message arrived (UDP best-effort, gossip broadcast, or TCP reliable). */
-  notifyMsg?(payload: Uint8Array, from: PeerAddress | undefined): void;
-  /** Our user state for a push/pull (`join` true on join). */
-  localState?(join: boolean): Uint8Array;
-  /** A peer's user state from a push/pull. */
-  mergeRemoteState?(state: Uint8Array, join: boolean): void;
-}
-
-/** Options of {@link createMemberlist}. */
-export interface MemberlistOptions {
-  /** Unique node name (MetalLB: the Kubernetes node name). */
-  readonly name: string;
-  /** The network (UDP+TCP from {@link createNodeTransport}, or the in-memory network). */
-  readonly transport: Transport;
-  /** The address others should use for us. @default transport.localAddress */
-  readonly advertise?: PeerAddress;
-  /** Base preset. @default 'lan' */
-  readonly preset?: PresetName;
-  /** Overrides of single tunables on top of the preset. */
-  readonly tunables?: Partial<Tunables>;
-  /** Node metadata, ≤ 512 bytes. @default none (nil, as MetalLB) */
-  readonly meta?: Uint8Array;
-  /** Raw AES key(s): the first is primary. Mutually exclusive with `secret`. */
-  readonly keys?: readonly Uint8Array[];
-  /** A MetalLB secret (file contents, used verbatim): the key is derived as MetalLB does. */
-  readonly secret?: Uint8Array | string;
-  /** Cluster label ('' = none). @default '' */
-  readonly label?: string;
-  /** Refuse unencrypted input when a key is set. @default true */
-  readonly gossipVerifyIncoming?: boolean;
-  /** Encrypt output when a key is set. @default true */
-  readonly gossipVerifyOutgoing?: boolean;
-  readonly delegate?: Delegate;
-  /**
-   * An event listener installed before the node starts, so it also sees the `join` of the
-   * local node that fires at creation (like Go's `Config.Events`). More via `onEvent`.
-   */
-  readonly onEvent?: (e: MemberEvent) => void;
-  readonly logger?: Logger;
-  /** @default systemClock */
-  readonly clock?: Clock;
-  /** @default systemRng */
-  readonly rng?: Rng;
-  /**
-   * Resolves a hostname given to `join` into IP addresses (Go resolves join names through DNS).
-   * @default `dns.lookup(host, { all: true })` from `node:dns`
-   */
-  readonly resolve?: (host: string) => Promise<string[]>;
-}
-
-/** Counters for metrics. */
-export interface MemberlistMetrics {
-  packetsSent: number;
-  packetsReceived: number;
-  bytesSent: number;
-  bytesReceived: number;
-  streamsOpened: number;
-  streamsAccepted: number;
-  /** Dropped input by reason (decode failures, wrong node, unknown seq, ...). */
-  drops: Record<string, number>;
-  probes: number;
-  probesFailed: number;
-  refutations: number;
-  suspicionsStarted: number;
-}
-
-/** Thrown by {@link Memberlist.join} when no address could be contacted. */
-export class JoinError extends Error {
-  override readonly name = 'JoinError';
-  constructor(readonly failures: ReadonlyArray<{ address: string; error: string }>) {
-    super(`failed to join any of ${failures.length} address(es): ${failures.map((f) => `${f.address}: ${f.error}`).join('; ')}`);
-  }
-}
-
-/** Thrown when a stream exchange fails (timeout, remote error, bad reply). */
-export class StreamError extends Error {
-  override readonly name = 'StreamError';
-}
 
 /** Our advertised version vector: protocol 1..5, speaking 2; delegate 0,0,0. */
 const OUR_VSN = Uint8Array.from([PROTOCOL_VERSION_MIN, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_DEFAULT, 0, 0, 0]);
 const COMPOUND_HEADER_OVERHEAD = 2;
 const COMPOUND_OVERHEAD = 2;
 const ENCRYPT_OVERHEAD = 29;
-/** Streams up to this size are re-parsed on every received chunk. */
-const PARSE_EVERY_CHUNK_BELOW = 64 * 1024;
-/** Parse a partially read large stream when no byte arrived for this long. */
-const STREAM_IDLE_PARSE_MS = 5;
-/** Concurrent inbound streams (memberlist HEAD limits push/pulls to 128). */
-const MAX_INFLIGHT_STREAMS = 128;
 
 interface AckHandler {
   onAck(): void;
@@ -181,8 +74,8 @@ export class Memberlist {
   private readonly suspicionTimers = new Map<string, TimerHandle>();
   private readonly timers = new Set<TimerHandle>();
   private readonly leaveWaiters = new Set<() => void>();
+  private readonly streams: Streams;
   private seqNo = 0;
-  private inflightStreams = 0;
   private readonly labelBytes: number;
   private running = true;
   private probeEpoch = 0;
@@ -246,7 +139,22 @@ export class Memberlist {
     this.queue = new BroadcastQueue(t.retransmitMult, () => this.table.size());
     if (opts.onEvent) this.listeners.add(opts.onEvent);
     this.transport.onPacket((data, from) => this.ingestPacket(data, from));
-    this.transport.onStream((conn) => void this.handleStream(conn));
+    this.streams = new Streams({
+      name: this.name,
+      advertise: this.advertise,
+      tunables: this.tunables,
+      transport: this.transport,
+      clock: this.clock,
+      rng: this.rng,
+      security: this.security,
+      metrics: this.m,
+      delegate: this.delegate,
+      table: this.table,
+      isRunning: () => this.running,
+      drop: (reason, detail, from) => this.drop(reason, detail, from),
+      merge: (nodes) => this.perform(this.table.merge(nodes, this.clock.monotonic()).effects),
+    });
+    this.transport.onStream((conn) => void this.streams.accept(conn));
     this.perform(this.table.bootstrap(this.advertise.ip, this.advertise.port, opts.meta ?? null, this.clock.monotonic()).effects);
     this.schedule();
   }
@@ -304,7 +212,7 @@ export class Memberlist {
         let last: unknown;
         for (const to of targets) {
           try {
-            await this.pushPull(to, true);
+            await this.streams.pushPull(to, true);
             reached = true;
           } catch (e) {
             last = e;
@@ -369,13 +277,7 @@ export class Memberlist {
   async sendReliable(to: Member | PeerAddress, payload: Uint8Array): Promise<void> {
     if (payload.length > MAX_STREAM_BYTES) throw new RangeError('user message larger than 20 MiB');
     const addr = 'ip' in to ? to : { ip: to.addr, port: to.port };
-    const conn = await this.transport.dial(addr, this.tunables.tcpTimeoutMs);
-    this.m.streamsOpened++;
-    try {
-      this.writeStream(conn, { type: 'user', payload }, true);
-    } finally {
-      conn.close();
-    }
+    await this.streams.sendUser(addr, payload);
   }
 
   /**
@@ -492,7 +394,7 @@ export class Memberlist {
           );
         }
         if (!t.disableTcpPings && (node.vsn[1] ?? 0) >= 3) {
-          tcp = this.tcpPing(node, ping, intervalMs - t.probeTimeoutMs).catch(() => false);
+          tcp = this.streams.tcpPing(node, ping, intervalMs - t.probeTimeoutMs).catch(() => false);
         }
       }),
     );
@@ -517,12 +419,6 @@ export class Memberlist {
         });
       }),
     );
-  }
-
-  private async tcpPing(node: NodeRecord, ping: PacketMessage & { type: 'ping' }, timeoutMs: number): Promise<boolean> {
-    const reply = await this.exchange(this.addrOf(node), ping, Math.max(1, timeoutMs));
-    if (reply.type !== 'ack') throw new StreamError(`unexpected ${reply.type} reply to a TCP ping`);
-    return reply.seqNo === ping.seqNo;
   }
 
   /* ================================================================ gossip */
@@ -574,7 +470,7 @@ export class Memberlist {
 
   /* ================================================================ packets in */
 
-  private drop(reason: DecodeReason | string, detail: string, from?: PeerAddress): void {
+  private drop(reason: DropReason, detail: string, from?: PeerAddress): void {
     this.m.drops[reason] = (this.m.drops[reason] ?? 0) + 1;
     this.log.debug('dropped input', { reason, detail, from: from ? formatAddress(from) : undefined });
   }
@@ -654,10 +550,8 @@ export class Memberlist {
         return this.delegate.notifyMsg?.(msg.payload, from);
       case 'err':
         return this.drop('unexpected-err', msg.error, from);
-      default: {
-        const never: never = msg;
-        return never;
-      }
+      default:
+        return assertNever(msg, 'memberlist packet message type');
     }
   }
 
@@ -710,10 +604,8 @@ export class Memberlist {
         case 'conflict':
           this.drop('address-conflict', `${e.incoming.node} claims ${e.incoming.addr}:${e.incoming.port}, known at ${e.existing.addr}:${e.existing.port}`);
           break;
-        default: {
-          const never: never = e;
-          return never;
-        }
+        default:
+          return assertNever(e, 'memberlist state effect');
       }
     }
   }
@@ -723,7 +615,7 @@ export class Memberlist {
     this.leaveWaiters.clear();
   }
 
-  /* ================================================================ streams */
+  /* ================================================================ join and push/pull */
 
   /** `[name/]host[:port]`: an IP literal, or a hostname resolved through the resolver. */
   private async resolveJoinAddress(s: string): Promise<PeerAddress[]> {
@@ -742,191 +634,14 @@ export class Memberlist {
     return out;
   }
 
-  private writeStream(conn: StreamConn, msg: StreamMessage, initiator: boolean): void {
-    const buf = sealStream(msg, { ...this.security, compress: this.tunables.enableCompression, initiator, rng: this.rng });
-    this.m.bytesSent += buf.length;
-    conn.write(buf);
-  }
-
-  /**
-   * Reads one message; the caller's deadline closes the connection. TCP may deliver any
-   * fragmentation, so the buffer is re-parsed as chunks arrive: on every chunk while small, and
-   * above {@link PARSE_EVERY_CHUNK_BELOW} only after 50 % growth or when the peer goes quiet
-   * (it may be waiting for our reply), which keeps a large stream O(n) instead of O(n²).
-   */
-  private async readStream(conn: StreamConn, expectLabel: boolean): Promise<StreamMessage> {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    let lastTry = 0;
-    let pending: Promise<Uint8Array | null> | undefined;
-    for (;;) {
-      pending ??= conn.read();
-      let c: Uint8Array | null | 'idle';
-      if (total > lastTry) {
-        let timer: TimerHandle | undefined;
-        const idle = new Promise<'idle'>((resolve) => {
-          timer = this.clock.setTimer(STREAM_IDLE_PARSE_MS, () => resolve('idle'));
-        });
-        c = await Promise.race([pending, idle]);
-        timer?.cancel();
-      } else c = await pending;
-      if (c !== 'idle') pending = undefined;
-      if (c === null) throw new StreamError(total === 0 ? 'connection closed before any data' : 'connection closed mid-message (timeout or truncated)');
-      if (c !== 'idle') {
-        chunks.push(c);
-        total += c.length;
-        this.m.bytesReceived += c.length;
-        if (total > MAX_STREAM_BYTES + 65536) throw new DecodeError('too-large', total, 'stream exceeds 20 MiB');
-        if (total >= PARSE_EVERY_CHUNK_BELOW && total < lastTry * 1.5) continue;
-      }
-      const buf = chunks.length === 1 ? chunks[0]! : concatAll(chunks, total);
-      chunks.length = 0;
-      chunks.push(buf);
-      lastTry = total;
-      const r = openStream(buf, { ...this.security, expectLabel });
-      if (r) return r.message;
-    }
-  }
-
-  /** One request/reply exchange on a fresh connection, bounded by `timeoutMs`. */
-  private async exchange(to: PeerAddress, req: StreamMessage, timeoutMs: number): Promise<StreamMessage> {
-    const conn = await this.transport.dial(to, timeoutMs);
-    this.m.streamsOpened++;
-    const deadline = this.clock.setTimer(timeoutMs, () => conn.close());
-    try {
-      this.writeStream(conn, req, true);
-      const reply = await this.readStream(conn, false);
-      if (reply.type === 'err') throw new StreamError(`remote error: ${reply.error}`);
-      return reply;
-    } finally {
-      deadline.cancel();
-      conn.close();
-    }
-  }
-
-  private localState(join: boolean): StreamMessage {
-    return { type: 'push-pull', join, nodes: this.table.pushState(), userState: this.delegate.localState?.(join) ?? new Uint8Array(0) };
-  }
-
-  private async pushPull(to: PeerAddress, join: boolean): Promise<void> {
-    const reply = await this.exchange(to, this.localState(join), this.tunables.tcpTimeoutMs);
-    if (reply.type !== 'push-pull') throw new StreamError(`expected a push/pull reply, got ${reply.type}`);
-    this.mergeRemote(reply.nodes, reply.userState, join);
-  }
-
   private async periodicPushPull(): Promise<void> {
     const peers = this.table.randomNodes(1, (n) => n.name === this.name || n.state !== 'alive');
     const peer = peers[0];
     if (!peer) return;
     try {
-      await this.pushPull(this.addrOf(peer), false);
+      await this.streams.pushPull(this.addrOf(peer), false);
     } catch (e) {
       this.log.debug('push/pull failed', { node: peer.name, error: (e as Error).message });
     }
   }
-
-  private mergeRemote(nodes: readonly PushNodeState[], userState: Uint8Array, join: boolean): void {
-    if (!this.running) return;
-    const bad = verifyProtocol(nodes, this.table.all());
-    if (bad) throw new StreamError(bad);
-    const fixed = nodes.map((n) => (n.port === 0 ? { ...n, port: this.advertise.port } : n));
-    this.perform(this.table.merge(fixed, this.clock.monotonic()).effects);
-    if (userState.length > 0) this.delegate.mergeRemoteState?.(userState, join);
-  }
-
-  private async handleStream(conn: StreamConn): Promise<void> {
-    this.m.streamsAccepted++;
-    if (this.inflightStreams >= MAX_INFLIGHT_STREAMS) {
-      this.drop('too-many-streams', `more than ${MAX_INFLIGHT_STREAMS} concurrent streams`, conn.remote);
-      conn.close();
-      return;
-    }
-    this.inflightStreams++;
-    const deadline = this.clock.setTimer(this.tunables.tcpTimeoutMs, () => conn.close());
-    try {
-      let msg: StreamMessage;
-      try {
-        msg = await this.readStream(conn, true);
-      } catch (e) {
-        const reason = e instanceof DecodeError ? e.reason : 'stream-read';
-        this.drop(reason, (e as Error).message, conn.remote);
-        if (e instanceof DecodeError) {
-          try {
-            this.writeStream(conn, { type: 'err', error: (e as Error).message }, false);
-          } catch {
-            // The error reply is best effort.
-          }
-        }
-        return;
-      }
-      switch (msg.type) {
-        case 'push-pull':
-          this.writeStream(conn, this.localState(msg.join), false);
-          try {
-            this.mergeRemote(msg.nodes, msg.userState, msg.join);
-          } catch (e) {
-            this.drop('push-pull-refused', (e as Error).message, conn.remote);
-          }
-          return;
-        case 'ping':
-          if (msg.node !== '' && msg.node !== this.name) return this.drop('ping-wrong-node', `tcp ping for ${msg.node}`, conn.remote);
-          this.writeStream(conn, { type: 'ack', seqNo: msg.seqNo, payload: null }, false);
-          return;
-        case 'user':
-          this.delegate.notifyMsg?.(msg.payload, undefined);
-          return;
-        case 'ack':
-        case 'err':
-          return this.drop('unexpected-stream-type', msg.type, conn.remote);
-        default: {
-          const never: never = msg;
-          return never;
-        }
-      }
-    } catch (e) {
-      this.drop('stream-error', (e as Error).message, conn.remote);
-    } finally {
-      this.inflightStreams--;
-      deadline.cancel();
-      // Let the reply flush before closing; the transports end gracefully.
-      conn.close();
-    }
-  }
-}
-
-function concatAll(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
-}
-
-/**
- * Go `verifyProtocol`: every alive node's current protocol/delegate version must lie inside the
- * cluster-wide [max(min), min(max)] range, remote and local nodes together. Returns a reason
- * when the merge must be refused.
- */
-export function verifyProtocol(remote: readonly PushNodeState[], local: readonly NodeRecord[]): string | undefined {
-  const all: Uint8Array[] = [];
-  for (const r of remote) if (r.state === 0 && r.vsn.length >= 6) all.push(r.vsn);
-  for (const l of local) if (l.state === 'alive' && l.vsn.length >= 6) all.push(l.vsn);
-  if (all.length === 0) return undefined;
-  for (const [minI, maxI, curI, what] of [
-    [0, 1, 2, 'protocol'],
-    [3, 4, 5, 'delegate'],
-  ] as const) {
-    let maxMin = 0;
-    let minMax = 255;
-    for (const v of all) {
-      maxMin = Math.max(maxMin, v[minI]!);
-      minMax = Math.min(minMax, v[maxI]!);
-    }
-    for (const v of all) {
-      if (v[curI]! < maxMin || v[curI]! > minMax) return `${what} version ${v[curI]} is outside the cluster range [${maxMin}, ${minMax}]`;
-    }
-  }
-  return undefined;
 }

@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from './config.js';
-import { createMemberlist, type Memberlist, type MemberlistOptions } from './memberlist.js';
+import { createMemberlist, type Memberlist } from './memberlist.js';
+import type { MemberlistOptions } from './types.js';
 import { createNodeTransport } from './net/node-transport.js';
 import { parseHostPort } from './transport.js';
 

@@ -1,6 +1,7 @@
 import { ManualClock, SeededRng } from '@metallb-ts/clock/testing';
 import type { PresetName, Tunables } from '../config.js';
-import { createMemberlist, type Delegate, type Memberlist, type MemberEvent } from '../memberlist.js';
+import { createMemberlist, type Memberlist } from '../memberlist.js';
+import type { Delegate, MemberEvent } from '../types.js';
 import { MemoryNetwork } from './memory-network.js';
 
 /** Options of {@link Simulation}. */
