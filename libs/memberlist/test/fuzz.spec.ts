@@ -15,6 +15,7 @@ import {
   openStream,
   sealPacket,
   sealStream,
+  type DecodeReason,
   type PacketMessage,
   type StreamMessage,
 } from '../src/index.js';
@@ -29,11 +30,29 @@ const plain = { label: '', verifyIncoming: true, verifyOutgoing: true } as const
 const keyring = new Keyring([V.LAB_KEY]);
 const encSec = { ...plain, keyring };
 
-function mustBeDecodeErrorOr<T>(f: () => T): T | undefined {
+/** Every member of the closed union, once: the type checker rejects a missing or an extra key. */
+const REASONS: Record<DecodeReason, true> = {
+  truncated: true, 'trailing-bytes': true, 'bad-msgpack': true, 'bad-field': true, 'unknown-type': true, 'too-large': true,
+  'bad-crc': true, 'bad-compression': true, 'bad-label': true, 'decrypt-failed': true, 'not-encrypted': true,
+  'unexpected-encryption': true, 'too-deep': true,
+};
+
+/**
+ * The one decode-error shape: a DecodeError with a reason from the union and, when `input` is
+ * the buffer the failing layer decoded, an offset inside it.
+ */
+function checkDecodeError(e: unknown, input?: Uint8Array): void {
+  if (!(e instanceof DecodeError)) throw new Error(`non-DecodeError escaped: ${(e as Error)?.stack ?? e}`);
+  if (!Object.hasOwn(REASONS, e.reason)) throw new Error(`reason ${e.reason} is not in the union`);
+  const max = input?.length ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > max) throw new Error(`offset ${e.offset} outside 0..${max}: ${e.message}`);
+}
+
+function mustBeDecodeErrorOr<T>(f: () => T, input?: Uint8Array): T | undefined {
   try {
     return f();
   } catch (e) {
-    if (!(e instanceof DecodeError)) throw new Error(`non-DecodeError escaped: ${(e as Error)?.stack ?? e}`);
+    checkDecodeError(e, input);
     return undefined;
   }
 }
@@ -79,7 +98,7 @@ function mutate(rng: SeededRng, src: Uint8Array): Uint8Array {
 }
 
 describe('fuzz: 100,000 random and mutated inputs', () => {
-  it('every decoder either succeeds or throws DecodeError; successful decodes are stable', () => {
+  it('every decoder either succeeds or throws DecodeError (reason in the union, 0 ≤ offset ≤ length); successful decodes are stable', () => {
     const rng = new SeededRng(2026);
     const base = seeds(rng);
     let ok = 0;
@@ -88,16 +107,17 @@ describe('fuzz: 100,000 random and mutated inputs', () => {
       switch (i % 5) {
         case 0:
         case 1: {
-          const body = mustBeDecodeErrorOr(() => openPacket(input, i % 5 === 0 ? plain : encSec));
+          const body = mustBeDecodeErrorOr(() => openPacket(input, i % 5 === 0 ? plain : encSec), input);
           if (body) {
             const f = flattenPacket(body);
-            for (const e of f.errors) if (!(e instanceof DecodeError)) throw new Error('flattenPacket collected a non-DecodeError');
+            // Offsets of nested parts are inside the inner (possibly decompressed) buffer.
+            for (const e of f.errors) checkDecodeError(e);
             ok += f.messages.length;
           }
           break;
         }
         case 2: {
-          const m = mustBeDecodeErrorOr(() => decodeMessage(input));
+          const m = mustBeDecodeErrorOr(() => decodeMessage(input), input);
           if (m) {
             ok++;
             // Re-encoding a successful decode must decode to the same value.
@@ -107,7 +127,7 @@ describe('fuzz: 100,000 random and mutated inputs', () => {
           break;
         }
         case 3: {
-          const r = mustBeDecodeErrorOr(() => openStream(input, { ...(i % 2 ? plain : encSec), expectLabel: true }));
+          const r = mustBeDecodeErrorOr(() => openStream(input, { ...(i % 2 ? plain : encSec), expectLabel: true }), input);
           if (r) {
             ok++;
             if (r.consumed > input.length) throw new Error('consumed more than the input');
@@ -115,7 +135,7 @@ describe('fuzz: 100,000 random and mutated inputs', () => {
           break;
         }
         default:
-          if (mustBeDecodeErrorOr(() => lzwDecompress(input, 1 << 16))) ok++;
+          if (mustBeDecodeErrorOr(() => lzwDecompress(input, 1 << 16), input)) ok++;
       }
     }
     // Mutations must not all be rejected, or the fuzzer tests nothing.

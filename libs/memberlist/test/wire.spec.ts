@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '@metallb-ts/clock/testing';
+import { CodecDecodeError, isCodecDecodeError } from '@metallb-ts/errors';
 import {
   crc32,
+  DecodeError,
   decodeCompound,
   decodeMessage,
   deriveMetallbKey,
@@ -87,6 +89,24 @@ describe('message codecs against captured Go bytes (memberlist-wire.md §14)', (
     const flat = flattenPacket(cut);
     expect(flat.messages).toEqual([{ type: 'nack', seqNo: 7 }]);
     expect(flat.errors[0]?.reason).toBe('truncated');
+  });
+});
+
+describe('decode errors: the shared codec error shape', () => {
+  it('an unknown message type is a DecodeError with reason, offset and detail, and no stack', () => {
+    let err: unknown;
+    try {
+      decodeMessage(Uint8Array.of(0xee));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DecodeError);
+    expect(err).toBeInstanceOf(CodecDecodeError);
+    expect(isCodecDecodeError(err)).toBe(true);
+    const e = err as DecodeError;
+    expect([e.name, e.reason, e.offset, e.detail]).toEqual(['DecodeError', 'unknown-type', 0, 'unknown or misplaced message type 238']);
+    expect(e.message).toBe('memberlist decode error at byte 0: unknown or misplaced message type 238 (unknown-type)');
+    expect(e.stack?.split('\n').length).toBe(1);
   });
 });
 

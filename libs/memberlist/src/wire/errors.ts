@@ -1,3 +1,5 @@
+import { CodecDecodeError } from '@metallb-ts/errors';
+
 /**
  * Why a packet or stream could not be decoded. A closed union so that drops can be counted by
  * reason in a metric.
@@ -18,10 +20,10 @@ export type DecodeReason =
   | 'too-deep';
 
 /**
- * Base of the decode errors: constructed with V8 stack capture off, because decode errors are
- * data (reason + offset) and a flood of garbage packets should not pay for a stack trace each.
+ * Stack capture off, as in {@link CodecDecodeError}: "need more bytes" is control flow on the
+ * stream path and must not pay for a stack trace.
  */
-class DecodeErrorBase extends Error {
+class NoStackError extends Error {
   constructor(message: string) {
     const lim = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
@@ -30,22 +32,20 @@ class DecodeErrorBase extends Error {
   }
 }
 
-/** A malformed packet or stream: carries the byte offset where decoding stopped and a reason. */
-export class DecodeError extends DecodeErrorBase {
+/**
+ * A malformed packet or stream: the shared codec error shape of `@metallb-ts/errors` —
+ * `reason` from {@link DecodeReason} (the `drops{reason}` counter), `offset` inside the buffer
+ * being decoded (the innermost layer) where decoding stopped, and `detail`. Stack capture is off.
+ */
+export class DecodeError extends CodecDecodeError<DecodeReason> {
   override readonly name = 'DecodeError';
-  constructor(
-    /** Machine-readable category, used for the `drops{reason}` counter. */
-    readonly reason: DecodeReason,
-    /** Byte offset inside the buffer being decoded (the innermost layer). */
-    readonly offset: number,
-    detail: string,
-  ) {
-    super(`memberlist decode error (${reason}) at offset ${offset}: ${detail}`);
+  constructor(reason: DecodeReason, offset: number, detail: string) {
+    super(reason, offset, detail, 'memberlist decode');
   }
 }
 
 /** Internal: a stream decoder ran out of bytes; callers of stream framers get `null` instead. */
-export class NeedMoreError extends DecodeErrorBase {
+export class NeedMoreError extends NoStackError {
   override readonly name = 'NeedMoreError';
   constructor(readonly offset: number) {
     super(`need more bytes at offset ${offset}`);
