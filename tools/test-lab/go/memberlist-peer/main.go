@@ -1,5 +1,6 @@
 // mlnode: tiny hashicorp/memberlist test peer for the @metallb-ts/memberlist interop tests.
-// Source follows ../shared/reference/memberlist-go-peer.md §3, plus tuning flags (-probe-interval-ms ...).
+// Source follows the memberlist-go-peer reference §3, plus tuning flags (-probe-interval-ms ...).
+// Built by @metallb-ts/test-lab (src/go.ts) with the pinned hashicorp/memberlist of go.mod.
 // Prints membership changes and selected memberlist log lines as JSON lines on stdout.
 package main
 
