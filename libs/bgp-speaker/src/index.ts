@@ -21,7 +21,9 @@ export type {
   RouteRefresh,
   Update,
 } from './wire/types.js';
-export { decodeOpen, encodeOpenBody, assertNever } from './wire/open.js';
+export { decodeOpen, encodeOpenBody } from './wire/open.js';
+/** Re-exported from `@metallb-ts/errors` (it was defined here before); new code imports it from there. */
+export { assertNever } from '@metallb-ts/errors';
 export {
   decodeUpdate,
   encodeUpdateBody,

@@ -1,4 +1,5 @@
 import { exponentialBackoff } from '@metallb-ts/clock';
+import { assertNever } from '@metallb-ts/errors';
 import { CeaseSubcode, ErrCode, FsmSubcode } from '../wire/constants.js';
 import { negotiate, validateOpen } from '../wire/negotiate.js';
 import { notificationFor } from '../wire/message.js';
@@ -37,6 +38,8 @@ export function step(s: FsmState, e: FsmEvent, cfg: FsmConfig): Transition {
     case 'open-confirm':
     case 'established':
       return opened(s, e, cfg);
+    default:
+      return assertNever(s.name, 'BGP FSM state');
   }
 }
 
@@ -148,6 +151,8 @@ function connecting(s: FsmState, e: FsmEvent, cfg: FsmConfig): Transition {
       // A DelayOpen connection is still up: the driver must dump it first (`collision-dump`).
       if (delayOpen) return { state: s, actions: [] };
       return adoptCollisionWinner(s, cfg);
+    default:
+      return assertNever(e, 'BGP FSM event');
   }
 }
 
@@ -243,10 +248,13 @@ function opened(s: FsmState, e: FsmEvent, cfg: FsmConfig): Transition {
           return { state: s, actions: [...holdRestart(), { type: 'route-refresh-received', afi: m.afi, safi: m.safi }] };
         case 'open':
           return fsmError();
+        default:
+          return assertNever(m, 'BGP message type');
       }
     }
+    default:
+      return assertNever(e, 'BGP FSM event');
   }
-  return { state: s, actions: [] };
 }
 
 /**

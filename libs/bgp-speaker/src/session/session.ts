@@ -1,4 +1,5 @@
 import { jitterDown, type Clock, type Rng, type TimerHandle } from '@metallb-ts/clock';
+import { assertNever } from '@metallb-ts/errors';
 import { IPAddress } from '@metallb-ts/netaddr';
 import { resolveCollision, step, initialFsmState } from '../fsm/step.js';
 import type { FsmAction, FsmConfig, FsmEvent, FsmState, StateName, TimerKind } from '../fsm/types.js';
@@ -296,6 +297,8 @@ export class BgpSession extends Emitter<SessionEvents> {
         this.emit('notification', info);
         return;
       }
+      default:
+        assertNever(a, 'FSM action');
     }
   }
 
@@ -395,6 +398,8 @@ export class BgpSession extends Emitter<SessionEvents> {
         this.counters.routeRefreshSent++;
         this.emit('sent', { type: 'route-refresh', afi: m.afi, safi: m.safi });
         break;
+      default:
+        assertNever(m, 'BGP message type');
     }
     return true;
   }
@@ -478,6 +483,8 @@ export class BgpSession extends Emitter<SessionEvents> {
         case 'route-refresh':
           this.counters.routeRefreshReceived++;
           break;
+        default:
+          assertNever(m, 'BGP message type');
       }
       this.pendingIssues = decoded.issues;
       this.dispatch({ type: 'message', message: m });

@@ -1,6 +1,7 @@
+import { assertNever } from '@metallb-ts/errors';
 import { ErrCode, HeaderSubcode, MsgType, Wire } from './constants.js';
 import { BgpDecodeError } from './errors.js';
-import { decodeOpen, encodeOpenBody, assertNever } from './open.js';
+import { decodeOpen, encodeOpenBody } from './open.js';
 import { ByteReader, ByteWriter, plain } from './reader.js';
 import type { BgpMessage, CodecContext, Notification, RouteRefresh } from './types.js';
 import { decodeUpdate, encodeUpdateBody } from './update.js';
@@ -113,7 +114,7 @@ export function encodeMessage(m: BgpMessage, ctx: CodecContext): Uint8Array {
     case 'route-refresh':
       return frameOf(MsgType.ROUTE_REFRESH, new ByteWriter(4).u16(m.afi).u8(m.subtype).u8(m.safi).finish());
     default:
-      return assertNever(m);
+      return assertNever(m, 'BGP message type');
   }
 }
 

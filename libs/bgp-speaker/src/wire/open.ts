@@ -1,3 +1,4 @@
+import { assertNever } from '@metallb-ts/errors';
 import { IPAddress } from '@metallb-ts/netaddr';
 import { CapCode, ErrCode, OpenSubcode, OptParamType } from './constants.js';
 import { BgpDecodeError } from './errors.js';
@@ -97,7 +98,7 @@ function encodeCapability(w: ByteWriter, c: Capability): void {
       w.u8(c.type).u8(c.value.length).bytes(c.value);
       return;
     default:
-      assertNever(c);
+      assertNever(c, 'capability code');
   }
 }
 
@@ -119,9 +120,4 @@ export function encodeOpenBody(m: Open): Uint8Array {
   if (pb.length > 255) throw new RangeError('optional parameters exceed 255 bytes');
   w.u8(pb.length).bytes(pb);
   return w.finish();
-}
-
-/** Compile-time exhaustiveness check for switches over unions. */
-export function assertNever(x: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(x)}`);
 }

@@ -1,9 +1,9 @@
+import { assertNever } from '@metallb-ts/errors';
 import { IPAddress } from '@metallb-ts/netaddr';
 import type { Cidr } from '@metallb-ts/netaddr';
 import { Afi, AsPathSegmentType, AttrFlag, AttrType, ErrCode, Safi, UpdateSubcode } from './constants.js';
 import { BgpDecodeError, type DecodeReason, type ErrorHandling } from './errors.js';
 import { readPrefixes, writePrefix } from './nlri.js';
-import { assertNever } from './open.js';
 import { ByteReader, ByteWriter, plain } from './reader.js';
 import type { AsPathSegment, CodecContext, PathAttribute, Update } from './types.js';
 
@@ -372,7 +372,7 @@ export function encodeAttribute(w: ByteWriter, a: PathAttribute, ctx: CodecConte
       v.bytes(a.value);
       break;
     default:
-      assertNever(a);
+      assertNever(a, 'path attribute type');
   }
   const body = v.finish();
   if (body.length > 0xffff) throw new RangeError(`attribute ${code} is longer than 65535 bytes`);

@@ -1,3 +1,4 @@
+import { assertNever } from '@metallb-ts/errors';
 import { LZW_ALGO, MAX_PUSH_NODES, MAX_STREAM_BYTES, MsgType } from './constants.js';
 import { DecodeError } from './errors.js';
 import { ipFromBytes, ipToBytes } from './ip.js';
@@ -178,7 +179,7 @@ function writeBody(w: MpWriter, m: Exclude<Message, UserMsg | PushPull>): void {
       w.mapHeader(1).str('Error').str(m.error);
       return;
     default:
-      assertNever(m);
+      assertNever(m, 'memberlist struct message type');
   }
 }
 
@@ -435,9 +436,4 @@ export function decodeStreamMessage(buf: Uint8Array): { message: StreamMessage; 
     if (e instanceof Error && e.name === 'NeedMoreError') return null;
     throw e;
   }
-}
-
-/** Exhaustiveness check for switches over unions. */
-export function assertNever(x: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(x)}`);
 }
