@@ -18,6 +18,23 @@ const clockRules = {
   ],
 };
 
+/** nx module boundaries by project tags (see CONTRIBUTING.md). */
+const boundaries = {
+  allow: [],
+  banTransitiveDependencies: false,
+  depConstraints: [
+    { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
+    { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib'] },
+    {
+      sourceTag: 'scope:protocol',
+      onlyDependOnLibsWithTags: ['scope:shared', 'scope:protocol'],
+      bannedExternalImports: ['@kubernetes/*', 'kubernetes-models', '@kubernetes-models/*'],
+    },
+    { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['@kubernetes/*'] },
+  ],
+};
+
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '**/build/**', '**/.cache/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -31,24 +48,7 @@ export default [
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-constant-condition': ['error', { checkLoops: false }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          allow: [],
-          banTransitiveDependencies: false,
-          depConstraints: [
-            { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib'] },
-            {
-              sourceTag: 'scope:protocol',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:protocol'],
-              bannedExternalImports: ['@kubernetes/*', 'kubernetes-models', '@kubernetes-models/*'],
-            },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['@kubernetes/*'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries],
     },
   },
   // Protocol and shared libraries never see Kubernetes (belt and braces with the nx tags above,
@@ -70,6 +70,11 @@ export default [
   },
   // Per-project vitest configs share tools/vitest-project.ts by relative path on purpose.
   { files: ['**/vitest.config.ts'], rules: { '@nx/enforce-module-boundaries': 'off' } },
+  // Integration tests and benchmarks use the shared test lab (tools/test-lab, type:tooling).
+  {
+    files: ['libs/*/test/**/*.ts', 'apps/*/test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@metallb-ts/test-lab', '@metallb-ts/test-lab/vitest'] }] },
+  },
   // Production code of libraries: time and randomness only through the ports.
   {
     files: ['libs/*/src/**/*.ts'],
