@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '@metallb-ts/clock';
+import { assertNever } from '@metallb-ts/errors';
 import { IPAddress, MacAddress } from '@metallb-ts/netaddr';
 import { decideReply, type DropReason, type Ownership, type ReplyDecision } from './decision.js';
 import { arpReply, gratuitousArp, neighborAdvertisement, solicitedNodeMac, unsolicitedAdvertisement } from './packets.js';
@@ -6,7 +7,7 @@ import { macEquals } from './wire/bytes.js';
 import { icmpv6Checksum } from './wire/checksum.js';
 import { ArpOperation } from './wire/constants.js';
 import { decodeFrame, encodeFrame, tryDecodeFrame } from './wire/frame.js';
-import type { Frame, VlanTag } from './wire/types.js';
+import type { ArpPacket, Frame, NdpPacket, VlanTag } from './wire/types.js';
 
 /** An interface the announcer may send on, with what it is able to do (MetalLB §6.4). */
 export interface AnnounceLink {
@@ -448,34 +449,49 @@ export class Announcer {
   private observe(link: AnnounceLink, f: Frame): void {
     const body = f.body;
     const ours = (mac: MacAddress) => macEquals(link.mac, mac);
-    if (body.kind === 'arp') {
-      if (ours(body.senderMac) || ours(f.src)) return;
-      const probe = body.senderIp.value === 0n;
-      if (body.operation === ArpOperation.REQUEST && !probe && !body.senderIp.equals(body.targetIp)) {
-        this.remember(body.targetIp, { ifName: link.name, mac: body.senderMac, ip: body.senderIp, at: this.clock.monotonic() });
-      }
-      if (!probe && this.ownership(body.senderIp, link.name) === 'owned') {
-        const via =
-          body.senderIp.equals(body.targetIp) ? 'arp-gratuitous' : body.operation === ArpOperation.REPLY ? 'arp-reply' : 'arp-request';
-        this.reportConflict({ ip: body.senderIp, ifName: link.name, mac: body.senderMac, via });
-      }
-    } else if (body.kind === 'ndp') {
-      if (ours(f.src)) return;
-      const m = body.message;
-      if (m.type === 'ns') {
-        if (body.ip.src.value !== 0n) {
-          const slla = m.options.find((o) => o.type === 'source-lla');
-          const mac = slla && slla.type === 'source-lla' ? slla.mac : f.src;
-          this.remember(m.target, { ifName: link.name, mac, ip: body.ip.src, at: this.clock.monotonic() });
-          if (this.ownership(body.ip.src, link.name) === 'owned') {
-            this.reportConflict({ ip: body.ip.src, ifName: link.name, mac, via: 'ndp-solicitation' });
-          }
+    switch (body.kind) {
+      case 'arp':
+        this.observeArp(link, f, body, ours);
+        return;
+      case 'ndp':
+        this.observeNdp(link, f, body, ours);
+        return;
+      case 'arp-raw':
+        return; // not Ethernet/IPv4: says nothing about our addresses
+      default:
+        assertNever(body, 'frame body kind');
+    }
+  }
+
+  private observeArp(link: AnnounceLink, f: Frame, body: ArpPacket, ours: (mac: MacAddress) => boolean): void {
+    if (ours(body.senderMac) || ours(f.src)) return;
+    const probe = body.senderIp.value === 0n;
+    if (body.operation === ArpOperation.REQUEST && !probe && !body.senderIp.equals(body.targetIp)) {
+      this.remember(body.targetIp, { ifName: link.name, mac: body.senderMac, ip: body.senderIp, at: this.clock.monotonic() });
+    }
+    if (!probe && this.ownership(body.senderIp, link.name) === 'owned') {
+      const via =
+        body.senderIp.equals(body.targetIp) ? 'arp-gratuitous' : body.operation === ArpOperation.REPLY ? 'arp-reply' : 'arp-request';
+      this.reportConflict({ ip: body.senderIp, ifName: link.name, mac: body.senderMac, via });
+    }
+  }
+
+  private observeNdp(link: AnnounceLink, f: Frame, body: NdpPacket, ours: (mac: MacAddress) => boolean): void {
+    if (ours(f.src)) return;
+    const m = body.message;
+    if (m.type === 'ns') {
+      if (body.ip.src.value !== 0n) {
+        const slla = m.options.find((o) => o.type === 'source-lla');
+        const mac = slla && slla.type === 'source-lla' ? slla.mac : f.src;
+        this.remember(m.target, { ifName: link.name, mac, ip: body.ip.src, at: this.clock.monotonic() });
+        if (this.ownership(body.ip.src, link.name) === 'owned') {
+          this.reportConflict({ ip: body.ip.src, ifName: link.name, mac, via: 'ndp-solicitation' });
         }
-      } else if (this.ownership(m.target, link.name) === 'owned') {
-        const tlla = m.options.find((o) => o.type === 'target-lla');
-        const mac = tlla && tlla.type === 'target-lla' ? tlla.mac : f.src;
-        if (!ours(mac)) this.reportConflict({ ip: m.target, ifName: link.name, mac, via: 'ndp-advertisement' });
       }
+    } else if (this.ownership(m.target, link.name) === 'owned') {
+      const tlla = m.options.find((o) => o.type === 'target-lla');
+      const mac = tlla && tlla.type === 'target-lla' ? tlla.mac : f.src;
+      if (!ours(mac)) this.reportConflict({ ip: m.target, ifName: link.name, mac, via: 'ndp-advertisement' });
     }
   }
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CodecDecodeError } from '@metallb-ts/errors';
+import { CodecDecodeError, UnreachableError } from '@metallb-ts/errors';
 import { IPAddress, MacAddress } from '@metallb-ts/netaddr';
 import {
   DecodeError,
@@ -173,6 +173,14 @@ describe('decode errors carry a reason and the offset', () => {
     b[57] = sum & 0xff;
     const e = decodeErr(b);
     expect([e.reason, e.offset]).toEqual(['bad-option-length', 79]);
+  });
+
+  it('an NDP option of a type outside the union is refused by the exhaustiveness check, not encoded', () => {
+    const f = decodeFrame(V.NS_MULTICAST);
+    if (f.body.kind !== 'ndp') throw new Error('expected NDP');
+    const bogus = { ...f, body: { ...f.body, message: { ...f.body.message, options: [{ type: 'mtu', mtu: 1500 }] } } } as unknown as Frame;
+    expect(() => encodeFrame(bogus)).toThrow(UnreachableError);
+    expect(() => encodeFrame(bogus)).toThrow(/unexpected NDP option type: type="mtu"/);
   });
 
   it('an NS shorter than 24 bytes is bad-length', () => {

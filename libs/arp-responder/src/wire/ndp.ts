@@ -1,3 +1,4 @@
+import { assertNever } from '@metallb-ts/errors';
 import { MacAddress } from '@metallb-ts/netaddr';
 import { ipAt, ipBytes, macBytes } from './bytes.js';
 import { icmpv6Checksum } from './checksum.js';
@@ -104,7 +105,15 @@ export function decodeNdp(bytes: Uint8Array): NdpPacket {
 }
 
 function optionLength(opt: NdOption): number {
-  return opt.type === 'raw' ? opt.data.length + 2 : 8;
+  switch (opt.type) {
+    case 'raw':
+      return opt.data.length + 2;
+    case 'source-lla':
+    case 'target-lla':
+      return 8;
+    default:
+      return assertNever(opt, 'NDP option type');
+  }
 }
 
 /** Encoded size of an NDP packet, IPv6 header included. */
@@ -150,20 +159,27 @@ export function encodeNdpInto(p: NdpPacket, out: Uint8Array, start: number): num
   out.set(ipBytes(m.target), p0 + 8);
   let o = p0 + ND_FIXED;
   m.options.forEach((opt, i) => {
-    if (opt.type === 'raw') {
-      const len = opt.data.length + 2;
-      if (len % 8 !== 0 || len > 255 * 8) {
-        throw new EncodeError(`message.options[${i}].data`, `must be 8·n − 2 bytes long (n = 1…255), got ${opt.data.length}`);
+    switch (opt.type) {
+      case 'raw': {
+        const len = opt.data.length + 2;
+        if (len % 8 !== 0 || len > 255 * 8) {
+          throw new EncodeError(`message.options[${i}].data`, `must be 8·n − 2 bytes long (n = 1…255), got ${opt.data.length}`);
+        }
+        out[o] = checkInt(`message.options[${i}].code`, opt.code, 0xff);
+        out[o + 1] = len / 8;
+        out.set(opt.data, o + 2);
+        o += len;
+        return;
       }
-      out[o] = checkInt(`message.options[${i}].code`, opt.code, 0xff);
-      out[o + 1] = len / 8;
-      out.set(opt.data, o + 2);
-      o += len;
-    } else {
-      out[o] = opt.type === 'source-lla' ? NdOptionType.SOURCE_LINK_LAYER_ADDRESS : NdOptionType.TARGET_LINK_LAYER_ADDRESS;
-      out[o + 1] = 1;
-      out.set(macBytes(opt.mac), o + 2);
-      o += 8;
+      case 'source-lla':
+      case 'target-lla':
+        out[o] = opt.type === 'source-lla' ? NdOptionType.SOURCE_LINK_LAYER_ADDRESS : NdOptionType.TARGET_LINK_LAYER_ADDRESS;
+        out[o + 1] = 1;
+        out.set(macBytes(opt.mac), o + 2);
+        o += 8;
+        return;
+      default:
+        assertNever(opt, 'NDP option type');
     }
   });
   const sum = icmpv6Checksum(out.subarray(start + 8, start + 24), out.subarray(start + 24, start + 40), out.subarray(p0, o));
