@@ -1,15 +1,22 @@
 /*
- * Node-API addon for @metallb-ts/arp-responder: AF_PACKET sockets bound to one interface with a
- * classic BPF filter, received through a libuv poll handle on the main loop (no threads, the
- * event loop never blocks), plus interface discovery through getifaddrs(3).
+ * Node-API addon (NAPI 8) for @metallb-ts/arp-responder, built as `arp_responder.node` by
+ * binding.gyp (`npm run build:native -w libs/arp-responder`; also at install). AF_PACKET sockets
+ * bound to one interface with a classic BPF filter, read through a libuv poll handle on the main
+ * loop (no threads, the event loop never blocks); interface discovery through getifaddrs(3);
+ * rtnetlink change notifications.
  *
- * JS surface (see src/native/addon.ts for the typed wrapper):
+ * The typed wrapper is src/native/af-packet.ts (`NativeAddon`, `NativePacketSocket`, `loadAddon`,
+ * `AfPacketTransport`); the BPF programs come from src/native/bpf.ts. JS surface:
  *   new PacketSocket(ifname, protocol, filter?)   filter: Buffer of struct sock_filter
- *   .start(cb(err, frames[])) .stop() .send(buf) .addMembership(mac) .dropMembership(mac)
- *   .sendBatch(bufs) .close() .stats() -> {packets, drops}   properties: ifindex, mac, fd
+ *     own frames not echoed (PACKET_IGNORE_OUTGOING), 4 MiB receive buffer, VLAN tags the
+ *     driver took off put back from PACKET_AUXDATA
+ *   .start(cb(err, frames[]))   every frame read in one wake-up, at most 64, in one callback
+ *   .send(buf) -> bytes   .sendBatch(bufs) -> frames sent (one sendmmsg(2))
+ *   .addMembership(mac) .dropMembership(mac) .stats() -> {packets, drops} .stop() .close()
+ *   properties: ifindex, mac, fd
  *   listInterfaces() -> [{name, index, flags, mac, addresses:[{family, address, prefix}]}]
  *   ifIndexToName(index) -> string | null
- *   new LinkWatcher(cb()) .close()   rtnetlink link/address change notifications
+ *   new LinkWatcher(cb()) .close()   rtnetlink link/address changes: cb() asks for a re-scan
  * Errors are JS Errors with `code` (errno name), `errno` and `syscall`.
  */
 #define _GNU_SOURCE /* sendmmsg */
