@@ -3,7 +3,7 @@
  * metallb.io objects (plus Namespaces and Secrets), and the valid pools become ipam `PoolSpec`s.
  */
 import { buildConfig, isConfigErrors, type Config, type ConfigErrors } from '@metallb-ts/config';
-import type { LabelSelector, PoolSpec } from '@metallb-ts/ipam';
+import type { PoolSpec } from '@metallb-ts/ipam';
 
 export interface RawObject {
   apiVersion?: string;
@@ -18,13 +18,8 @@ export type ConfigResult = { ok: true; config: Config; pools: PoolSpec[] } | { o
 export function assembleConfig(objects: readonly RawObject[], namespace: string): ConfigResult {
   const built = buildConfig(objects, { namespace });
   if (isConfigErrors(built)) return { ok: false, errors: built };
-  const raw = new Map<string, RawObject>();
-  for (const o of objects) {
-    if (o.kind === 'IPAddressPool' && o.metadata?.namespace === namespace && o.metadata.name) raw.set(o.metadata.name, o);
-  }
   const pools: PoolSpec[] = [];
   for (const pool of built.pools.values()) {
-    const spec = (raw.get(pool.name)?.spec ?? {}) as { serviceAllocation?: { serviceSelectors?: LabelSelector[] } };
     const sa = pool.serviceAllocation;
     pools.push({
       name: pool.name,
@@ -37,7 +32,8 @@ export function assembleConfig(objects: readonly RawObject[], namespace: string)
               priority: sa.priority,
               namespaces: [...sa.namespaces].sort(),
               hasNamespaceSelectors: sa.namespaceSelectors.length > 0,
-              serviceSelectors: spec.serviceAllocation?.serviceSelectors ?? [],
+              // Validated by libs/config, in the one LabelSelector type ipam takes as it is.
+              serviceSelectors: sa.serviceSelectors,
             },
           }
         : {}),

@@ -1,12 +1,12 @@
 /**
  * L2Advertisement and BGPAdvertisement rules (§2.2 A1-A6, C3-C4) and their attachment to pools.
  */
-import { isCommunityError, parseCommunity, type BgpCommunity } from './community.js';
+import { isCommunityError, parseCommunity, sortCommunities, type BgpCommunity } from './community.js';
 import type { BgpAdvertisement, L2AdvertisementConfig as L2Advertisement } from './config.js';
 import type { BuildContext } from './context.js';
 import { RULES } from './errors.js';
 import type { ParsedPool } from './pools.js';
-import { anySelectorMatches, selectorMatches, type Selector } from './selector.js';
+import { formatLabelSelector, selectorMatches, type LabelSelector } from '@metallb-ts/labels';
 import type { BGPAdvertisement, L2Advertisement as L2AdvertisementObject } from './types.js';
 
 const knownSets = new WeakMap<readonly string[], Set<string>>();
@@ -19,7 +19,7 @@ const knownSets = new WeakMap<readonly string[], Set<string>>();
 export function selectPools(
   pools: readonly ParsedPool[],
   names: readonly string[],
-  selectors: readonly Selector[],
+  selectors: readonly LabelSelector[],
   cache: Map<string, readonly string[]> = new Map(),
 ): string[] {
   if (names.length === 0 && selectors.length === 0) return pools.map((p) => p.name);
@@ -33,10 +33,11 @@ export function selectPools(
   knownSets.set(known, knownSet);
   for (const n of names) if (knownSet.has(n)) chosen.add(n);
   for (const sel of selectors) {
-    let hit = cache.get(sel.key);
+    const key = formatLabelSelector(sel);
+    let hit = cache.get(key);
     if (!hit) {
       hit = pools.filter((p) => selectorMatches(sel, p.labels)).map((p) => p.name);
-      cache.set(sel.key, hit);
+      cache.set(key, hit);
     }
     for (const n of hit) chosen.add(n);
   }
@@ -52,17 +53,17 @@ export function parseL2Advertisement(ctx: BuildContext, obj: L2AdvertisementObje
   const poolSel = ctx.selectors(ref, 'spec.ipAddressPoolSelectors', s.ipAddressPoolSelectors);
   const nodeSel = ctx.selectors(ref, 'spec.nodeSelectors', s.nodeSelectors);
   const svcSel = ctx.selectors(ref, 'spec.serviceSelectors', s.serviceSelectors);
-  const prefs: Array<{ weight: number; selector: Selector }> = [];
+  const prefs: Array<{ weight: number; preference: LabelSelector }> = [];
   (s.preferredNodeSelectors ?? []).forEach((p, i) => {
     const sel = ctx.selectors(ref, `spec.preferredNodeSelectors[${i}].preference`, [p.preference]);
-    if (sel) prefs.push({ weight: p.weight, selector: sel[0]! });
+    if (sel) prefs.push({ weight: p.weight, preference: sel[0]! });
   });
   if (ctx.sink.count > before || !poolSel || !nodeSel || !svcSel) return undefined;
   const nodes = ctx.nodesMatching(nodeSel);
   const scores = new Map<string, number>();
   for (const n of ctx.nodes) {
     if (!nodes.has(n.name)) continue;
-    const score = prefs.reduce((sum, p) => sum + (anySelectorMatches([p.selector], n.labels) ? p.weight : 0), 0);
+    const score = prefs.reduce((sum, p) => sum + (selectorMatches(p.preference, n.labels) ? p.weight : 0), 0);
     if (score > 0) scores.set(n.name, score);
   }
   const interfaces = [...(s.interfaces ?? [])];
@@ -90,7 +91,7 @@ export function l2DedupKey(a: L2Advertisement): string | undefined {
     [...new Set(a.interfaces)].sort(),
     a.allNodes,
     [...a.nodes].sort(),
-    a.serviceSelectors.map((x) => x.key).sort(),
+    a.serviceSelectors.map(formatLabelSelector).sort(),
   ]);
 }
 
@@ -107,7 +108,7 @@ export function l2Equivalent(a: L2Advertisement, b: L2Advertisement): boolean {
     sameSet(new Set(a.interfaces), new Set(b.interfaces)) &&
     a.allNodes === b.allNodes &&
     sameSet(a.nodes, b.nodes) &&
-    a.serviceSelectors.map((x) => x.key).sort().join('|') === b.serviceSelectors.map((x) => x.key).sort().join('|')
+    a.serviceSelectors.map(formatLabelSelector).sort().join('|') === b.serviceSelectors.map(formatLabelSelector).sort().join('|')
   );
 }
 
@@ -165,7 +166,7 @@ export function parseBgpAdvertisement(
     aggregationLength: agg,
     aggregationLengthV6: agg6,
     localPref: s.localPref ?? 0,
-    communities: Object.freeze(communities),
+    communities: Object.freeze(sortCommunities(communities)),
     nodes: ctx.nodesMatching(nodeSel),
     allNodes: nodeSel.length === 0,
     peers: Object.freeze([...(s.peers ?? [])]),

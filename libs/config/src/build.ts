@@ -25,7 +25,6 @@ import { checkSchema, type SchemaViolation } from './crd/check.js';
 import { CRD_FILES } from './crd/crds.js';
 import type { Schema } from './crd/schema-builders.js';
 import { ConfigErrors, RULES, type ConfigIssue, type ConfigWarning, type ObjectRef, type RuleId } from './errors.js';
-import { parseSelector, selectorMatches } from './selector.js';
 import { convertBGPPeerV1beta1, parseBfdProfile, parsePeer, peerIdentifier, peersShareNode } from './peers.js';
 import { checkOverlaps, parsePool, type ParsedPool } from './pools.js';
 import type {
@@ -36,9 +35,9 @@ import type {
   Community,
   IPAddressPool,
   L2Advertisement as L2AdvertisementObject,
-  LabelSelector,
 } from './types.js';
 import { DEFAULT_METALLB_NAMESPACE } from './types.js';
+import { parseLabelSelector, selectorMatches } from '@metallb-ts/labels';
 
 /** Options of {@link buildConfig}. */
 export interface BuildOptions {
@@ -133,8 +132,8 @@ function nodeFilter(objects: readonly unknown[], nodeName: string | undefined, i
     if (!Array.isArray(sels) || sels.length === 0) return true;
     return sels.some((s) => {
       if (!isObject(s)) return true;
-      const p = parseSelector(s as LabelSelector);
-      return Array.isArray(p) || selectorMatches(p, labels);
+      const p = parseLabelSelector(s);
+      return !p.ok || selectorMatches(p.selector, labels);
     });
   };
 }

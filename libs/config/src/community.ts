@@ -22,9 +22,9 @@ export interface LargeCommunity {
 export type BgpCommunity = StandardCommunity | LargeCommunity;
 
 /**
- * Why a community string did not parse. `format`: not two or four `:`-separated parts, or four
- * parts not starting with `large` (it may be an alias name); `value`: the shape is right but a
- * part is not a decimal number in range (always a mistake).
+ * Why a community string did not parse. `format`: not two or four `:`-separated parts (it may be
+ * an alias name); `value`: the shape is right but a part is not a decimal number in range, or
+ * four parts with a marker other than `large` (always a mistake, as in MetalLB).
  */
 export interface CommunityParseError {
   readonly kind: 'format' | 'value';
@@ -53,7 +53,8 @@ export function parseCommunity(text: string): BgpCommunity | CommunityParseError
   }
   if (parts.length === 4) {
     if (parts[0] !== 'large') {
-      return { kind: 'format', message: `"${text}" has four parts but does not start with "large:"` };
+      // MetalLB's community.New: a value error, not a format error, so it is never taken for an alias name.
+      return { kind: 'value', message: `invalid marker for large community, expected community to be of format large:<uint32>:<uint32>:<uint32> but got "${text}" instead` };
     }
     const [g, l1, l2] = [part(parts[1]!, 0xffffffff), part(parts[2]!, 0xffffffff), part(parts[3]!, 0xffffffff)];
     if (g === undefined || l1 === undefined || l2 === undefined) {
@@ -77,4 +78,26 @@ export function formatCommunity(c: BgpCommunity): string {
 /** Equality of two parsed communities. */
 export function communityEquals(a: BgpCommunity, b: BgpCommunity): boolean {
   return formatCommunity(a) === formatCommunity(b);
+}
+
+/**
+ * MetalLB's community ordering (`BGPCommunity.LessThan`): standard communities first, by their
+ * 32-bit value (`asn`, then `value`); then large communities numerically by global
+ * administrator, then local data 1, then local data 2 — never as text (`large:9:…` comes before
+ * `large:10:…`). Returns a negative number, zero or a positive number, for `Array.sort`.
+ */
+export function compareCommunities(a: BgpCommunity, b: BgpCommunity): number {
+  if (a.kind !== b.kind) return a.kind === 'standard' ? -1 : 1;
+  if (a.kind === 'standard') {
+    const s = b as StandardCommunity;
+    return a.asn - s.asn || a.value - s.value;
+  }
+  const l = b as LargeCommunity;
+  return a.global - l.global || a.local1 - l.local1 || a.local2 - l.local2;
+}
+
+/** The communities sorted by {@link compareCommunities}, each once (MetalLB keeps them as a set). */
+export function sortCommunities(list: readonly BgpCommunity[]): BgpCommunity[] {
+  const sorted = [...list].sort(compareCommunities);
+  return sorted.filter((c, i) => i === 0 || compareCommunities(c, sorted[i - 1]!) !== 0);
 }

@@ -1,12 +1,12 @@
 /**
  * The validated configuration the controller and the speakers consume. Every value here has
  * passed every rule: addresses are parsed, references resolved, defaults applied, selectors
- * normalised. Objects are frozen; maps are keyed and iterated by object name (sorted).
+ * validated (`@metallb-ts/labels`' `LabelSelector`, accepted as they are by ipam and election). Objects are frozen; maps are keyed and iterated by object name (sorted).
  */
 import type { Cidr, IPAddress, IPRange } from '@metallb-ts/netaddr';
 import type { BgpCommunity } from './community.js';
 import type { ConfigWarning } from './errors.js';
-import type { Selector } from './selector.js';
+import type { LabelSelector } from '@metallb-ts/labels';
 
 /** One entry of `IPAddressPool.spec.addresses`, parsed. */
 export interface PoolEntry {
@@ -30,12 +30,13 @@ export interface PoolAllocation {
    */
   readonly namespaces: ReadonlySet<string>;
   /** The namespace selectors as written (re-resolve when Namespace labels change). */
-  readonly namespaceSelectors: readonly Selector[];
+  readonly namespaceSelectors: readonly LabelSelector[];
   /**
-   * Service selectors (any must match); empty = no service constraint. When the block has no
-   * namespaces and no selectors at all this is `[MATCH_ALL]`: the pool is pinned for everybody.
+   * Service selectors as written, validated (any must match); empty = no service constraint.
+   * ipam's `ServiceAllocation.serviceSelectors` takes them as they are. A block with no
+   * namespaces and no selectors at all pins the pool for everybody.
    */
-  readonly serviceSelectors: readonly Selector[];
+  readonly serviceSelectors: readonly LabelSelector[];
 }
 
 /** A validated IPAddressPool. */
@@ -75,11 +76,14 @@ export interface L2AdvertisementConfig {
   /** True when `interfaces` is empty. */
   readonly allInterfaces: boolean;
   /** Services must match one (empty = all services). */
-  readonly serviceSelectors: readonly Selector[];
+  readonly serviceSelectors: readonly LabelSelector[];
   /** Election preference score per eligible node (nodes scoring 0 are absent). */
   readonly preferredNodeScores: ReadonlyMap<string, number>;
-  /** The preferences as written, for re-resolution when node labels change. */
-  readonly preferredNodeSelectors: ReadonlyArray<{ readonly weight: number; readonly selector: Selector }>;
+  /**
+   * The preferences as written (`{weight, preference}`, the shape of `spec.preferredNodeSelectors`
+   * and of election's `PreferredNodeTerm`), for re-resolution when node labels change.
+   */
+  readonly preferredNodeSelectors: ReadonlyArray<{ readonly weight: number; readonly preference: LabelSelector }>;
 }
 
 /** A validated BGPAdvertisement. */
@@ -94,7 +98,10 @@ export interface BgpAdvertisement {
   readonly aggregationLengthV6: number;
   /** LOCAL_PREF (iBGP). @default 0 */
   readonly localPref: number;
-  /** Communities with aliases resolved, in the order written. */
+  /**
+   * Communities with aliases resolved, each once, in MetalLB's order (`compareCommunities`:
+   * standard ones by value, then large ones numerically), as MetalLB keeps them as a set.
+   */
   readonly communities: readonly BgpCommunity[];
   /** Nodes allowed to advertise (resolved from `nodeSelectors`). */
   readonly nodes: ReadonlySet<string>;
@@ -103,7 +110,7 @@ export interface BgpAdvertisement {
   /** BGPPeer names to advertise to; empty = all peers. */
   readonly peers: readonly string[];
   /** Services must match one (empty = all services). */
-  readonly serviceSelectors: readonly Selector[];
+  readonly serviceSelectors: readonly LabelSelector[];
 }
 
 /** A validated BGPPeer (v1beta2 semantics). */
@@ -138,7 +145,7 @@ export interface Peer {
   /** BGP identifier (IPv4). */
   readonly routerID: IPAddress | undefined;
   /** Nodes that run this session: any selector matches (empty = all nodes). */
-  readonly nodeSelectors: readonly Selector[];
+  readonly nodeSelectors: readonly LabelSelector[];
   /** TCP-MD5 key, from `password` or resolved from `passwordSecret`. */
   readonly password: string | undefined;
   /** Where the password came from. */

@@ -2,9 +2,8 @@
  * Shared state of one `buildConfig` run: the issue sink, the cluster view (nodes, namespaces,
  * secrets) and small helpers used by every stage.
  */
+import { anySelectorMatches, formatLabelSelector, parseLabelSelector, type LabelSelector } from '@metallb-ts/labels';
 import { IssueSink, RULES, type ObjectRef } from './errors.js';
-import { anySelectorMatches, parseSelector, type Selector } from './selector.js';
-import type { LabelSelector } from './types.js';
 
 /** How BGP is implemented; decides the mode-specific rules (§2.3). */
 export type BgpType = 'native' | 'frr' | 'frr-k8s';
@@ -44,28 +43,52 @@ export class BuildContext {
   }
 
   /**
-   * Parses a list of selectors at `field`, reporting syntax problems and (semantic) duplicates.
-   * Returns undefined when any selector is invalid.
+   * Parses a list of selectors at `field` with `@metallb-ts/labels` (Kubernetes' checks), adds
+   * MetalLB's (P7: a value or an expression repeated within one selector), and reports semantic
+   * duplicates across the list. Returns the parsed selectors, or undefined when any is invalid.
    */
-  selectors(ref: ObjectRef, field: string, list: readonly LabelSelector[] | undefined): Selector[] | undefined {
-    const out: Selector[] = [];
+  selectors(ref: ObjectRef, field: string, list: readonly LabelSelector[] | undefined): LabelSelector[] | undefined {
+    const out: LabelSelector[] = [];
+    const keys = new Set<string>();
     let ok = true;
     (list ?? []).forEach((sel, i) => {
       const at = `${field}[${i}]`;
-      const r = parseSelector(sel);
-      if (Array.isArray(r)) {
+      const r = parseLabelSelector(sel, at);
+      if (!r.ok) {
         ok = false;
-        for (const p of r) this.sink.invalid(RULES.badSelector, ref, `${at}.${p.path}`, p.message, p.hint);
+        for (const e of r.errors) this.sink.invalid(RULES.badSelector, ref, e.path, e.detail, e.hint);
         return;
       }
-      if (out.some((s) => s.key === r.key)) {
+      if (!this.noRepeats(ref, at, r.selector)) {
+        ok = false;
+        return;
+      }
+      const key = formatLabelSelector(r.selector);
+      if (keys.has(key)) {
         ok = false;
         this.sink.invalid(RULES.duplicateEntry, ref, at, `duplicate definition in ${field.split('.').pop()} field`, 'remove the repeated selector');
         return;
       }
-      out.push(r);
+      keys.add(key);
+      out.push(r.selector);
     });
     return ok ? out : undefined;
+  }
+
+  /** MetalLB's P7 extras: no value repeated within an expression, no expression repeated. */
+  private noRepeats(ref: ObjectRef, at: string, sel: LabelSelector): boolean {
+    const before = this.sink.count;
+    const seen = new Set<string>();
+    (sel.matchExpressions ?? []).forEach((e, i) => {
+      const values = e.values ?? [];
+      if (new Set(values).size !== values.length) {
+        this.sink.invalid(RULES.badSelector, ref, `${at}.matchExpressions[${i}].values`, 'duplicate values in one expression', 'list each value once');
+      }
+      const key = formatLabelSelector({ matchExpressions: [e] });
+      if (seen.has(key)) this.sink.invalid(RULES.badSelector, ref, `${at}.matchExpressions[${i}]`, 'duplicate match expression', 'list each expression once');
+      seen.add(key);
+    });
+    return this.sink.count === before;
   }
 
   /** Reports literal duplicates in a list of strings; returns true when there are none. */
@@ -83,8 +106,8 @@ export class BuildContext {
   }
 
   /** Names of the known nodes matching any selector; every known node when the list is empty. */
-  nodesMatching(sels: readonly Selector[]): ReadonlySet<string> {
-    const key = sels.map((s) => s.key).sort().join('\u0000') + (sels.length === 0 ? '*' : '');
+  nodesMatching(sels: readonly LabelSelector[]): ReadonlySet<string> {
+    const key = sels.map(formatLabelSelector).sort().join('\u0000') + (sels.length === 0 ? '*' : '');
     let hit = this.nodeCache.get(key);
     if (!hit) {
       hit = new Set(this.nodes.filter((n) => sels.length === 0 || anySelectorMatches(sels, n.labels)).map((n) => n.name));

@@ -10,21 +10,11 @@ export { buildConfig, isConfigErrors, DEFAULT_BUILD_OPTIONS, type BuildOptions }
 export type { BgpType } from './context.js';
 export { ConfigErrors, RULES, formatIssue, formatRef, type ConfigIssue, type ConfigWarning, type ObjectRef, type RuleId, type Severity } from './errors.js';
 export {
-  parseSelector,
-  selectorMatches,
-  anySelectorMatches,
-  selectorToString,
-  labelKeyProblem,
-  labelValueProblem,
-  MATCH_ALL,
-  type Selector,
-  type Requirement,
-  type SelectorProblem,
-} from './selector.js';
-export {
   parseCommunity,
   formatCommunity,
   communityEquals,
+  compareCommunities,
+  sortCommunities,
   isCommunityError,
   type BgpCommunity,
   type StandardCommunity,

@@ -7,8 +7,8 @@ import type { BfdProfile, Peer } from './config.js';
 import type { BuildContext } from './context.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { RULES, type ObjectRef } from './errors.js';
-import { anySelectorMatches, type Selector } from './selector.js';
-import type { BFDProfile, BGPPeer, BGPPeerV1beta1, LabelSelector } from './types.js';
+import { selectorListAllows, type LabelSelector } from '@metallb-ts/labels';
+import type { BFDProfile, BGPPeer, BGPPeerV1beta1 } from './types.js';
 
 /**
  * Converts a v1beta1 BGPPeer to v1beta2 the way our CRD does (strategy None): same fields, the
@@ -176,10 +176,9 @@ export function parsePeer(ctx: BuildContext, obj: BGPPeer, bfdProfiles: Readonly
 }
 
 /** Whether two peers can run on a common node (if no nodes are known, assume they can). */
-export function peersShareNode(ctx: BuildContext, a: { nodeSelectors: readonly Selector[] }, b: { nodeSelectors: readonly Selector[] }): boolean {
+export function peersShareNode(ctx: BuildContext, a: { nodeSelectors: readonly LabelSelector[] }, b: { nodeSelectors: readonly LabelSelector[] }): boolean {
   if (ctx.nodes.length === 0) return true;
-  const on = (sels: readonly Selector[], labels: Readonly<Record<string, string>>) => sels.length === 0 || anySelectorMatches(sels, labels);
-  return ctx.nodes.some((n) => on(a.nodeSelectors, n.labels) && on(b.nodeSelectors, n.labels));
+  return ctx.nodes.some((n) => selectorListAllows(a.nodeSelectors, n.labels) && selectorListAllows(b.nodeSelectors, n.labels));
 }
 
 /** The session identifier: address or interface, with `-<vrf>` when a VRF is set. */

@@ -5,7 +5,7 @@ import { AddrParseError, Cidr, IPAddress, IPRange } from '@metallb-ts/netaddr';
 import type { PoolEntry, PoolAllocation } from './config.js';
 import type { BuildContext } from './context.js';
 import { RULES } from './errors.js';
-import { MATCH_ALL, anySelectorMatches } from './selector.js';
+import { anySelectorMatches } from '@metallb-ts/labels';
 import type { IPAddressPool } from './types.js';
 
 /** A pool after its own rules, before cross-object checks. */
@@ -77,12 +77,11 @@ export function parsePool(ctx: BuildContext, obj: IPAddressPool): ParsedPool | u
     if (nsSel && svcSel) {
       const namespaces = new Set(sa.namespaces ?? []);
       for (const ns of ctx.namespaces) if (nsSel.length > 0 && anySelectorMatches(nsSel, ns.labels)) namespaces.add(ns.name);
-      const everything = (sa.namespaces ?? []).length === 0 && nsSel.length === 0 && svcSel.length === 0;
       serviceAllocation = Object.freeze({
         priority: sa.priority ?? 0,
         namespaces,
         namespaceSelectors: Object.freeze(nsSel),
-        serviceSelectors: Object.freeze(everything ? [MATCH_ALL] : svcSel),
+        serviceSelectors: Object.freeze(svcSel),
       });
     }
   }

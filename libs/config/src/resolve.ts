@@ -3,9 +3,8 @@
  * against Nodes, service selectors against Services, and the pool/service compatibility rule
  * of `serviceAllocation`. All pure; labels are plain records.
  */
+import { parseLabelSelector, selectorListAllows, type LabelSelector } from '@metallb-ts/labels';
 import type { Peer, Pool, PoolAllocation } from './config.js';
-import { anySelectorMatches, parseSelector, type Selector } from './selector.js';
-import type { LabelSelector } from './types.js';
 
 /** Anything with a name and labels (Node, Namespace, Service, IPAddressPool). */
 export interface LabelledObject {
@@ -20,12 +19,15 @@ export interface ServiceRef {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** Parses selectors written as `LabelSelector` objects; throws on invalid ones (use for trusted input). */
-export function compileSelectors(sels: readonly LabelSelector[]): Selector[] {
+/**
+ * Validates selectors (with `@metallb-ts/labels`' `parseLabelSelector`) and returns frozen
+ * copies; throws a TypeError listing every problem on invalid ones (use for trusted input).
+ */
+export function compileSelectors(sels: readonly unknown[]): LabelSelector[] {
   return sels.map((s, i) => {
-    const r = parseSelector(s);
-    if (Array.isArray(r)) throw new TypeError(`selector ${i}: ${r.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
-    return r;
+    const r = parseLabelSelector(s, `selector ${i}`);
+    if (!r.ok) throw new TypeError(r.errors.map((e) => `${e.path}: ${e.detail}`).join('; '));
+    return r.selector;
   });
 }
 
@@ -33,23 +35,23 @@ export function compileSelectors(sels: readonly LabelSelector[]): Selector[] {
  * Names of the objects whose labels match any selector. An empty selector list matches
  * everything (MetalLB's "no restriction"), an empty selector `{}` too.
  */
-export function resolveSelectors(sels: readonly Selector[], objects: readonly LabelledObject[]): Set<string> {
-  return new Set(objects.filter((o) => sels.length === 0 || anySelectorMatches(sels, o.labels)).map((o) => o.name));
+export function resolveSelectors(sels: readonly LabelSelector[], objects: readonly LabelledObject[]): Set<string> {
+  return new Set(objects.filter((o) => selectorListAllows(sels, o.labels)).map((o) => o.name));
 }
 
 /** Namespaces matching any selector (an empty list matches none: it adds no namespace). */
-export function resolveNamespaceSelectors(sels: readonly Selector[], namespaces: readonly LabelledObject[]): Set<string> {
+export function resolveNamespaceSelectors(sels: readonly LabelSelector[], namespaces: readonly LabelledObject[]): Set<string> {
   return sels.length === 0 ? new Set() : resolveSelectors(sels, namespaces);
 }
 
 /** Nodes matching any selector; every node when the list is empty. */
-export function resolveNodeSelectors(sels: readonly Selector[], nodes: readonly LabelledObject[]): Set<string> {
+export function resolveNodeSelectors(sels: readonly LabelSelector[], nodes: readonly LabelledObject[]): Set<string> {
   return resolveSelectors(sels, nodes);
 }
 
 /** Services (as `namespace/name`) matching any selector; every service when the list is empty. */
-export function resolveServiceSelectors(sels: readonly Selector[], services: readonly ServiceRef[]): Set<string> {
-  return new Set(services.filter((s) => sels.length === 0 || anySelectorMatches(sels, s.labels)).map((s) => `${s.namespace}/${s.name}`));
+export function resolveServiceSelectors(sels: readonly LabelSelector[], services: readonly ServiceRef[]): Set<string> {
+  return new Set(services.filter((s) => selectorListAllows(sels, s.labels)).map((s) => `${s.namespace}/${s.name}`));
 }
 
 /**
@@ -60,7 +62,7 @@ export function resolveServiceSelectors(sels: readonly Selector[], services: rea
 export function allocationAllows(sa: PoolAllocation | undefined, svc: ServiceRef): boolean {
   if (!sa) return true;
   if (sa.namespaces.size > 0 && !sa.namespaces.has(svc.namespace)) return false;
-  if (sa.serviceSelectors.length > 0 && !anySelectorMatches(sa.serviceSelectors, svc.labels)) return false;
+  if (!selectorListAllows(sa.serviceSelectors, svc.labels)) return false;
   return true;
 }
 
@@ -71,5 +73,5 @@ export function poolAllowsService(pool: Pool, svc: ServiceRef): boolean {
 
 /** The peers whose nodeSelectors admit a node (empty selectors = every node). */
 export function peersForNode(peers: Iterable<Peer>, node: LabelledObject): Peer[] {
-  return [...peers].filter((p) => p.nodeSelectors.length === 0 || anySelectorMatches(p.nodeSelectors, node.labels));
+  return [...peers].filter((p) => selectorListAllows(p.nodeSelectors, node.labels));
 }

@@ -43,23 +43,12 @@ export interface KubeObject<K extends string = string, A extends string = string
   metadata: ObjectMeta;
 }
 
-/** One requirement of a label selector. */
-export interface LabelSelectorRequirement {
-  /** Label key. */
-  key: string;
-  /** `In` and `NotIn` need values; `Exists` and `DoesNotExist` take none. */
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  /** Values for `In`/`NotIn`. */
-  values?: string[];
-}
-
-/** A standard `metav1.LabelSelector`; `{}` matches everything. */
-export interface LabelSelector {
-  /** Exact label matches, ANDed. */
-  matchLabels?: Record<string, string>;
-  /** Requirements, ANDed with each other and with `matchLabels`. */
-  matchExpressions?: LabelSelectorRequirement[];
-}
+/**
+ * Label selectors are `@metallb-ts/labels`' `metav1.LabelSelector` (the one declaration in the
+ * workspace): `{}` matches everything. Re-exported for manifests typed against this package.
+ */
+export type { LabelSelector, LabelSelectorRequirement } from '@metallb-ts/labels';
+import type { LabelSelector } from '@metallb-ts/labels';
 
 /** `IPAddressPool.spec.serviceAllocation`. */
 export interface ServiceAllocation {

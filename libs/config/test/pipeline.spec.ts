@@ -3,7 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildConfig, ConfigErrors, configsEqual, configToJSON, formatCommunity, MATCH_ALL, parseManifests, RULES } from '../src/index.js';
+import { allocationAllows, buildConfig, ConfigErrors, configsEqual, configToJSON, formatCommunity, parseManifests, RULES } from '../src/index.js';
+import { formatLabelSelector } from '@metallb-ts/labels';
 import { bgpAdv, issuesOf, l2, namespace, node, peer, peerV1, pool, secret, valid } from './fixtures.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../deploy/examples');
@@ -59,7 +60,7 @@ describe('the samples', () => {
     expect(tor.sourceAddress!.toString()).toBe('203.0.113.2');
     const legacy = cfg.peers.get('legacy')!;
     expect(legacy).toMatchObject({ port: 179, holdTimeMs: 30_000, keepaliveTimeMs: 10_000 });
-    expect(legacy.nodeSelectors.map((s) => s.key)).toEqual(['rack in (r2)']);
+    expect(legacy.nodeSelectors.map(formatLabelSelector)).toEqual(['rack=r2']);
     expect(cfg.peers.get('tor-v6')!.address!.toString()).toBe('2001:db8::1');
     const adv = cfg.bgpAdvertisements.get('team-a-aggregated')!;
     expect(adv.communities.map(formatCommunity)).toEqual(['64512:100', '65535:65282', 'large:64512:7:7']);
@@ -96,7 +97,8 @@ describe('field semantics', () => {
 
   it('serviceAllocation with nothing in it pins the pool for every service', () => {
     const cfg = valid([pool('p', { addresses: ['198.51.100.0/24'], serviceAllocation: {} })]);
-    expect(cfg.pools.get('p')!.serviceAllocation).toMatchObject({ priority: 0, serviceSelectors: [MATCH_ALL] });
+    expect(cfg.pools.get('p')!.serviceAllocation).toMatchObject({ priority: 0, namespaceSelectors: [], serviceSelectors: [] });
+    expect(allocationAllows(cfg.pools.get('p')!.serviceAllocation, { namespace: 'any', name: 's', labels: { x: 'y' } })).toBe(true);
   });
 
   it('namespaceSelectors matching nothing leave the pool with an empty block (explicit requests only)', () => {

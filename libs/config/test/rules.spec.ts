@@ -94,6 +94,9 @@ const rows: Row[] = [
   { name: 'alias value, 3 parts (C1 format)', rule: RULES.communityValue, bad: [community('c', [['x', '1:2:3']])], good: [community('c', [['x', 'large:1:2:3']])], field: 'spec.communities[0].value' },
   { name: 'duplicate alias across objects (C2)', rule: RULES.duplicateEntry, bad: [community('a', [['x', '1:1']]), community('b', [['x', '1:2']])], good: [community('a', [['x', '1:1']]), community('b', [['y', '1:2']])], object: 'b', field: 'spec.communities[0].name' },
   { name: 'community value error in advertisement (C3, fatal)', rule: RULES.communityValue, bad: [p1, bgpAdv('a', { communities: ['foo:bar'] })], good: [p1, bgpAdv('a', { communities: ['1:2'] })], field: 'spec.communities[0]' },
+  // Regression (issue 14 §5): an unknown marker is MetalLB's value error, fatal, not a pending alias lookup.
+  { name: 'unknown large-community marker in advertisement (C1, fatal)', rule: RULES.communityValue, bad: [p1, bgpAdv('a', { communities: ['larg:1:2:3'] })], good: [p1, bgpAdv('a', { communities: ['large:1:2:3'] })], field: 'spec.communities[0]', message: 'invalid marker for large community' },
+  { name: 'unknown large-community marker in an alias value (C1)', rule: RULES.communityValue, bad: [community('c', [['x', 'larg:1:2:3']])], good: [community('c', [['x', 'large:1:2:3']])], field: 'spec.communities[0].value', message: 'invalid marker for large community' },
   { name: 'unknown alias in advertisement (C3, transient)', rule: RULES.communityAliasMissing, severity: 'transient', bad: [p1, bgpAdv('a', { communities: ['no-export'] })], good: [p1, bgpAdv('a', { communities: ['no-export'] }), community('c', [['no-export', '65535:65281']])], field: 'spec.communities[0]' },
   { name: 'duplicate community in advertisement (C4)', rule: RULES.duplicateEntry, bad: [p1, bgpAdv('a', { communities: ['1:1', '1:1'] })], good: [p1, bgpAdv('a', { communities: ['1:1', '1:2'] })], field: 'spec.communities[1]' },
   // ---- advertisements

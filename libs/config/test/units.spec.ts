@@ -5,33 +5,31 @@ import {
   allocationAllows,
   compileSelectors,
   communityEquals,
+  compareCommunities,
   formatCommunity,
   formatDuration,
   isCommunityError,
-  MATCH_ALL,
   parseAddressEntry,
   parseCommunity,
   parseDuration,
   parseManifests,
-  parseSelector,
   peersForNode,
   resolveNamespaceSelectors,
   resolveNodeSelectors,
   resolveServiceSelectors,
   resolveTimers,
-  selectorMatches,
-  selectorToString,
-  type Selector,
+  sortCommunities,
+  type BgpCommunity,
+  type LabelSelector,
 } from '../src/index.js';
-import { node, peer, valid } from './fixtures.js';
+import { EVERYTHING, formatLabelSelector, selectorMatches } from '@metallb-ts/labels';
+import { bgpAdv, issuesOf, node, peer, pool, valid } from './fixtures.js';
 
-const S = (x: Parameters<typeof parseSelector>[0]): Selector => {
-  const r = parseSelector(x);
-  if (Array.isArray(r)) throw new Error(JSON.stringify(r));
-  return r;
-};
+/** One selector through config's validation (compileSelectors throws on invalid ones). */
+const S = (x: unknown): LabelSelector => compileSelectors([x])[0]!;
+const poolWith = (serviceSelectors: unknown[]) => pool('p', { addresses: ['198.51.100.0/24'], serviceAllocation: { serviceSelectors } });
 
-describe('label selectors', () => {
+describe('label selectors (validated by config, matched by @metallb-ts/labels)', () => {
   const labels = { app: 'web', tier: 'front' };
   it.each([
     ['{} matches everything', {}, true],
@@ -49,21 +47,33 @@ describe('label selectors', () => {
     expect(selectorMatches(S(sel as never), labels)).toBe(expected);
   });
 
-  it('normalises: matchLabels a=b equals expression a In (b); value order does not matter', () => {
-    expect(S({ matchLabels: { a: 'b' } }).key).toBe(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['b'] }] }).key);
-    expect(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['y', 'x'] }] }).key).toBe(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['x', 'y'] }] }).key);
-    expect(selectorToString(MATCH_ALL)).toBe('<all>');
-    expect(selectorToString(S({ matchLabels: { a: 'b' }, matchExpressions: [{ key: 'c', operator: 'DoesNotExist' }] }))).toBe('!c,a in (b)');
+  it('semantic duplicates share a key: matchLabels a=b equals expression a In (b); value order does not matter', () => {
+    expect(formatLabelSelector(S({ matchLabels: { a: 'b' } }))).toBe(formatLabelSelector(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['b'] }] })));
+    expect(formatLabelSelector(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['y', 'x'] }] }))).toBe(formatLabelSelector(S({ matchExpressions: [{ key: 'a', operator: 'In', values: ['x', 'y'] }] })));
+    expect(formatLabelSelector(EVERYTHING)).toBe('');
+    expect(formatLabelSelector(S({ matchLabels: { a: 'b' }, matchExpressions: [{ key: 'c', operator: 'DoesNotExist' }] }))).toBe('a=b,!c');
+    expect(issuesOf([poolWith([{ matchLabels: { a: 'b' } }, { matchExpressions: [{ key: 'a', operator: 'In', values: ['b'] }] }])]).map((i) => [i.rule, i.field])).toEqual([
+      ['duplicate-entry', 'spec.serviceAllocation.serviceSelectors[1]'],
+    ]);
   });
 
   it('reports every problem with its path', () => {
-    const r = parseSelector({ matchLabels: { 'a/b/c': 'x' }, matchExpressions: [{ key: '', operator: 'In', values: [] }] });
-    expect(Array.isArray(r) && r.map((p) => p.path)).toEqual(['matchLabels[a/b/c]', 'matchExpressions[0].key', 'matchExpressions[0].values']);
+    const issues = issuesOf([poolWith([{ matchLabels: { 'a/b/c': 'x' }, matchExpressions: [{ key: 'a', operator: 'In', values: [] }, { key: 'b', operator: 'Exists', values: ['x'] }] }])]);
+    expect(issues.map((i) => [i.rule, i.field])).toEqual([
+      ['bad-selector', 'spec.serviceAllocation.serviceSelectors[0].matchLabels[a/b/c]'],
+      ['bad-selector', 'spec.serviceAllocation.serviceSelectors[0].matchExpressions[0].values'],
+      ['bad-selector', 'spec.serviceAllocation.serviceSelectors[0].matchExpressions[1].values'],
+    ]);
+    expect(issuesOf([poolWith([{ matchExpressions: [{ key: 'a', operator: 'In', values: ['x', 'x'] }, { key: 'a', operator: 'In', values: ['x'] }, { key: 'a', operator: 'In', values: ['x'] }] }])]).map((i) => i.field)).toEqual([
+      'spec.serviceAllocation.serviceSelectors[0].matchExpressions[0].values',
+      'spec.serviceAllocation.serviceSelectors[0].matchExpressions[1]',
+      'spec.serviceAllocation.serviceSelectors[0].matchExpressions[2]',
+    ]);
   });
 
   it('accepts prefixed keys and rejects over-long names', () => {
-    expect(Array.isArray(parseSelector({ matchLabels: { 'node-role.kubernetes.io/control-plane': '' } }))).toBe(false);
-    expect(Array.isArray(parseSelector({ matchLabels: { ['a'.repeat(64)]: 'x' } }))).toBe(true);
+    expect(() => S({ matchLabels: { 'node-role.kubernetes.io/control-plane': '' } })).not.toThrow();
+    expect(() => S({ matchLabels: { ['a'.repeat(64)]: 'x' } })).toThrow(/longer than 63/);
   });
 
   it('matching agrees with a direct reading of the semantics (property)', () => {
@@ -100,11 +110,28 @@ describe('communities', () => {
     ['1234', 'format'],
     ['1:2:3', 'format'],
     ['a:b:c:d:e', 'format'],
-    ['big:1:2:3', 'format'],
+    // Regression (issue 14 §5): an unknown marker is a value error, as in MetalLB, never an alias.
+    ['big:1:2:3', 'value'],
+    ['larg:1:2:3', 'value'],
     ['no-export', 'format'],
   ])('%s is a %s error', (text, kind) => {
     const c = parseCommunity(text);
     expect(isCommunityError(c) && c.kind).toBe(kind);
+  });
+  it('orders as MetalLB: standard by value first, then large numerically by global admin, data 1, data 2 — not as text', () => {
+    // Regression (issue 14 §5): text order would put large:10:… before large:9:… and 10:… before 9:….
+    const texts = ['large:10:1:1', 'large:9:1:1', 'large:10:1:2', 'large:10:0:9', '65535:1', '9:2', '10:1', 'large:9:1:1'];
+    const sorted = sortCommunities(texts.map((t) => parseCommunity(t) as BgpCommunity));
+    expect(sorted.map(formatCommunity)).toEqual(['9:2', '10:1', '65535:1', 'large:9:1:1', 'large:10:0:9', 'large:10:1:1', 'large:10:1:2']);
+    const large = fc.tuple(fc.nat(4294967295), fc.nat(4294967295), fc.nat(4294967295)).map(([g, a, b]) => ({ kind: 'large' as const, global: g, local1: a, local2: b }));
+    fc.assert(
+      fc.property(large, large, (x, y) => {
+        const want = x.global - y.global || x.local1 - y.local1 || x.local2 - y.local2;
+        expect(Math.sign(compareCommunities(x, y))).toBe(Math.sign(want));
+      }),
+    );
+    const cfg = valid([pool('p', { addresses: ['198.51.100.0/24'] }), bgpAdv('a', { communities: ['large:10:1:1', 'large:9:1:1', '65535:1', '9:2'] })]);
+    expect(cfg.bgpAdvertisements.get('a')!.communities.map(formatCommunity)).toEqual(['9:2', '65535:1', 'large:9:1:1', 'large:10:1:1']);
   });
   it('formats canonically and round-trips (property)', () => {
     expect(formatCommunity(parseCommunity('00001:02') as never)).toBe('1:2');
@@ -199,7 +226,7 @@ describe('resolution helpers', () => {
   });
   it('namespace selectors: empty list adds no namespace', () => {
     expect([...resolveNamespaceSelectors([], nodes)]).toEqual([]);
-    expect([...resolveNamespaceSelectors([MATCH_ALL], nodes)]).toEqual(['n1', 'n2', 'n3']);
+    expect([...resolveNamespaceSelectors([EVERYTHING], nodes)]).toEqual(['n1', 'n2', 'n3']);
   });
   it('service selectors give namespace/name keys', () => {
     const svcs = [{ namespace: 'a', name: 'web', labels: { app: 'web' } }, { namespace: 'b', name: 'db', labels: { app: 'db' } }];
@@ -214,7 +241,8 @@ describe('resolution helpers', () => {
     expect(allocationAllows(sa, { namespace: 'a', name: 's', labels: { app: 'web' } })).toBe(true);
     expect(allocationAllows(sa, { namespace: 'b', name: 's', labels: { app: 'web' } })).toBe(false);
     expect(allocationAllows(sa, { namespace: 'a', name: 's', labels: { app: 'db' } })).toBe(false);
-    expect(allocationAllows({ ...sa, namespaces: new Set(), serviceSelectors: [MATCH_ALL] }, { namespace: 'z', name: 's' })).toBe(true);
+    expect(allocationAllows({ ...sa, namespaces: new Set(), serviceSelectors: [EVERYTHING] }, { namespace: 'z', name: 's' })).toBe(true);
+    expect(allocationAllows({ ...sa, namespaces: new Set(), serviceSelectors: [] }, { namespace: 'z', name: 's' })).toBe(true);
   });
   it('peersForNode keeps peers whose selectors admit the node', () => {
     const cfg = valid([node('n1', { rack: 'r1' }), peer('a'), peer('b', { peerAddress: '198.51.100.2', nodeSelectors: [{ matchLabels: { rack: 'r2' } }] })]);
