@@ -2,6 +2,7 @@
  * The `LeaseStore` port of `@metallb-ts/election` over the Kubernetes API: one
  * `coordination.k8s.io/v1` Lease, read without cache, written with optimistic concurrency.
  */
+import { formatMicroTime } from '@metallb-ts/clock';
 import type { LeaseCreateResult, LeaseGetResult, LeaseRecord, LeaseStore, LeaseUpdateResult, StoredLease } from '@metallb-ts/election';
 import { isApiError, Resources, type ApiClient, type KubeObject } from '@metallb-ts/k8s-watch';
 
@@ -17,8 +18,7 @@ interface LeaseObject extends KubeObject {
 
 /** MicroTime text (RFC 3339 with microseconds) for epoch ms. */
 function microTime(ms: number | undefined): string | undefined {
-  if (ms === undefined) return undefined;
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return ms === undefined ? undefined : formatMicroTime(ms);
 }
 
 function parseTime(s: string | null | undefined): number | undefined {
@@ -53,6 +53,7 @@ function toSpec(r: LeaseRecord): LeaseObject['spec'] {
   };
 }
 
+/** A {@link LeaseStore} bound to one Lease (`namespace/name`). */
 export class KubeLeaseStore implements LeaseStore {
   private last: LeaseObject | undefined;
 
