@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { createNodeSession, type BgpSession, type Route } from '@metallb-ts/bgp-speaker';
-import { Bird, Gobgp, removeDir, run, startBird, startGobgp, tempDir, waitFor, waitListening } from '../../libs/bgp-speaker/test/int/lab.js';
+import { Bird, Gobgp, removeDir, run, startBird, startGobgp, tempDir, waitFor, waitListening } from '@metallb-ts/test-lab';
 
 const GOBGP = '127.0.30.220';
 const GOBGP_PORT = 11920;

@@ -8,7 +8,8 @@
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createNodeSession, type BgpSession } from '../../src/index.js';
-import { labDescribe, removeDir, sleep, startBird, waitFor, type Bird } from './lab.js';
+import { removeDir, sleep, startBird, waitFor, type Bird } from '@metallb-ts/test-lab';
+import { labDescribe } from '@metallb-ts/test-lab/vitest';
 
 labDescribe('2-octet-only peer', ['bird'])('2-octet-only peer (BIRD, as4 off)', () => {
   let bird: Bird;

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { IPAddress } from '@metallb-ts/netaddr';
 import { afterAll, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, Framer, type Open } from '../../src/index.js';
-import { haveTool, labDescribe, removeDir, sleep, startBird, startFrr, startGobgp, waitFor, type Daemon, type DaemonSpec } from './lab.js';
+import { haveTool, removeDir, sleep, startBird, startFrr, startGobgp, waitFor, type Daemon, type DaemonSpec } from '@metallb-ts/test-lab';
+import { labDescribe } from '@metallb-ts/test-lab/vitest';
 
 const OUR = '127.0.30.190';
 const ourOpen: Open = {

@@ -2,7 +2,8 @@
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createNodeSession, type BgpSession } from '../../src/index.js';
-import { labDescribe, removeDir, sleep, startGobgp, waitFor, type Gobgp } from './lab.js';
+import { removeDir, sleep, startGobgp, waitFor, type Gobgp } from '@metallb-ts/test-lab';
+import { labDescribe } from '@metallb-ts/test-lab/vitest';
 import { gobgpView } from './views.js';
 
 labDescribe('IPv6 transport', ['gobgpd'])('IPv6 transport', () => {

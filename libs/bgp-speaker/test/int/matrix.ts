@@ -8,7 +8,8 @@ import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { systemClock, systemRng } from '@metallb-ts/clock';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BgpSession, NodeTransport, parseCommunity, parseLargeCommunity, tcpMd5Available, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
-import { Daemon, haveTool, isRoot, labDescribe, removeDir, sleep, waitFor, type DaemonSpec, type NeighborSpec } from './lab.js';
+import { Daemon, haveTool, isRoot, removeDir, sleep, waitFor, type DaemonSpec, type NeighborSpec } from '@metallb-ts/test-lab';
+import { labDescribe } from '@metallb-ts/test-lab/vitest';
 import type { Fam, RouterView, ViewRoute } from './views.js';
 
 export interface DaemonKind {

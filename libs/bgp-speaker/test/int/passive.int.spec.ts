@@ -8,7 +8,8 @@ import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { systemClock, systemRng } from '@metallb-ts/clock';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BgpListener, BgpSession, NodeTransport, tcpMd5Available, type SessionOptions, type StateChange } from '../../src/index.js';
-import { haveTool, labDescribe, removeDir, sleep, startFrr, startGobgp, waitFor, type Daemon, type Frr, type Gobgp } from './lab.js';
+import { haveTool, removeDir, sleep, startFrr, startGobgp, waitFor, type Daemon, type Frr, type Gobgp } from '@metallb-ts/test-lab';
+import { labDescribe } from '@metallb-ts/test-lab/vitest';
 import { frrView, gobgpView } from './views.js';
 
 const US = '127.0.30.170';

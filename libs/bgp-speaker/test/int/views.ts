@@ -2,7 +2,7 @@
  * Each daemon's own view of what one neighbor (our speaker) announced, normalised:
  * gobgp CLI JSON, `birdc show route all`, FRR `vtysh … json`.
  */
-import type { Bird, Frr, Gobgp } from './lab.js';
+import type { Bird, Frr, Gobgp } from '@metallb-ts/test-lab';
 
 export interface ViewRoute {
   prefix: string;
