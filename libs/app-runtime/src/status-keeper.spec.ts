@@ -1,6 +1,6 @@
 import { ManualClock } from '@metallb-ts/clock/testing';
 import { ApiError, type KubeObject, type ResourceRef, type WriteQuery } from '@metallb-ts/k8s-watch';
-import { FakeApiClient } from '@metallb-ts/k8s-watch/testing';
+import { conflictError, FakeApiClient } from '@metallb-ts/k8s-watch/testing';
 import { describe, expect, it } from 'vitest';
 import { CORE_RESOURCES, METALLB_RESOURCES } from './resources.js';
 import { STATUS_LABELS, StatusKeeper } from './status-keeper.js';
@@ -91,7 +91,6 @@ describe('StatusKeeper (unit, fake API)', () => {
     const fake = new GeneratingFake(clock);
     fake.upsert(L2, labelled('l2-1', 'n1'));
     const k = new StatusKeeper({ client: fake, resource: L2, namespace: NS, node: 'n1', generateName: 'l2-', exclusive: true });
-    const { conflictError } = await import('@metallb-ts/k8s-watch/testing');
     fake.inject({ op: 'update', error: conflictError(L2, 'l2-1') });
     const p = k.keep(svc, { interfaces: [{ name: 'eth1' }] });
     for (let i = 0; i < 20; i++) {

@@ -107,7 +107,7 @@ describe.skipIf(!have)('app-runtime against apiserver-lite', () => {
     expect((await w.report(ok)).kind).toBe('written');
     let o = await client.get<KubeObject>(METALLB_RESOURCES.configurationstates, NS, 'speaker-n1');
     expect(o.metadata.labels).toEqual({ 'metallb.io/component-type': 'speaker', 'metallb.io/node-name': 'n1' });
-    expect(o.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Pod', name: 'speaker-n1' });
+    expect((o.metadata.ownerReferences as { kind: string }[] | undefined)?.[0]).toMatchObject({ kind: 'Pod', name: 'speaker-n1' });
     expect(o.status).toMatchObject({ result: 'Valid', errorSummary: '', conditions: [{ type: 'configReconcilerValid', status: 'True', reason: 'Reconciled' }] });
     const bad = buildConfig([pool('a', '198.51.100.0/28'), pool('b', '198.51.100.0/29')], { namespace: NS });
     expect(isConfigErrors(bad)).toBe(true);
