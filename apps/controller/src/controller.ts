@@ -1,123 +1,66 @@
 /**
  * The controller runtime: informers in, one work queue, the pure core in the middle, writers out.
  *
- * Keys on the queue: `config` (reassemble and validate the configuration), `svc/<ns>/<name>`
- * (converge one Service), `pool/<name>` (write one IPAddressPool.status), `reprocess`, `gate`.
+ * Work is a {@link QueueKey}: `config` (reassemble and validate the configuration), `service`
+ * (converge one Service), `pool` (write one IPAddressPool.status), `reprocess`, `gate`.
  * Allocator changes happen synchronously inside a reconcile, so they are totally ordered even
  * with several workers writing to the API server at once.
  */
-import { systemClock, type Clock } from '@metallb-ts/clock';
-import { Allocator, type PoolSpec } from '@metallb-ts/ipam';
 import {
-  applyStatus,
-  EventRecorder,
-  Informer,
-  isApiError,
-  patchStatus,
-  PatchType,
-  Resources,
-  WorkQueue,
-  defaultControllerRateLimiter,
-  runReconciler,
-  type ApiClient,
-  type KubeObject,
-  type ResourceRef,
-  type RunningReconciler,
-} from '@metallb-ts/k8s-watch';
-import { randomBytes } from 'node:crypto';
-import { reconcileService, reprocessOrder, restoreFromStatus, type CoreState, type ReconcileOutcome } from './core.js';
+  CONFIG_RESOURCES,
+  ConfigurationStateWriter,
+  CORE_RESOURCES,
+  servesClass,
+  serviceKey,
+  stampTypeMeta,
+  typeMetaOf,
+  type Logger,
+  type TypedResource,
+} from '@metallb-ts/app-runtime';
+import { formatRfc3339, systemClock, systemRng, type Clock, type Rng } from '@metallb-ts/clock';
+import { CONDITION_REASONS } from '@metallb-ts/config';
+import { assertNever } from '@metallb-ts/errors';
+import { Allocator, type PoolSpec } from '@metallb-ts/ipam';
+import { EventRecorder, Informer, WorkQueue, defaultControllerRateLimiter, runReconciler, type ApiClient, type KubeObject, type RunningReconciler } from '@metallb-ts/k8s-watch';
 import { assembleConfig, type RawObject } from './config-map.js';
+import { reconcileService, reprocessOrder, restoreFromStatus, type CoreState } from './core.js';
 import type { ControllerFlags } from './flags.js';
-import type { Logger } from './log.js';
 import type { ControllerMetrics } from './metrics.js';
-import { servesClass, serviceKey, statusIPs, type ServiceLike } from './service.js';
+import { decodeKey, encodeKey, serviceWork, type QueueKey } from './queue-key.js';
+import { slim, slimService, type Svc } from './transforms.js';
+import { createMemberlistSecret, FIELD_MANAGER, writePoolStatus, writeService } from './writers.js';
 
-const mlb = (plural: string, version = 'v1beta1'): ResourceRef => ({ group: 'metallb.io', version, plural });
-
-/** The metallb.io kinds the controller reads (in its namespace). */
-export const CONFIG_RESOURCES = {
-  ipaddresspools: mlb('ipaddresspools'),
-  l2advertisements: mlb('l2advertisements'),
-  bgpadvertisements: mlb('bgpadvertisements'),
-  bgppeers: mlb('bgppeers', 'v1beta2'),
-  bfdprofiles: mlb('bfdprofiles'),
-  communities: mlb('communities'),
-} as const;
-const KINDS: Record<string, string> = {
-  ipaddresspools: 'IPAddressPool',
-  l2advertisements: 'L2Advertisement',
-  bgpadvertisements: 'BGPAdvertisement',
-  bgppeers: 'BGPPeer',
-  bfdprofiles: 'BFDProfile',
-  communities: 'Community',
-  namespaces: 'Namespace',
-  secrets: 'Secret',
-};
-const CONFIGURATION_STATES = mlb('configurationstates');
-
-const FIELD_MANAGER = 'metallb-ts-controller';
-
-/** A Service reduced to the fields MetalLB reads (§1.12): a fraction of the full object's memory. */
-function slimService(o: Svc): Svc {
-  const m = o.metadata;
-  const sp = o.spec ?? {};
-  const pick = <T extends object>(x: T) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as T;
-  const ann = m.annotations ? { ...m.annotations } : undefined;
-  if (ann) delete ann['kubectl.kubernetes.io/last-applied-configuration'];
-  return {
-    apiVersion: o.apiVersion,
-    kind: o.kind,
-    metadata: pick({ name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp, labels: m.labels, annotations: ann }),
-    spec: pick({
-      type: sp.type,
-      clusterIP: sp.clusterIP,
-      clusterIPs: sp.clusterIPs,
-      ipFamilies: sp.ipFamilies,
-      ipFamilyPolicy: sp.ipFamilyPolicy,
-      loadBalancerIP: sp.loadBalancerIP,
-      loadBalancerClass: sp.loadBalancerClass,
-      externalTrafficPolicy: sp.externalTrafficPolicy,
-      selector: sp.selector,
-      ports: sp.ports?.map((p) => ({ protocol: p.protocol, port: p.port })),
-    }),
-    ...(o.status?.loadBalancer?.ingress ? { status: { loadBalancer: { ingress: o.status.loadBalancer.ingress.map((i) => pick({ ip: i.ip, hostname: i.hostname })) } } } : {}),
-  } as Svc;
-}
-
-/** What the controller never reads is dropped before caching (most of an object's size). */
-function slim<T extends KubeObject>(o: T): T {
-  const { managedFields: _m, ...metadata } = o.metadata;
-  const ann = metadata.annotations;
-  if (ann && 'kubectl.kubernetes.io/last-applied-configuration' in ann) {
-    const { 'kubectl.kubernetes.io/last-applied-configuration': _l, ...rest } = ann;
-    metadata.annotations = rest;
-  }
-  return { ...o, metadata } as T;
-}
+/** `source.component` of the controller's Events. */
 const COMPONENT = 'metallb-controller';
+const SERVICE_KIND = typeMetaOf(CORE_RESOURCES.services);
+const CONFIGURATION_STATE_KIND = { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState' };
 
+/** What the controller is built from. */
 export interface ControllerOptions {
   client: ApiClient;
   flags: ControllerFlags;
   log: Logger;
   metrics?: ControllerMetrics;
+  /** @default systemClock */
   clock?: Clock;
+  /** The memberlist secret's key material. @default systemRng */
+  rng?: Rng;
 }
 
-type Svc = ServiceLike & KubeObject;
-
+/** The controller: warm caches always, allocation while active (the leader). */
 export class Controller {
   private readonly client: ApiClient;
   private readonly flags: ControllerFlags;
   private readonly log: Logger;
   private readonly metrics: ControllerMetrics | undefined;
   private readonly clock: Clock;
+  private readonly rng: Rng;
   readonly services: Informer<Svc>;
   private readonly namespaces: Informer<KubeObject>;
   private readonly secrets: Informer<KubeObject>;
   private readonly configInformers: Informer<KubeObject>[];
-  private readonly resourceOf = new Map<Informer<KubeObject>, ResourceRef>();
   private readonly events: EventRecorder;
+  private readonly configState: ConfigurationStateWriter;
   private state: CoreState = { allocator: new Allocator(), pools: undefined };
   private lastPoolsJson = '';
   private queue: WorkQueue | undefined;
@@ -136,33 +79,38 @@ export class Controller {
     this.log = opts.log;
     this.metrics = opts.metrics;
     this.clock = opts.clock ?? systemClock;
+    this.rng = opts.rng ?? systemRng;
     const common = {
       client: this.client,
       clock: this.clock,
       onEvent: (e: { kind: string }) => this.log.debug('informer', { event: e.kind }),
-      transform: slim,
     };
-    this.services = new Informer<Svc>({ ...common, resource: Resources.services, transform: slimService });
-    this.namespaces = new Informer({ ...common, resource: Resources.namespaces });
-    this.secrets = new Informer({ ...common, resource: Resources.secrets, namespace: this.flags.namespace });
-    this.configInformers = Object.values(CONFIG_RESOURCES).map((resource) => {
-      const inf = new Informer<KubeObject>({ ...common, resource, namespace: this.flags.namespace });
-      this.resourceOf.set(inf, resource);
-      return inf;
-    });
-    this.resourceOf.set(this.namespaces, Resources.namespaces);
-    this.resourceOf.set(this.secrets, Resources.secrets);
-    if (this.metrics) this.metrics.refresh = () => this.updatePoolMetrics();
+    // Every cached object carries apiVersion/kind (a real API server omits them from list items).
+    const informer = (resource: TypedResource, namespace?: string) =>
+      new Informer<KubeObject>({ ...common, resource, transform: stampTypeMeta(resource, slim), ...(namespace ? { namespace } : {}) });
+    this.services = new Informer<Svc>({ ...common, resource: CORE_RESOURCES.services, transform: stampTypeMeta(CORE_RESOURCES.services, slimService) });
+    this.namespaces = informer(CORE_RESOURCES.namespaces);
+    this.secrets = informer(CORE_RESOURCES.secrets, this.flags.namespace);
+    this.configInformers = Object.values(CONFIG_RESOURCES).map((r) => informer(r, this.flags.namespace));
+    this.metrics?.onScrape(() => this.updatePoolMetrics());
     this.events = new EventRecorder({ client: this.client, component: COMPONENT, host: this.flags.identity, clock: this.clock, onError: (e) => this.log.debug('event write failed', { error: e }) });
+    this.configState = new ConfigurationStateWriter({
+      client: this.client,
+      namespace: this.flags.namespace,
+      component: { type: 'controller' },
+      fieldManager: FIELD_MANAGER,
+      owner: this.flags.podName ? { kind: 'pod', namespace: this.flags.namespace, name: this.flags.podName } : { kind: 'none' },
+      clock: this.clock,
+    });
 
-    const configChanged = () => this.enqueue('config');
+    const configChanged = () => this.enqueue({ kind: 'config' });
     for (const inf of [...this.configInformers, this.namespaces, this.secrets]) {
       inf.addEventHandler({ onAdd: configChanged, onUpdate: configChanged, onDelete: configChanged });
     }
     this.services.addEventHandler({
       onAdd: (s) => this.serviceEvent(s),
       onUpdate: (_o, s) => this.serviceEvent(s),
-      onDelete: (s) => this.enqueue(`svc/${serviceKey(s)}`),
+      onDelete: (s) => this.enqueue(serviceWork(serviceKey(s))),
     });
   }
 
@@ -182,12 +130,16 @@ export class Controller {
     return this.state.allocator;
   }
 
+  private get allInformers(): Informer<KubeObject>[] {
+    return [this.services, this.namespaces, this.secrets, ...this.configInformers];
+  }
+
   /** Starts the informers and waits until every one has synced. */
   startInformers(signal?: AbortSignal): Promise<void> {
     // Every caller, also a later one (the leader elector), waits for the same full sync: no
     // allocation before every informer has listed (a restart must see every existing IP).
     this.syncing ??= (async () => {
-      const all = [this.services, this.namespaces, this.secrets, ...this.configInformers];
+      const all = this.allInformers;
       for (const i of all) i.start();
       await Promise.all(all.map((i) => i.waitForSync(signal)));
       this.synced = true;
@@ -216,8 +168,8 @@ export class Controller {
       for (const x of r.rejected) this.log.warn('existing IP not restored; the service will be reconciled', { service: x.key, reason: x.message });
     }
     this.queue = new WorkQueue({ clock: this.clock, rateLimiter: defaultControllerRateLimiter(this.clock) });
-    for (const s of reprocessOrder(services)) this.queue.add(`svc/${serviceKey(s)}`);
-    this.queue.add('gate');
+    for (const s of reprocessOrder(services)) this.enqueue(serviceWork(serviceKey(s)));
+    this.enqueue({ kind: 'gate' });
     // Several workers are safe: every allocator decision is synchronous (made before the first
     // await of a reconcile), and the queue never hands the same key to two workers. Only the
     // API writes overlap.
@@ -226,9 +178,9 @@ export class Controller {
       concurrency: 8,
       reconcile: (key) => this.reconcile(key),
       onOutcome: (o) => {
-        this.metrics?.updates.inc();
+        this.metrics?.client.updates.inc();
         if (o.kind !== 'success') {
-          this.metrics?.updateErrors.inc();
+          this.metrics?.client.updateErrors.inc();
           this.log.warn('reconcile failed', { key: o.key, error: o.error, retry: o.kind === 'retry' });
         }
       },
@@ -247,73 +199,89 @@ export class Controller {
 
   async stop(): Promise<void> {
     await this.deactivate();
-    await Promise.all([this.services, this.namespaces, this.secrets, ...this.configInformers].map((i) => i.stop()));
+    await Promise.all(this.allInformers.map((i) => i.stop()));
   }
 
-  private enqueue(key: string): void {
-    this.queue?.add(key);
+  private enqueue(k: QueueKey): void {
+    this.queue?.add(encodeKey(k));
+  }
+
+  private enqueueAfter(k: QueueKey, ms: number): void {
+    this.queue?.addAfter(encodeKey(k), ms);
   }
 
   private serviceEvent(s: Svc): void {
-    const key = `svc/${serviceKey(s)}`;
+    const key = serviceKey(s);
     if (!this.gateOpen) {
       // Held until the initial pass is done (MetalLB's gate), then replayed: unlike MetalLB,
       // an event that arrives during the pass is never lost.
       this.heldDuringGate.add(key);
       return;
     }
-    this.enqueue(key);
+    this.enqueue(serviceWork(key));
   }
 
-  private async reconcile(key: string): Promise<{ requeueAfterMs?: number } | void> {
-    if (key === 'config') return this.reconcileConfig(false);
-    if (key === 'gate') {
-      this.gateOpen = true;
-      for (const k of this.heldDuringGate) this.enqueue(k);
-      this.heldDuringGate.clear();
-      this.log.info('initial allocation pass done', { op: 'startup', services: this.state.allocator.size });
+  private async reconcile(text: string): Promise<{ requeueAfterMs?: number } | void> {
+    const k = decodeKey(text);
+    if (!k) {
+      this.log.error('unknown work-queue key dropped', { key: text });
       return;
     }
-    if (key === 'reprocess') {
-      for (const s of reprocessOrder(this.services.store.list())) this.enqueue(`svc/${serviceKey(s)}`);
-      return;
+    switch (k.kind) {
+      case 'config':
+        return this.reconcileConfig(false);
+      case 'gate':
+        this.gateOpen = true;
+        for (const key of this.heldDuringGate) this.enqueue(serviceWork(key));
+        this.heldDuringGate.clear();
+        this.log.info('initial allocation pass done', { op: 'startup', services: this.state.allocator.size });
+        return;
+      case 'reprocess':
+        for (const s of reprocessOrder(this.services.store.list())) this.enqueue(serviceWork(serviceKey(s)));
+        return;
+      case 'pool':
+        return this.writePoolStatus(k.name);
+      case 'service':
+        return this.reconcileOne(k.key);
+      default:
+        return assertNever(k, 'queue key');
     }
-    if (key.startsWith('pool/')) return this.writePoolStatus(key.slice(5));
-    if (key.startsWith('svc/')) return this.reconcileOne(key.slice(4));
   }
 
   /** Reassembles the configuration; on change, re-pools the allocator and reprocesses every Service. */
   private reconcileConfig(initial: boolean): { requeueAfterMs?: number } | void {
     const objects: RawObject[] = [];
-    // List items from a real API server carry no apiVersion/kind: set them from the resource.
-    for (const inf of [...this.configInformers, this.namespaces, this.secrets]) {
-      const r = this.resourceOf.get(inf)!;
-      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-      for (const o of inf.store.list()) objects.push({ ...(o as RawObject), apiVersion, kind: KINDS[r.plural] });
-    }
+    for (const inf of [...this.configInformers, this.namespaces, this.secrets]) for (const o of inf.store.list()) objects.push(o as RawObject);
     const r = assembleConfig(objects, this.flags.namespace);
     if (!r.ok) {
-      this.metrics?.configStale.set(1);
+      this.metrics?.client.configStale.set(1);
       const summary = r.errors.summary();
       this.log.error('configuration invalid, keeping the last valid one', { op: 'setConfig', error: summary, transient: r.errors.transient });
-      void this.writeConfigurationState(false, summary);
+      void this.reportConfigState(this.configState.report(r.errors), summary);
       if (r.errors.transient) return { requeueAfterMs: 5000 };
       return;
     }
     this.configOk = true;
-    this.metrics?.configStale.set(0);
-    this.metrics?.configLoaded.set(1);
+    this.metrics?.client.configStale.set(0);
+    this.metrics?.client.configLoaded.set(1);
     const json = JSON.stringify(r.pools);
     if (json === this.lastPoolsJson) {
-      void this.writeConfigurationState(true, '');
+      void this.reportConfigState(this.configState.report(r.config));
       return;
     }
     const set = this.state.allocator.setPools(r.pools);
     if (!set.ok) {
       // libs/config already rejects what ipam would; keep the old pools if not.
-      this.metrics?.configStale.set(1);
+      this.metrics?.client.configStale.set(1);
       this.log.error('pools refused by the allocator, keeping the last valid ones', { op: 'setConfig', error: set.message });
-      void this.writeConfigurationState(false, set.message);
+      const condition = {
+        type: this.configState.conditionType,
+        status: 'False' as const,
+        reason: CONDITION_REASONS.configurationError,
+        message: `configuration error: ${set.message}`,
+        lastTransitionTime: formatRfc3339(this.clock.now()),
+      };
+      void this.reportConfigState(this.configState.reportCondition(condition), set.message);
       return;
     }
     const before = this.state.pools;
@@ -321,11 +289,25 @@ export class Controller {
     this.lastPoolsJson = json;
     for (const d of set.dropped) this.log.warn('allocation dropped by the new configuration', { service: d.key, pool: d.pool, reason: d.message });
     this.log.info('configuration loaded', { op: 'setConfig', pools: r.pools.map((p: PoolSpec) => p.name), moved: set.moved.length, dropped: set.dropped.length });
-    void this.writeConfigurationState(true, '');
+    void this.reportConfigState(this.configState.report(r.config));
     for (const p of r.pools) this.dirtyPools.add(p.name);
     for (const p of before ?? []) this.dirtyPools.add(p.name);
-    if (!initial) this.enqueue('reprocess');
+    if (!initial) this.enqueue({ kind: 'reprocess' });
     this.flushPools();
+  }
+
+  /** Logs a failed ConfigurationState write; after a written invalid state, a Warning Event on it. */
+  private async reportConfigState(write: ReturnType<ConfigurationStateWriter['report']>, invalidMessage?: string): Promise<void> {
+    const out = await write;
+    if (out.kind === 'failed') {
+      this.log.debug('ConfigurationState write failed', { error: out.error });
+      return;
+    }
+    if (invalidMessage !== undefined) {
+      const { name, namespace, uid } = out.object.metadata;
+      const involved = { metadata: { name, namespace, uid } };
+      void this.events.record(involved, CONFIGURATION_STATE_KIND, 'Warning', 'ConfigurationError', `configuration invalid, the last valid one stays in force: ${invalidMessage}`.slice(0, 1024));
+    }
   }
 
   private async reconcileOne(key: string): Promise<void> {
@@ -347,8 +329,8 @@ export class Controller {
     const poolAfter = this.state.allocator.get(key)?.pool;
     if (poolBefore) this.dirtyPools.add(poolBefore);
     if (poolAfter) this.dirtyPools.add(poolAfter);
-    await this.write(svc, out);
-    for (const e of out.events) void this.events.record(svc, e.type, e.reason, e.message);
+    if (out.changed) await writeService(this.client, svc, out.desired);
+    for (const e of out.events) void this.events.record(svc, SERVICE_KIND, e.type, e.reason, e.message);
     if (out.events.length) this.log.info('service reconciled', { service: key, ips: out.desired.ingress, events: out.events.map((e) => e.reason) });
     this.flushPools();
     if (out.freedIPs || out.allocationKeyChanged) this.enqueueUnallocated();
@@ -357,35 +339,13 @@ export class Controller {
   /** After an IP was freed: services still waiting for an IP may now fit (MetalLB ReprocessAll). */
   private enqueueUnallocated(): void {
     for (const s of reprocessOrder(this.services.store.list())) {
-      if (s.spec?.type === 'LoadBalancer' && !this.state.allocator.get(serviceKey(s))) this.enqueue(`svc/${serviceKey(s)}`);
-    }
-  }
-
-  private async write(svc: Svc, out: ReconcileOutcome): Promise<void> {
-    if (!out.changed) return;
-    const ns = svc.metadata.namespace ?? 'default';
-    const name = svc.metadata.name;
-    const cur = svc.metadata.annotations ?? {};
-    const annPatch: Record<string, string | null> = {};
-    for (const [k, v] of Object.entries(out.desired.annotations)) if ((cur[k] ?? null) !== v) annPatch[k] = v;
-    try {
-      if (Object.keys(annPatch).length) {
-        await this.client.patch(Resources.services, ns, name, PatchType.merge, { metadata: { annotations: annPatch } }, { fieldManager: FIELD_MANAGER });
-      }
-      const same = statusIPs(svc).join(',') === out.desired.ingress.join(',');
-      if (!same) {
-        const ingress = out.desired.ingress.length ? out.desired.ingress.map((ip) => ({ ip })) : null;
-        await patchStatus(this.client, Resources.services, ns, name, { loadBalancer: { ingress } }, FIELD_MANAGER);
-      }
-    } catch (e) {
-      if (isApiError(e, 404)) return; // deleted meanwhile; the delete event follows
-      throw e;
+      if (s.spec?.type === 'LoadBalancer' && !this.state.allocator.get(serviceKey(s))) this.enqueue(serviceWork(serviceKey(s)));
     }
   }
 
   /** Pool status writes are coalesced: at most one per pool every 500 ms. */
   private flushPools(): void {
-    for (const p of this.dirtyPools) this.queue?.addAfter(`pool/${p}`, 500);
+    for (const p of this.dirtyPools) this.enqueueAfter({ kind: 'pool', name: p }, 500);
     this.dirtyPools.clear();
   }
 
@@ -414,75 +374,16 @@ export class Controller {
   private async writePoolStatus(pool: string): Promise<void> {
     const st = this.state.allocator.status(pool);
     if (!st) return; // pool deleted
-    const clamp = (v: bigint) => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v));
-    const status = {
-      assignedIPv4: clamp(st.assignedIPv4),
-      assignedIPv6: clamp(st.assignedIPv6),
-      availableIPv4: clamp(st.availableIPv4),
-      availableIPv6: clamp(st.availableIPv6),
-    };
-    try {
-      await patchStatus(this.client, CONFIG_RESOURCES.ipaddresspools, this.flags.namespace, pool, status, FIELD_MANAGER);
-    } catch (e) {
-      if (isApiError(e, 404)) return;
-      throw e;
-    }
-  }
-
-  /** MetalLB's ConfigurationState for the controller: condition `poolReconcilerValid`. */
-  private async writeConfigurationState(valid: boolean, message: string): Promise<void> {
-    const now = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const obj = {
-      apiVersion: 'metallb.io/v1beta1',
-      kind: 'ConfigurationState',
-      metadata: { name: 'controller', namespace: this.flags.namespace, labels: { 'metallb.io/component-type': 'controller' } },
-    };
-    const status = {
-      result: valid ? 'Valid' : 'Invalid',
-      errorSummary: valid ? '' : message,
-      conditions: [
-        {
-          type: 'poolReconcilerValid',
-          status: valid ? 'True' : 'False',
-          reason: valid ? 'Reconciled' : 'ConfigurationError',
-          message: valid ? '' : `configuration error: ${message}`.slice(0, 32768),
-          lastTransitionTime: now,
-        },
-      ],
-    };
-    try {
-      try {
-        await this.client.create(CONFIGURATION_STATES, this.flags.namespace, obj as KubeObject, { fieldManager: FIELD_MANAGER });
-      } catch (e) {
-        if (!isApiError(e, 409)) throw e;
-      }
-      await applyStatus(this.client, CONFIGURATION_STATES, { ...obj, status }, FIELD_MANAGER);
-      if (!valid) {
-        const cs = { ...obj, metadata: { ...obj.metadata, uid: undefined } } as unknown as KubeObject;
-        void this.events.record(cs, 'Warning', 'ConfigurationError', `configuration invalid, the last valid one stays in force: ${message}`.slice(0, 1024));
-      }
-    } catch (e) {
-      this.log.debug('ConfigurationState write failed', { error: e });
-    }
+    await writePoolStatus(this.client, this.flags.namespace, pool, st);
   }
 
   /** MetalLB 4.6: create the memberlist secret if asked and missing; never modify an existing one. */
   private async ensureMemberlistSecret(): Promise<void> {
-    if (!this.flags.mlSecretName) return;
-    if (this.secrets.store.get(`${this.flags.namespace}/${this.flags.mlSecretName}`)) return;
-    const key = randomBytes(16).toString('base64').replace(/=+$/, '');
-    try {
-      await this.client.create(Resources.secrets, this.flags.namespace, {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name: this.flags.mlSecretName, namespace: this.flags.namespace },
-        type: 'Opaque',
-        data: { secretkey: Buffer.from(key).toString('base64') },
-      } as KubeObject);
-      this.log.info('created memberlist secret', { secret: this.flags.mlSecretName });
-    } catch (e) {
-      if (!isApiError(e, 409)) this.log.error('could not create the memberlist secret', { error: e });
-    }
+    const name = this.flags.mlSecretName;
+    if (!name) return;
+    if (this.secrets.store.get(`${this.flags.namespace}/${name}`)) return;
+    const out = await createMemberlistSecret(this.client, this.flags.namespace, name, this.rng.bytes(16));
+    if (out.kind === 'created') this.log.info('created memberlist secret', { secret: name });
+    else if (out.kind === 'failed') this.log.error('could not create the memberlist secret', { error: out.error });
   }
 }
-

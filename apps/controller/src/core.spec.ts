@@ -1,7 +1,7 @@
 import { Allocator, type PoolSpec } from '@metallb-ts/ipam';
 import { describe, expect, it } from 'vitest';
 import { reconcileService, reprocessOrder, restoreFromStatus, type CoreState } from './core.js';
-import type { ServiceLike } from './service.js';
+import type { ServiceLike } from '@metallb-ts/app-runtime';
 
 function state(pools: PoolSpec[] | undefined): CoreState {
   const allocator = new Allocator();

@@ -6,21 +6,8 @@
  */
 import type { AllocateRefusal, AllocateResult, Allocator, PoolConsideration, PoolSpec, ServiceRequest } from '@metallb-ts/ipam';
 import type { IPAddress } from '@metallb-ts/netaddr';
-import {
-  addressPool,
-  ANN,
-  backendKey,
-  familyPolicy,
-  legacyAnnotations,
-  primaryFamily,
-  requestedIPs,
-  serviceFamily,
-  serviceKey,
-  servicePorts,
-  sharingKey,
-  statusIPs,
-  type ServiceLike,
-} from './service.js';
+import { legacyAnnotations, serviceKey, statusIPs, type ServiceLike } from '@metallb-ts/app-runtime';
+import { addressPool, ANN, backendKey, familyPolicy, primaryFamily, requestedIPs, serviceFamily, servicePorts, sharingKey } from './service.js';
 
 /** A Kubernetes Event to emit on the Service (reporting component `metallb-controller`). */
 export interface ServiceEvent {

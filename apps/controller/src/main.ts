@@ -1,35 +1,25 @@
 /**
- * `controller`: the metallb-ts controller binary. Bundled to `dist/apps/controller/main.mjs`.
+ * `controller`: the metallb-ts controller binary, a composition of `@metallb-ts/app-runtime`
+ * (flags, logging, probes, shutdown) and the {@link Controller}. Bundled to
+ * `dist/apps/controller/main.mjs`.
  *
  *   node dist/apps/controller/main.mjs --kubeconfig FILE --namespace metallb-system --port 7472
  */
+import { closeServer, createLogger, exitCodeOf, onShutdown, parseCommandLine, startProbeServer, type Logger } from '@metallb-ts/app-runtime';
 import { systemClock, systemRng } from '@metallb-ts/clock';
 import { LeaderElector } from '@metallb-ts/election';
 import { KubeClient, loadClientConfig } from '@metallb-ts/k8s-watch';
 import type { Server } from 'node:http';
 import { Controller } from './controller.js';
-import { FlagError, parseFlags, usage } from './flags.js';
-import { startHttp } from './http.js';
+import { FLAGS, PROGRAM, validateFlags, type ControllerFlags } from './flags.js';
 import { KubeLeaseStore } from './lease-store.js';
-import { createLogger } from './log.js';
 import { ControllerMetrics } from './metrics.js';
 
 export async function main(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    flags = parseFlags(argv);
-  } catch (e) {
-    if (e instanceof FlagError) {
-      process.stderr.write(`controller: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
-  if (flags === 'help') {
-    process.stdout.write(`${usage()}\n`);
-    return 0;
-  }
-  const log = createLogger(flags.logLevel);
+  const cl = parseCommandLine({ ...PROGRAM, table: FLAGS, argv, validate: validateFlags });
+  if (cl.kind === 'exit') return cl.code;
+  const flags = cl.flags;
+  const log = createLogger({ level: flags.logLevel });
   let clientConfig;
   try {
     clientConfig = loadClientConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), userAgent: 'metallb-ts-controller', qps: flags.kubeApiQps, burst: flags.kubeApiBurst });
@@ -42,63 +32,67 @@ export async function main(argv: string[]): Promise<number> {
   const controller = new Controller({ client, flags, log, metrics });
   const servers: Server[] = [];
   try {
-    if (flags.port) servers.push(await startHttp(flags.port, metrics, controller));
-    if (flags.healthProbePort) servers.push(await startHttp(flags.healthProbePort, undefined, controller));
+    if (flags.port) servers.push(await startProbeServer({ port: flags.port, metrics, probe: controller }));
+    if (flags.healthProbePort) servers.push(await startProbeServer({ port: flags.healthProbePort, probe: controller }));
   } catch (e) {
     process.stderr.write(`controller: cannot listen for metrics/health: ${(e as Error).message}\n`);
+    for (const s of servers) s.close();
+    client.close();
     return 2;
   }
   log.info('starting', { op: 'startup', server: clientConfig.server, namespace: flags.namespace, lbClass: flags.lbClass, identity: flags.identity, leaderElect: flags.leaderElect });
 
   let elector: LeaderElector | undefined;
-  let stopping = false;
-  const done = new Promise<number>((resolve) => {
-    const shutdown = async (sig: string) => {
-      if (stopping) return;
-      stopping = true;
-      log.info('shutting down', { op: 'shutdown', signal: sig });
+  const shutdown = onShutdown({
+    cleanup: async (signal) => {
+      log.info('shutting down', { op: 'shutdown', signal });
       await controller.deactivate();
       await elector?.stop().catch(() => undefined);
       await controller.stop();
-      for (const s of servers) s.close();
+      await Promise.all(servers.map(closeServer));
       client.close();
-      resolve(0);
-    };
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
-    process.once('SIGINT', () => void shutdown('SIGINT'));
+    },
   });
 
   void controller.startInformers().catch((e) => log.error('informers failed', { error: e }));
   if (!flags.leaderElect) {
     void controller.activate().catch((e) => log.error('activation failed', { error: e }));
   } else {
-    elector = new LeaderElector(
-      {
-        identity: flags.identity,
-        leaseDurationMs: flags.leaseDurationSeconds * 1000,
-        renewDeadlineMs: flags.renewDeadlineSeconds * 1000,
-        retryPeriodMs: flags.retryPeriodSeconds * 1000,
-      },
-      { clock: systemClock, rng: systemRng, store: new KubeLeaseStore(client, flags.namespace, flags.leaseName) },
-    );
-    elector.on((e) => {
-      if (e.type === 'started-leading') {
-        metrics.leader.set(1);
-        log.info('became leader', { op: 'leaderElection', identity: flags.identity });
-        void controller.activate().catch((err) => log.error('activation failed', { error: err }));
-      } else if (e.type === 'stopped-leading') {
-        metrics.leader.set(0);
-        log.warn('lost leadership, standing by', { op: 'leaderElection', reason: e.reason });
-        void controller.deactivate();
-      } else if (e.type === 'new-leader') {
-        log.info('leader observed', { op: 'leaderElection', leader: e.identity ?? '' });
-      } else if (e.type === 'store-error') {
-        log.debug('lease store error', { op: 'leaderElection', error: String((e.error as Error)?.message ?? e.error) });
-      }
-    });
-    elector.start();
+    elector = startElection(flags, client, controller, metrics, log);
   }
-  return done;
+  const outcome = await shutdown.done;
+  if (outcome.kind !== 'clean') log.error('shutdown did not finish cleanly', { op: 'shutdown', outcome: outcome.kind, ...(outcome.kind === 'failed' ? { error: outcome.error } : {}) });
+  return exitCodeOf(outcome);
+}
+
+/** Leadership through a `coordination.k8s.io` Lease: the leader allocates, the others stand by. */
+function startElection(flags: ControllerFlags, client: KubeClient, controller: Controller, metrics: ControllerMetrics, log: Logger): LeaderElector {
+  const elector = new LeaderElector(
+    {
+      identity: flags.identity,
+      leaseDurationMs: flags.leaseDurationSeconds * 1000,
+      renewDeadlineMs: flags.renewDeadlineSeconds * 1000,
+      retryPeriodMs: flags.retryPeriodSeconds * 1000,
+    },
+    { clock: systemClock, rng: systemRng, store: new KubeLeaseStore(client, flags.namespace, flags.leaseName) },
+  );
+  elector.on((e) => {
+    if (e.type === 'started-leading') {
+      metrics.leader.set(1);
+      log.info('became leader', { op: 'leaderElection', identity: flags.identity });
+      void controller.activate().catch((err) => log.error('activation failed', { error: err }));
+    } else if (e.type === 'stopped-leading') {
+      metrics.leader.set(0);
+      log.warn('lost leadership, standing by', { op: 'leaderElection', reason: e.reason });
+      void controller.deactivate();
+    } else if (e.type === 'new-leader') {
+      log.info('leader observed', { op: 'leaderElection', leader: e.identity ?? '' });
+    } else if (e.type === 'store-error') {
+      log.debug('lease store error', { op: 'leaderElection', error: String((e.error as Error)?.message ?? e.error) });
+    }
+  });
+  elector.start();
+  return elector;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  annotation,
-  backendKey,
-  familyPolicy,
-  legacyAnnotations,
-  primaryFamily,
-  requestedIPs,
-  servesClass,
-  serviceFamily,
-  servicePorts,
-  sharingKey,
-  statusIPs,
-  type ServiceLike,
-} from './service.js';
+import type { ServiceLike } from '@metallb-ts/app-runtime';
+import { addressPool, backendKey, familyPolicy, primaryFamily, requestedIPs, serviceFamily, servicePorts, sharingKey } from './service.js';
+
+// Annotation reading with the legacy fallback, status IPs and the --lb-class table moved with
+// their code to libs/app-runtime/src/service.spec.ts.
 
 const svc = (over: Partial<ServiceLike['spec']> = {}, annotations: Record<string, string> = {}): ServiceLike => ({
   metadata: { name: 'web', namespace: 'default', annotations },
@@ -20,12 +11,14 @@ const svc = (over: Partial<ServiceLike['spec']> = {}, annotations: Record<string
 });
 
 describe('annotations', () => {
-  it('reads metallb.io first, legacy metallb.universe.tf as fallback', () => {
-    expect(annotation(svc({}, { 'metallb.universe.tf/address-pool': 'old' }), 'metallb.io/address-pool')).toBe('old');
-    expect(
-      annotation(svc({}, { 'metallb.universe.tf/address-pool': 'old', 'metallb.io/address-pool': 'new' }), 'metallb.io/address-pool'),
-    ).toBe('new');
-    expect(legacyAnnotations(svc({}, { 'metallb.universe.tf/allow-shared-ip': 'k', x: 'y' }))).toEqual(['metallb.universe.tf/allow-shared-ip']);
+  it('pool annotation: new form first, then legacy; empty means none', () => {
+    expect(addressPool(svc({}, { 'metallb.universe.tf/address-pool': 'old' }))).toBe('old');
+    expect(addressPool(svc({}, { 'metallb.universe.tf/address-pool': 'old', 'metallb.io/address-pool': 'new' }))).toBe('new');
+    expect(addressPool(svc({}, { 'metallb.io/address-pool': '' }))).toBeUndefined();
+  });
+  it('requested IPs read the legacy loadBalancerIPs annotation too', () => {
+    const r = requestedIPs(svc({}, { 'metallb.universe.tf/loadBalancerIPs': '10.0.0.9' }));
+    expect(r.ok && r.value.map(String)).toEqual(['10.0.0.9']);
   });
   it('sharing key: present-but-empty counts as empty', () => {
     expect(sharingKey(svc({}, { 'metallb.io/allow-shared-ip': '' }))).toBe('');
@@ -84,22 +77,5 @@ describe('keys, ports, status', () => {
       { protocol: 'TCP', port: 53 },
       { protocol: 'UDP', port: 53 },
     ]);
-  });
-  it('status IPs ignore hostname-only entries', () => {
-    const s = svc();
-    s.status = { loadBalancer: { ingress: [{ hostname: 'x' }, { ip: '10.0.0.1' }] } };
-    expect(statusIPs(s)).toEqual(['10.0.0.1']);
-  });
-});
-
-describe('load-balancer class (MetalLB 4.5 table)', () => {
-  it.each([
-    [undefined, '', true],
-    [undefined, 'foo', false],
-    ['foo', '', false],
-    ['foo', 'bar', false],
-    ['foo', 'foo', true],
-  ])('class %j with --lb-class %j → %j', (cls, flag, want) => {
-    expect(servesClass(svc({ loadBalancerClass: cls }), flag)).toBe(want);
   });
 });

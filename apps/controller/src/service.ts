@@ -1,73 +1,19 @@
 /**
- * Reading what MetalLB reads from a Service: annotations (new `metallb.io/` form first, legacy
- * `metallb.universe.tf/` form as fallback), requested IPs, family and policy, ports, sharing and
- * backend keys, and the load-balancer-class filter. Pure functions over plain objects.
+ * What the allocation reads from a Service beyond the shared readers of
+ * `@metallb-ts/app-runtime` (annotations with the legacy fallback, class filter, status IPs,
+ * keys): requested IPs, family and policy, ports, sharing and backend keys, the pool
+ * annotation. Pure functions over plain objects.
  */
+import { annotation, SERVICE_ANNOTATIONS, type ServiceLike } from '@metallb-ts/app-runtime';
 import { backendKeyFrom, poolFrom, sharingKeyFrom } from '@metallb-ts/ipam';
 import { AddrParseError, IPAddress, type Family } from '@metallb-ts/netaddr';
 
-export interface ServiceLike {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  spec?: {
-    type?: string;
-    clusterIP?: string;
-    clusterIPs?: string[];
-    ipFamilies?: string[];
-    ipFamilyPolicy?: string;
-    loadBalancerIP?: string;
-    loadBalancerClass?: string;
-    externalTrafficPolicy?: string;
-    selector?: Record<string, string>;
-    ports?: { protocol?: string; port: number; name?: string }[];
-  };
-  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
-}
-
+/** The annotations the controller reads and writes. */
 export const ANN = {
-  loadBalancerIPs: 'metallb.io/loadBalancerIPs',
-  addressPool: 'metallb.io/address-pool',
-  allowSharedIP: 'metallb.io/allow-shared-ip',
-  allocatedFromPool: 'metallb.io/ip-allocated-from-pool',
+  ...SERVICE_ANNOTATIONS,
   /** Ours: why the service has no IP (JSON), cleared once it has one. */
   allocationFailure: 'metallb-ts.io/allocation-failure',
 } as const;
-
-const LEGACY_PREFIX = 'metallb.universe.tf/';
-
-/** The annotation value, new form first, then the legacy `metallb.universe.tf/` form. */
-export function annotation(svc: ServiceLike, key: string): string | undefined {
-  const a = svc.metadata.annotations ?? {};
-  if (key in a) return a[key];
-  const legacy = LEGACY_PREFIX + key.slice(key.indexOf('/') + 1);
-  return legacy in a ? a[legacy] : undefined;
-}
-
-/** Legacy annotation keys present on the service (each earns a `deprecatedAnnotation` warning). */
-export function legacyAnnotations(svc: ServiceLike): string[] {
-  return Object.keys(svc.metadata.annotations ?? {}).filter((k) => k.startsWith(LEGACY_PREFIX)).sort();
-}
-
-export function serviceKey(svc: ServiceLike): string {
-  return `${svc.metadata.namespace ?? 'default'}/${svc.metadata.name}`;
-}
-
-/** MetalLB 4.5: is this service ours under `--lb-class`? */
-export function servesClass(svc: ServiceLike, lbClass: string): boolean {
-  const c = svc.spec?.loadBalancerClass;
-  if (c === undefined || c === null || c === '') return lbClass === '';
-  return c === lbClass;
-}
 
 export type FamilyPolicy = 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
 export type ServiceFamily = Family | 'dual';
@@ -102,11 +48,6 @@ export function familyPolicy(svc: ServiceLike): FamilyPolicy {
 
 export function primaryFamily(svc: ServiceLike): Family {
   return svc.spec?.ipFamilies?.[0] === 'IPv6' ? 'IPv6' : 'IPv4';
-}
-
-/** The IPs currently in `status.loadBalancer.ingress` (hostname-only entries ignored). */
-export function statusIPs(svc: ServiceLike): string[] {
-  return (svc.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter((x) => x !== '');
 }
 
 /**
