@@ -141,7 +141,7 @@ describe('EventRecorder', () => {
     const [a, b] = fake.objectsOf(Resources.events).sort((x, y) => x.reason.localeCompare(y.reason));
     expect(a).toMatchObject({ reason: 'ConfigurationError', involvedObject: { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState', name: 'controller', namespace: 'metallb-system' } });
     expect(b).toMatchObject({ reason: 'IPAllocated', involvedObject: { apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'u1', resourceVersion: '7' }, reportingInstance: 'ctl-0' });
-    expect(b.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(b!.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
   it('the same name and uid under two kinds are two objects for de-duplication', async () => {
     const clock = new ManualClock();
