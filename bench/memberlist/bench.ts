@@ -8,7 +8,7 @@
  *
  * 1. detect: failure detection on loopback with real processes, 3 nodes, `kill -9` of the
  *    third; time from the kill to each survivor's dead/leave event. Ours (LAN preset) vs the
- *    Go peer (Debian memberlist 0.2.2, DefaultLANConfig), a mixed Go + ours cluster, and ours
+ *    Go peer (hashicorp/memberlist v0.5.1 built by @metallb-ts/test-lab, DefaultLANConfig), a mixed Go + ours cluster, and ours
  *    with the fast preset.
  *    Addresses 127.0.20.64–127.0.20.127, random high ports.
  * 2. sim: fast preset in simulation (ManualClock): detection distribution under 1 % loss and
@@ -18,7 +18,7 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Simulation } from '@metallb-ts/memberlist/testing';
-import { buildPeers, randomPort, startAgent, startGoPeer, type PeerProcess } from '../../libs/memberlist/test/go-peer/fixture.js';
+import { buildMemberlistPeers as buildPeers, randomPort, startGoPeer, startNodePeer as startAgent, type PeerProcess } from '@metallb-ts/test-lab';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -106,7 +106,7 @@ async function detect(): Promise<void> {
       }
     }
     const label = {
-      go: 'Go memberlist 0.2.2, DefaultLANConfig',
+      go: 'Go memberlist v0.5.1, DefaultLANConfig',
       'ts-lan': 'ours, `lan` preset',
       mixed: 'mixed: Go a + ours b (`lan`), c alternately Go / ours',
       'ts-fast': 'ours, `fast` preset',

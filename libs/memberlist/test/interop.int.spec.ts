@@ -1,12 +1,12 @@
 /**
- * Interop with the real hashicorp/memberlist (Debian 0.2.2, same wire as MetalLB's v0.5.1):
+ * Interop with the real hashicorp/memberlist (v0.5.1, the version MetalLB pins; the Go peer is built by @metallb-ts/test-lab):
  * mixed clusters on loopback (127.0.20.0/24, random high ports), with and without encryption
  * (MetalLB key derivation). Go peers and our agent run as child processes; one of our nodes
  * runs in-process so the test can read its membership view and events directly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemberlist, createNodeTransport, type Memberlist, type MemberEvent } from '../src/index.js';
-import { buildPeers, randomPort, startAgent, startGoPeer, type PeerBuild, type PeerProcess } from './go-peer/fixture.js';
+import { buildMemberlistPeers as buildPeers, randomPort, startGoPeer, startNodePeer as startAgent, type PeerBuild, type PeerProcess } from '@metallb-ts/test-lab';
 
 let peers: PeerBuild;
 const procs: PeerProcess[] = [];
@@ -108,7 +108,7 @@ for (const mode of ['plain', 'encrypted'] as const) {
       await a.waitFor((l) => l.event === 'start', 10_000, 'start');
       const b = await local('b', ip(2), { meta: 'ts-b', userState: 200, ...(secret ? { secret } : {}) });
       expect(await b.ml.join([`${ip(1)}:${portA}`])).toBe(1);
-      // push/pull user state both ways (300 > 127: Go 0.2.2 writes cd 01 2c, we write d1 00 c8)
+      // push/pull user state both ways (300 > 127: the Go peer writes the signed length as cd 01 2c (old codec) or d1 01 2c (go-msgpack/v2); we write d1 00 c8)
       expect(b.states[0]).toEqual({ len: 300, join: true });
       await a.waitFor((l) => l.event === 'remote_state' && l.len === 200 && l.join === true, 5_000, 'remote_state from b');
       await a.waitFor((l) => l.event === 'join' && l.node === 'b' && l.meta === 'ts-b', 5_000, 'join of b with meta');
