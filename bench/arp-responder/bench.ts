@@ -18,8 +18,7 @@ import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleResponder } from '../../libs/arp-responder/test/lab/bundle.js';
-import { Lab, labSkipReason } from '../../libs/arp-responder/test/lab/lab.js';
+import { ArpLab, bundleArpFixtures, labSkipReason } from '@metallb-ts/test-lab';
 import { micro } from './micro.js';
 
 const arg = (name: string, def: number) => {
@@ -100,8 +99,8 @@ function wireLatencies(pcap: string): Map<string, number[]> {
   return out;
 }
 
-const lab = new Lab();
-const { script, client, dir } = await bundleResponder(process.env['MTSARP_PKG_ROOT']);
+const lab = new ArpLab('arpbench');
+const { script, client, dir } = await bundleArpFixtures(process.env['MTSARP_PKG_ROOT']);
 const startedAt = new Date().toISOString();
 const load0 = loadavg();
 try {

@@ -2,7 +2,7 @@
  * Integration: the real kernel, arping, ndisc6 and ping against our responder in network
  * namespaces joined by a bridge. Runs as root; skips with the reason otherwise.
  *
- * Topology (all inside namespaces mtsarp<pid>*):
+ * Topology (all inside namespaces tlarp-<pid>-*, made by @metallb-ts/test-lab):
  *   switch `s`: br0 ── r1 eth0 02:00:00:00:01:01 198.51.100.11 2001:db8::11
  *                  ├── r2 eth0 02:00:00:00:01:02 198.51.100.12 2001:db8::12
  *                  └── c  eth0 02:00:00:00:01:0c 198.51.100.2  2001:db8::2
@@ -15,10 +15,9 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arping, Lab, labSkipReason, ndisc6, type ResponderProc } from './lab/lab.js';
-import { bundleResponder } from './lab/bundle.js';
+import { ArpLab, arping, bundleArpFixtures, labSkipReason, ndisc6, type ResponderProc } from '@metallb-ts/test-lab';
 
-const skip = labSkipReason();
+const skip = labSkipReason(['ip', 'arping', 'ndisc6', 'ping']);
 if (skip) console.warn(`[arp-responder test-int] SKIPPED: ${skip}`);
 
 const R1 = '02:00:00:00:01:01';
@@ -39,7 +38,7 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number
 }
 
 describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () => {
-  const lab = new Lab();
+  const lab = new ArpLab('arp');
   let script = '';
   let client = '';
   let bundleDir = '';
@@ -50,7 +49,7 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
   let c2 = '';
 
   beforeAll(async () => {
-    ({ script, client, dir: bundleDir } = await bundleResponder());
+    ({ script, client, dir: bundleDir } = await bundleArpFixtures());
     sw = lab.switch('s');
     r1 = lab.ns('r1');
     r2 = lab.ns('r2');
