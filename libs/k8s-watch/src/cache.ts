@@ -22,7 +22,14 @@ export type Delta<T extends KubeObject> =
   | { kind: 'add'; object: T }
   | { kind: 'update'; old: T; object: T }
   | { kind: 'delete'; object: T; finalStateUnknown: boolean }
-  | { kind: 'ignore'; reason: 'stale' | 'duplicate' | 'unknown-delete' | 'filtered'; object: KubeObject };
+  | { kind: 'ignore'; reason: IgnoreReason; object: KubeObject };
+
+/**
+ * Why an event changed nothing: a repeat (`duplicate`), older than what is known (`stale`), a
+ * delete of an object never cached (`unknown-delete`), filtered out (`filtered`), or an object
+ * the informer's `transform` rejected with no cached version to retract (`unparseable`).
+ */
+export type IgnoreReason = 'stale' | 'duplicate' | 'unknown-delete' | 'filtered' | 'unparseable';
 
 /**
  * The delta for one watch event given the cached object (pure). Guards against servers that
@@ -40,6 +47,27 @@ export function decideEvent<T extends KubeObject>(cached: T | undefined, type: '
   if (order === 0) return { kind: 'ignore', reason: 'duplicate', object };
   if (order !== undefined && order < 0) return { kind: 'ignore', reason: 'stale', object };
   return { kind: 'update', old: cached, object };
+}
+
+/**
+ * The delta for a watch event whose object could not be transformed (pure): `raw` is the object
+ * as the server sent it (only its metadata is read). A poisoned object never enters the cache.
+ * A newer unparseable version of a cached object retracts the cached one — delivered as a delete
+ * of the last good version with `finalStateUnknown: true` — because the cache must never claim a
+ * version the server has replaced; a delete is always applied (again with the cached object,
+ * since the final state could not be read). Repeats and reorderings are ignored as in
+ * {@link decideEvent}.
+ */
+export function decideUnparseable<T extends KubeObject>(cached: T | undefined, type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: KubeObject): Delta<T> {
+  if (!cached) return { kind: 'ignore', reason: type === 'DELETED' ? 'unknown-delete' : 'unparseable', object: raw };
+  const order = compareResourceVersions(raw.metadata.resourceVersion, cached.metadata.resourceVersion);
+  if (type === 'DELETED') {
+    if (order !== undefined && order < 0) return { kind: 'ignore', reason: 'stale', object: raw };
+    return { kind: 'delete', object: cached, finalStateUnknown: true };
+  }
+  if (order === 0) return { kind: 'ignore', reason: 'duplicate', object: raw };
+  if (order !== undefined && order < 0) return { kind: 'ignore', reason: 'stale', object: raw };
+  return { kind: 'delete', object: cached, finalStateUnknown: true };
 }
 
 /**

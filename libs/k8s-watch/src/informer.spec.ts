@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ManualClock, SeededRng } from '@metallb-ts/clock/testing';
 import { describe, expect, it } from 'vitest';
-import { byServiceName } from './cache.js';
+import { byServiceName, decideUnparseable } from './cache.js';
 import { Informer, type InformerEvent } from './informer.js';
 import { FakeApiClient } from './testing/fake-api-client.js';
 import { ApiError, Resources, type KubeObject } from './types.js';
@@ -382,4 +382,237 @@ describe('Informer: random fault sequences (property)', () => {
       { numRuns: 40, seed: 20261125 },
     );
   }, 60_000);
+});
+
+describe('decideUnparseable (transition table)', () => {
+  const o = (rv: string): KubeObject => ({ metadata: { name: 'a', namespace: 'default', resourceVersion: rv } });
+  it.each<[string, KubeObject | undefined, 'ADDED' | 'MODIFIED' | 'DELETED', string, string]>([
+    ['new object', undefined, 'ADDED', '5', 'ignore:unparseable'],
+    ['MODIFIED of an object never cached', undefined, 'MODIFIED', '5', 'ignore:unparseable'],
+    ['newer version of a cached object', o('5'), 'MODIFIED', '6', 'delete:5:unknown'],
+    ['same version again', o('5'), 'MODIFIED', '5', 'ignore:duplicate'],
+    ['older version', o('5'), 'MODIFIED', '4', 'ignore:stale'],
+    ['delete of a cached object', o('5'), 'DELETED', '7', 'delete:5:unknown'],
+    ['delete older than the cached object', o('5'), 'DELETED', '3', 'ignore:stale'],
+    ['delete of an object never cached', undefined, 'DELETED', '7', 'ignore:unknown-delete'],
+  ])('%s → %s', (_name, cached, type, rv, want) => {
+    const d = decideUnparseable(cached, type, o(rv));
+    expect(d.kind === 'ignore' ? `ignore:${d.reason}` : d.kind === 'delete' ? `delete:${d.object.metadata.resourceVersion}${d.finalStateUnknown ? ':unknown' : ''}` : d.kind).toBe(want);
+  });
+});
+
+describe('Informer: a poisoned object never stalls it (issue 15 §2)', () => {
+  /** A transform that rejects objects whose spec says `bad`, as a typed parser would reject a malformed Service. */
+  const parse = (o: KubeObject): KubeObject => {
+    if ((o.spec as { bad?: boolean } | undefined)?.bad) throw new TypeError(`spec.ports of ${o.metadata.name} is not an array`);
+    return o;
+  };
+  function poisonSetup() {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    const log: string[] = [];
+    const events: InformerEvent[] = [];
+    const inf = new Informer<KubeObject>({ client: fake, resource: S, clock, rng: new SeededRng(7), onEvent: (e) => events.push(e), transform: parse });
+    const id = (o: KubeObject) => `${o.metadata.name}@${o.metadata.resourceVersion}`;
+    inf.addEventHandler({
+      onAdd: (o) => log.push(`add:${id(o)}`),
+      onUpdate: (a, b) => log.push(`update:${id(a)}->${b.metadata.resourceVersion}`),
+      onDelete: (o, i) => log.push(`delete:${id(o)}${i.finalStateUnknown ? ':unknown' : ''}`),
+    });
+    const objectErrors = () => events.filter((e) => e.kind === 'object-error').map((e) => `${e.key}@${e.resourceVersion}:${e.outcome}`);
+    const errors = () => events.filter((e) => e.kind === 'error');
+    const watches = () => fake.calls.filter((c) => c.op === 'watch');
+    return { clock, fake, log, events, inf, objectErrors, errors, watches };
+  }
+
+  it('a throwing transform for one object among many: the others sync and flow, the bad one is skipped and reported once', async () => {
+    const { fake, inf, log, objectErrors, errors, watches, events } = poisonSetup();
+    fake.upsert(S, svc('a'));
+    fake.upsert(S, { ...svc('bad'), spec: { bad: true } });
+    fake.upsert(S, svc('c'));
+    inf.start();
+    await settle();
+    expect(inf.hasSynced()).toBe(true);
+    expect(inf.store.keys().sort()).toEqual(['default/a', 'default/c']);
+    expect(log).toEqual(['add:a@1', 'add:c@3']);
+    expect(objectErrors()).toEqual(['default/bad@2:skipped']);
+    const oe = events.find((e) => e.kind === 'object-error')!;
+    expect(oe).toMatchObject({ message: 'spec.ports of bad is not an array' });
+    expect(events.find((e) => e.kind === 'listed')).toMatchObject({ count: 2, skipped: 1 });
+    // Watch events keep flowing around a new bad version, which is reported once.
+    fake.upsert(S, svc('d'));
+    fake.upsert(S, { ...svc('bad'), spec: { bad: true, again: 1 } });
+    fake.upsert(S, { ...svc('a'), spec: { x: 1 } });
+    await settle();
+    expect(log.slice(2)).toEqual(['add:d@4', 'update:a@1->6']);
+    expect(objectErrors()).toEqual(['default/bad@2:skipped', 'default/bad@5:skipped']);
+    // Never retried: one watch, no error, no back-off.
+    expect(errors()).toEqual([]);
+    expect(watches()).toHaveLength(1);
+    expect(inf.stats()).toMatchObject({ resource: 'services', objectErrors: 2, poisoned: 1, errors: 0 });
+    await inf.stop();
+  });
+
+  it('a later good version of a poisoned object is added', async () => {
+    const { fake, inf, log, objectErrors } = poisonSetup();
+    fake.upsert(S, { ...svc('bad'), spec: { bad: true } });
+    inf.start();
+    await settle();
+    expect(inf.store.size()).toBe(0);
+    fake.upsert(S, { ...svc('bad'), spec: { fixed: true } });
+    await settle();
+    expect(log).toEqual(['add:bad@2']);
+    expect(inf.store.get('default/bad')!.spec).toEqual({ fixed: true });
+    expect(objectErrors()).toEqual(['default/bad@1:skipped']);
+    expect(inf.stats().poisoned).toBe(0);
+    await inf.stop();
+  });
+
+  it('a newer unparseable version retracts the cached one (a finalStateUnknown delete); a delete of a poisoned object is applied', async () => {
+    const { fake, inf, log, objectErrors } = poisonSetup();
+    const a = fake.upsert(S, svc('a'));
+    fake.upsert(S, svc('b'));
+    fake.upsert(S, svc('c'));
+    inf.start();
+    await settle();
+    expect(log).toEqual(['add:a@1', 'add:b@2', 'add:c@3']);
+    // a turns bad: out of the cache, handlers told with the last good version.
+    fake.upsert(S, { ...a, spec: { bad: true } });
+    await settle();
+    expect(log.at(-1)).toBe('delete:a@1:unknown');
+    expect(inf.store.get('default/a')).toBeUndefined();
+    // Deleted while poisoned: nothing cached to deliver, the poison is forgotten.
+    fake.remove(S, 'default', 'a');
+    await settle();
+    expect(log).toHaveLength(4);
+    expect(inf.stats().poisoned).toBe(0);
+    // A cached object whose DELETED event carries an object that does not transform: the delete
+    // is applied with the cached object.
+    const n = Number(fake.currentRv());
+    fake.pushRaw(S, { type: 'DELETED', object: { ...svc('b'), spec: { bad: true }, metadata: { ...svc('b').metadata, resourceVersion: String(n + 1), uid: 'uid-2' } } });
+    await settle();
+    expect(log.at(-1)).toBe('delete:b@2:unknown');
+    expect(inf.store.keys()).toEqual(['default/c']);
+    expect(objectErrors()).toEqual(['default/a@4:retracted', 'default/a@5:gone', `default/b@${n + 1}:deleted`]);
+    await inf.stop();
+  });
+
+  it('relists follow the same rule: a poisoned version is retracted or skipped, a later good one comes back', async () => {
+    const { fake, inf, log, objectErrors, clock } = poisonSetup();
+    const a = fake.upsert(S, svc('a'));
+    inf.start();
+    await settle();
+    fake.closeWatches();
+    // While no watch is open: a turns bad, x arrives bad, history is lost → 410 → relist.
+    fake.upsert(S, { ...a, spec: { bad: true } });
+    fake.upsert(S, { ...svc('x'), spec: { bad: true } });
+    fake.upsert(S, svc('y'));
+    fake.compact();
+    await settle();
+    await clock.advanceAsync(1200);
+    await settle();
+    expect(log).toEqual(['add:a@1', 'add:y@4', 'delete:a@1:unknown']);
+    expect(objectErrors()).toEqual(['default/a@2:retracted', 'default/x@3:skipped']);
+    expect(inf.stats()).toMatchObject({ poisoned: 2, relists: 1 });
+    // Another relist sees the same bad versions: not reported again.
+    fake.closeWatches();
+    fake.upsert(S, svc('z'));
+    fake.compact();
+    for (let i = 0; i < 4; i++) {
+      // back-offs: the second empty watch and the second 410 in a row
+      await settle();
+      await clock.advanceAsync(2500);
+    }
+    await settle();
+    expect(inf.stats().relists).toBe(2);
+    expect(objectErrors()).toHaveLength(2);
+    // Fixed versions are added again.
+    fake.upsert(S, { ...a, spec: {} });
+    fake.upsert(S, { ...svc('x'), spec: {} });
+    await settle();
+    expect(log.slice(3)).toEqual(['add:z@5', 'add:a@6', 'add:x@7']);
+    expect(inf.stats()).toMatchObject({ poisoned: 0, objectErrors: 2 });
+    await inf.stop();
+  });
+
+  it('a handler that throws on one object is reported once per object version; other handlers and objects still flow', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    const events: InformerEvent[] = [];
+    const inf = new Informer<KubeObject>({ client: fake, resource: S, clock, rng: new SeededRng(7), onEvent: (e) => events.push(e), resyncMs: 10_000 });
+    const seen: string[] = [];
+    inf.addEventHandler({
+      onAdd: (o) => {
+        if (o.metadata.name === 'bad') throw new Error('cannot handle bad');
+      },
+      onUpdate: (_a, o) => {
+        if (o.metadata.name === 'bad') throw new Error('cannot handle bad');
+      },
+    });
+    inf.addEventHandler({ onAdd: (o) => seen.push(o.metadata.name), onUpdate: (_a, o) => seen.push(`~${o.metadata.name}`) });
+    fake.upsert(S, svc('bad'));
+    fake.upsert(S, svc('ok'));
+    inf.start();
+    await settle();
+    await clock.advanceAsync(10_000); // resync: onUpdate(bad, bad) throws again at the same version
+    await clock.advanceAsync(10_000);
+    const he = events.filter((e) => e.kind === 'handler-error');
+    expect(he.map((e) => `${e.handler}:${e.key}@${e.resourceVersion}:${e.message}`)).toEqual(['add:default/bad@1:cannot handle bad', 'update:default/bad@1:cannot handle bad']);
+    expect(seen.filter((s) => !s.startsWith('~'))).toEqual(['bad', 'ok']);
+    expect(seen.filter((s) => s === '~ok')).toHaveLength(2);
+    expect(inf.stats().handlerErrors).toBe(2);
+    await inf.stop();
+  });
+});
+
+describe('Informer: failures say what went wrong (issue 15 §5)', () => {
+  it('error events carry the error text, where it failed and the retry delay; counters count them', async () => {
+    const { fake, inf, clock, events } = setup();
+    fake.inject({ op: 'list', error: new ApiError(0, 'Transport', 'connect ECONNREFUSED 127.0.0.1:6443') });
+    fake.inject({ op: 'watch', error: new ApiError(503, 'ServiceUnavailable', 'etcd leader changed') });
+    inf.start();
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      await clock.advanceAsync(3000);
+    }
+    const errs = events.filter((e) => e.kind === 'error');
+    expect(errs.map((e) => [e.during, e.message])).toEqual([
+      ['list', 'connect ECONNREFUSED 127.0.0.1:6443'],
+      ['watch', 'etcd leader changed'],
+    ]);
+    expect(errs.every((e) => e.retryInMs > 0)).toBe(true);
+    // JSON logs see the text (an Error alone serialises to {}).
+    expect(JSON.stringify({ ...errs[0], error: undefined })).toContain('ECONNREFUSED');
+    expect(inf.stats()).toMatchObject({ resource: 'services', errors: 2, relists: 0 });
+    await inf.stop();
+  });
+
+  it('expired events carry the 410 text and the delay before the relist (0 the first time in a row); relists are counted', async () => {
+    const { fake, inf, clock, events, lists } = setup();
+    fake.upsert(S, svc('a'));
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    fake.inject({ op: 'watch', error: new ApiError(410, 'Expired', 'too old resource version: 1 (5)') });
+    fake.inject({ op: 'watch', error: new ApiError(410, 'Expired', 'too old resource version: 1 (6)') });
+    fake.closeWatches();
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      await clock.advanceAsync(1500);
+    }
+    const exp = events.filter((e) => e.kind === 'expired');
+    expect(exp.map((e) => e.message)).toEqual(['too old resource version: 1 (5)', 'too old resource version: 1 (6)']);
+    expect(exp[0]!.retryInMs).toBe(0);
+    expect(exp[1]!.retryInMs).toBeGreaterThan(0);
+    expect(lists()).toHaveLength(3);
+    expect(inf.stats()).toMatchObject({ relists: 2 });
+    await inf.stop();
+  });
+
+  it('labels cluster-scoped and CRD resources as kubectl spells them', () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    expect(new Informer({ client: fake, resource: { group: 'metallb.io', version: 'v1beta1', plural: 'ipaddresspools' }, clock }).stats().resource).toBe('ipaddresspools.metallb.io');
+    expect(new Informer({ client: fake, resource: Resources.nodes, clock }).stats()).toEqual({ resource: 'nodes', errors: 0, relists: 0, objectErrors: 0, handlerErrors: 0, poisoned: 0 });
+  });
 });

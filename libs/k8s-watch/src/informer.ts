@@ -4,30 +4,94 @@
  * resourceVersion, 410 Gone relists (synthesising deletes for objects that vanished), and any
  * other error — HTTP 5xx, refused connections, garbage on the stream, a silent connection — backs
  * off (capped exponential with jitter) and retries. It never stays stopped until `stop()`.
+ *
+ * One object can never stall it either: an object its `transform` rejects is reported once
+ * (`object-error`), counted, and kept out of the cache until a later version transforms; a
+ * handler that throws is reported once per object version (`handler-error`) and the others still
+ * run. Every failure is an event carrying the error text and the delay before the next attempt,
+ * and is counted in {@link Informer.stats} for metrics.
  */
 import { systemClock, systemRng, type Clock, type Rng, type TimerHandle } from '@metallb-ts/clock';
 import { DEFAULT_BACKOFF, nextBackoff, type BackoffPolicy } from './backoff.js';
-import { Cache, compareResourceVersions, decideEvent, diffRelist, type CacheReader, type Delta, type IndexFunc } from './cache.js';
-import { ApiError, isApiError, type ApiClient, type KubeObject, type ResourceRef, type Status } from './types.js';
+import { Cache, compareResourceVersions, decideEvent, decideUnparseable, diffRelist, type CacheReader, type Delta, type IndexFunc } from './cache.js';
+import { ApiError, isApiError, objectKey, type ApiClient, type KubeObject, type ResourceRef, type Status } from './types.js';
 
-/** Handlers, client-go style. Exceptions thrown by handlers are reported to `onError` and never stop the informer. */
+/** Handlers, client-go style. Exceptions thrown by handlers are reported as `handler-error` events and never stop the informer. */
 export interface EventHandlers<T extends KubeObject> {
   onAdd?(obj: T): void;
   onUpdate?(old: T, obj: T): void;
-  /** `finalStateUnknown`: the delete was inferred from a relist; `obj` is the last known state. */
+  /**
+   * `finalStateUnknown`: `obj` is the last known (cached) state, not the object's final state —
+   * the delete was inferred from a relist, or the final state (or a newer version) could not be
+   * transformed.
+   */
   onDelete?(obj: T, info: { finalStateUnknown: boolean }): void;
 }
 
-/** Why the informer is (re)connecting, for logs and metrics. */
+/** What an object that failed to transform did to the cache. */
+export type ObjectErrorOutcome =
+  /** Never cached: skipped until a later version transforms. */
+  | 'skipped'
+  /** An older good version was cached: removed, and delivered to handlers as a delete (`finalStateUnknown`). */
+  | 'retracted'
+  /** A delete whose object failed to transform: applied with the cached object. */
+  | 'deleted'
+  /** A delete of an object never cached: nothing to apply. */
+  | 'gone';
+
+/**
+ * What the informer is doing, for logs and metrics. Failure events carry the error text as
+ * `message` (an `Error` serialises to `{}` in JSON logs) and, where a retry follows, the delay
+ * before it as `retryInMs`.
+ */
 export type InformerEvent =
-  | { kind: 'listed'; resourceVersion: string; count: number }
+  | { kind: 'listed'; resourceVersion: string; count: number; skipped: number }
   | { kind: 'synced' }
   | { kind: 'watch-started'; resourceVersion: string }
   | { kind: 'watch-closed'; resourceVersion: string; events: number }
-  | { kind: 'expired'; resourceVersion: string }
-  | { kind: 'error'; error: Error; retryInMs: number }
-  | { kind: 'handler-error'; error: Error }
+  /** The watch's resourceVersion expired (410 Gone): a relist follows after `retryInMs` (0 the first time in a row). */
+  | { kind: 'expired'; resourceVersion: string; message: string; retryInMs: number }
+  /** A list or watch failed (API error, transport error, broken or empty stream): retried after `retryInMs`. */
+  | { kind: 'error'; error: Error; message: string; during: 'list' | 'watch'; retryInMs: number }
+  /** A handler threw; reported once per handler kind and object key + resourceVersion. The other handlers still ran. */
+  | { kind: 'handler-error'; error: Error; message: string; key: string; resourceVersion: string; handler: 'add' | 'update' | 'delete' }
+  /** The `transform` threw on an object; reported once per key + resourceVersion. See {@link ObjectErrorOutcome}. */
+  | { kind: 'object-error'; error: Error; message: string; key: string; resourceVersion: string; outcome: ObjectErrorOutcome }
   | { kind: 'ignored'; reason: string; key: string };
+
+/**
+ * Counters of one informer, for metrics (`informer.stats()`): monotonic totals except `poisoned`.
+ * They count exactly the corresponding events, so an app may count events or read these.
+ */
+export interface InformerStats {
+  /** The resource as a metric label: `plural` for the core group, else `plural.group` (kubectl's spelling). */
+  resource: string;
+  /** `error` events: failed lists and watches (each followed by a back-off). */
+  errors: number;
+  /** `expired` events: relists because the watch's resourceVersion expired (410 Gone). */
+  relists: number;
+  /** `object-error` events: distinct object versions the `transform` rejected. */
+  objectErrors: number;
+  /** `handler-error` events: distinct (handler kind, object version) pairs a handler threw on. */
+  handlerErrors: number;
+  /** Gauge: objects whose latest version did not transform and are kept out of the cache now. */
+  poisoned: number;
+}
+
+/** A resource as a metric label: `services`, `ipaddresspools.metallb.io`. */
+export function resourceLabel(r: ResourceRef): string {
+  return r.group ? `${r.plural}.${r.group}` : r.plural;
+}
+
+/** The text of a thrown value, on one line. */
+function errorText(e: unknown): string {
+  const m = e instanceof Error ? e.message || e.name : String(e);
+  return m.replace(/\s*\n\s*/g, ' ');
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
 
 /** Options of {@link Informer}. */
 export interface InformerOptions<T extends KubeObject> {
@@ -59,7 +123,9 @@ export interface InformerOptions<T extends KubeObject> {
   onEvent?(e: InformerEvent): void;
   /**
    * Applied to every object before it enters the cache (client-go's `SetTransform`), e.g. to drop
-   * `managedFields` and cut memory. Must keep `metadata.name/namespace/resourceVersion`.
+   * `managedFields` and cut memory, or to parse it into a slim typed form. Must keep
+   * `metadata.name/namespace/resourceVersion`. May throw on an object it cannot handle: that
+   * object is reported (`object-error`) and kept out of the cache until a later version passes.
    */
   transform?(obj: T): T;
 }
@@ -81,6 +147,11 @@ export class Informer<T extends KubeObject> {
   private loop: Promise<void> | undefined;
   private resyncTimer: TimerHandle | undefined;
   private readonly syncWaiters: (() => void)[] = [];
+  /** Keys whose latest version failed to transform → that resourceVersion (reported once). */
+  private poisoned = new Map<string, string>();
+  /** `handler:key` → the resourceVersion a handler last threw on (reported once). */
+  private readonly handlerFailed = new Map<string, string>();
+  private readonly counters = { errors: 0, relists: 0, objectErrors: 0, handlerErrors: 0 };
 
   constructor(private readonly opts: InformerOptions<T>) {
     this.cache = new Cache<T>(opts.indexers);
@@ -91,7 +162,7 @@ export class Informer<T extends KubeObject> {
   /** Registers handlers; objects already cached are replayed as adds (like client-go). */
   addEventHandler(h: EventHandlers<T>): () => void {
     this.handlers.push(h);
-    for (const o of this.cache.list()) this.call(() => h.onAdd?.(o));
+    for (const o of this.cache.list()) this.call(o, 'add', () => h.onAdd?.(o));
     return () => {
       const i = this.handlers.indexOf(h);
       if (i >= 0) this.handlers.splice(i, 1);
@@ -127,6 +198,11 @@ export class Informer<T extends KubeObject> {
     });
   }
 
+  /** Counters for metrics (see {@link InformerStats}); a fresh object each call. */
+  stats(): InformerStats {
+    return { resource: resourceLabel(this.opts.resource), ...this.counters, poisoned: this.poisoned.size };
+  }
+
   /** Starts listing and watching in the background. Idempotent. */
   start(): void {
     if (this.running) return;
@@ -153,29 +229,60 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private call(fn: () => void): void {
+  /** Runs one handler call for `obj`; a throw is reported once per handler kind and object version. */
+  private call(obj: T, handler: 'add' | 'update' | 'delete', fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      this.emit({ kind: 'handler-error', error: e as Error });
+      const key = objectKey(obj);
+      const rv = obj.metadata.resourceVersion ?? '';
+      const id = `${handler}:${key}`;
+      if (this.handlerFailed.get(id) === rv) return;
+      this.handlerFailed.set(id, rv);
+      this.counters.handlerErrors++;
+      this.emit({ kind: 'handler-error', error: asError(e), message: errorText(e), key, resourceVersion: rv, handler });
     }
   }
 
   private deliver(d: Delta<T>): void {
     if (d.kind === 'ignore') {
-      this.emit({ kind: 'ignored', reason: d.reason, key: `${d.object.metadata?.namespace ?? ''}/${d.object.metadata?.name ?? ''}` });
+      // An unparseable object is reported as `object-error` already.
+      if (d.reason !== 'unparseable') this.emit({ kind: 'ignored', reason: d.reason, key: `${d.object.metadata?.namespace ?? ''}/${d.object.metadata?.name ?? ''}` });
       return;
     }
     this.cache.apply(d);
+    if (d.kind === 'delete') {
+      const key = objectKey(d.object);
+      for (const h of ['add', 'update', 'delete']) this.handlerFailed.delete(`${h}:${key}`);
+    }
     for (const h of [...this.handlers]) {
-      if (d.kind === 'add') this.call(() => h.onAdd?.(d.object));
-      else if (d.kind === 'update') this.call(() => h.onUpdate?.(d.old, d.object));
-      else this.call(() => h.onDelete?.(d.object, { finalStateUnknown: d.finalStateUnknown }));
+      if (d.kind === 'add') this.call(d.object, 'add', () => h.onAdd?.(d.object));
+      else if (d.kind === 'update') this.call(d.object, 'update', () => h.onUpdate?.(d.old, d.object));
+      else this.call(d.object, 'delete', () => h.onDelete?.(d.object, { finalStateUnknown: d.finalStateUnknown }));
     }
   }
 
   private resync(): void {
-    for (const o of this.cache.list()) for (const h of [...this.handlers]) this.call(() => h.onUpdate?.(o, o));
+    for (const o of this.cache.list()) for (const h of [...this.handlers]) this.call(o, 'update', () => h.onUpdate?.(o, o));
+  }
+
+  /** Applies `transform` (if any): the object, or the error it threw. */
+  private transformed(raw: T): { ok: T } | { error: unknown } {
+    if (!this.opts.transform) return { ok: raw };
+    try {
+      return { ok: this.opts.transform(raw) };
+    } catch (e) {
+      return { error: e };
+    }
+  }
+
+  /** Reports a transform failure once per key + resourceVersion, and remembers the key as poisoned. */
+  private poison(into: Map<string, string>, key: string, rv: string, error: unknown, outcome: ObjectErrorOutcome): void {
+    const known = this.poisoned.get(key) === rv;
+    into.set(key, rv);
+    if (known) return;
+    this.counters.objectErrors++;
+    this.emit({ kind: 'object-error', error: asError(error), message: errorText(error), key, resourceVersion: rv, outcome });
   }
 
   private advance(rv: string | undefined): void {
@@ -186,7 +293,7 @@ export class Informer<T extends KubeObject> {
 
   private async list(signal: AbortSignal): Promise<void> {
     const pageSize = this.opts.pageSize ?? 500;
-    const items: T[] = [];
+    let items: T[] = [];
     let cont: string | undefined;
     let rv = '';
     for (let page = 0; page < 1_000_000; page++) {
@@ -203,20 +310,37 @@ export class Informer<T extends KubeObject> {
       } catch (e) {
         // An expired continue token: start the list over.
         if (cont && isApiError(e, 410)) {
-          items.length = 0;
+          items = [];
           cont = undefined;
           continue;
         }
         throw e;
       }
-      items.push(...(this.opts.transform ? res.items.map((o) => this.opts.transform!(o)) : res.items));
+      items.push(...res.items);
       if (!cont) rv = res.resourceVersion;
       cont = res.continue;
       if (!cont) break;
     }
-    for (const d of diffRelist(this.cache.entries(), items)) this.deliver(d);
+    // Same rule as for watch events: an object that does not transform stays out of the cache
+    // (the diff then retracts an older cached version of it, as a finalStateUnknown delete).
+    const good: T[] = [];
+    const poisoned = new Map<string, string>();
+    for (const raw of items) {
+      if (!raw?.metadata?.name) {
+        this.poison(poisoned, '', raw?.metadata?.resourceVersion ?? '', new ApiError(0, 'BadObject', `list item without metadata.name: ${JSON.stringify(raw).slice(0, 200)}`), 'skipped');
+        continue;
+      }
+      const t = this.transformed(raw);
+      if ('ok' in t) good.push(t.ok);
+      else {
+        const key = objectKey(raw);
+        this.poison(poisoned, key, raw.metadata.resourceVersion ?? '', t.error, this.cache.get(key) ? 'retracted' : 'skipped');
+      }
+    }
+    this.poisoned = poisoned;
+    for (const d of diffRelist(this.cache.entries(), good)) this.deliver(d);
     this.rv = rv;
-    this.emit({ kind: 'listed', resourceVersion: rv, count: items.length });
+    this.emit({ kind: 'listed', resourceVersion: rv, count: good.length, skipped: items.length - good.length });
     if (!this.synced) {
       this.synced = true;
       this.emit({ kind: 'synced' });
@@ -224,8 +348,8 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  /** Watches once from `this.rv`; returns how many events arrived, or `'expired'`. */
-  private async watchOnce(signal: AbortSignal): Promise<number | 'expired'> {
+  /** Watches once from `this.rv`; returns how many events arrived, or that the version expired (410). */
+  private async watchOnce(signal: AbortSignal): Promise<{ kind: 'closed'; events: number } | { kind: 'expired'; message: string }> {
     const inner = new AbortController();
     const onAbort = () => inner.abort();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -262,7 +386,7 @@ export class Informer<T extends KubeObject> {
         switch (ev.type) {
           case 'ERROR': {
             const s = ev.object as Status;
-            if (s.code === 410) return 'expired';
+            if (s.code === 410) return { kind: 'expired', message: s.message ?? s.reason ?? '410 Gone' };
             throw ApiError.fromStatus(s.code ?? 500, s, `watch error event: ${s.message ?? 'unknown'}`);
           }
           case 'BOOKMARK':
@@ -271,19 +395,35 @@ export class Informer<T extends KubeObject> {
           case 'ADDED':
           case 'MODIFIED':
           case 'DELETED': {
-            const obj = ev.object && this.opts.transform ? this.opts.transform(ev.object as T) : ev.object;
-            if (!obj?.metadata?.name) throw new ApiError(0, 'BadEvent', `watch event without metadata.name: ${JSON.stringify(ev).slice(0, 200)}`);
-            const key = obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;
+            const raw = ev.object as T;
+            if (!raw?.metadata?.name) throw new ApiError(0, 'BadEvent', `watch event without metadata.name: ${JSON.stringify(ev).slice(0, 200)}`);
+            const key = objectKey(raw);
+            const rv = raw.metadata.resourceVersion;
             const cached = this.cache.get(key);
             // A server delivers events in resourceVersion order: anything at or before the stream
             // position is a repeat or a reordering (it must not resurrect a deleted object).
-            const pos = compareResourceVersions(obj.metadata.resourceVersion, this.rv);
+            const pos = compareResourceVersions(rv, this.rv);
             if (pos !== undefined && pos <= 0) {
-              this.deliver({ kind: 'ignore', reason: cached?.metadata.resourceVersion === obj.metadata.resourceVersion ? 'duplicate' : 'stale', object: obj });
+              this.deliver({ kind: 'ignore', reason: cached?.metadata.resourceVersion === rv ? 'duplicate' : 'stale', object: raw });
               break;
             }
-            this.deliver(decideEvent(cached, ev.type, obj));
-            this.advance(obj.metadata.resourceVersion);
+            const t = this.transformed(raw);
+            if ('ok' in t) {
+              // A version that transforms, or a delete, ends the poisoning of this key.
+              this.poisoned.delete(key);
+              this.deliver(decideEvent(cached, ev.type, t.ok));
+            } else {
+              // Never retried: the stream moves on past it, so one bad object cannot stall the others.
+              const d = decideUnparseable(cached, ev.type, raw);
+              if (d.kind === 'ignore' && (d.reason === 'stale' || d.reason === 'duplicate')) this.deliver(d);
+              else {
+                const outcome: ObjectErrorOutcome = d.kind === 'ignore' ? (ev.type === 'DELETED' ? 'gone' : 'skipped') : ev.type === 'DELETED' ? 'deleted' : 'retracted';
+                this.poison(this.poisoned, key, rv ?? '', t.error, outcome);
+                if (ev.type === 'DELETED') this.poisoned.delete(key);
+                this.deliver(d);
+              }
+            }
+            this.advance(rv);
             break;
           }
           default:
@@ -291,9 +431,9 @@ export class Informer<T extends KubeObject> {
         }
       }
       this.emit({ kind: 'watch-closed', resourceVersion: this.rv, events: n });
-      return n;
+      return { kind: 'closed', events: n };
     } catch (e) {
-      if (isApiError(e, 410)) return 'expired';
+      if (isApiError(e, 410)) return { kind: 'expired', message: errorText(e) };
       if (inactive) throw new Inactive(`no watch event for ${inactivity} ms`);
       throw e;
     } finally {
@@ -308,9 +448,10 @@ export class Informer<T extends KubeObject> {
     let attempt = 0;
     let expiredStreak = 0;
     const policy = this.opts.backoff ?? DEFAULT_BACKOFF;
-    const pause = async (e: Error) => {
+    const pause = async (e: unknown, during: 'list' | 'watch') => {
       const ms = nextBackoff(attempt++, policy, this.rng);
-      this.emit({ kind: 'error', error: e, retryInMs: ms });
+      this.counters.errors++;
+      this.emit({ kind: 'error', error: asError(e), message: errorText(e), during, retryInMs: ms });
       await this.clock.sleep(ms, signal);
     };
     while (!signal.aborted) {
@@ -321,21 +462,23 @@ export class Informer<T extends KubeObject> {
         }
         const started = this.clock.monotonic();
         const r = await this.watchOnce(signal);
-        if (r === 'expired') {
-          this.emit({ kind: 'expired', resourceVersion: this.rv });
+        if (r.kind === 'expired') {
           needList = true;
           // Relist at once the first time; a server that keeps expiring fresh versions gets backed off.
-          if (expiredStreak++ > 0) await pause(new ApiError(410, 'Expired', 'resource version expired again'));
+          const ms = expiredStreak++ > 0 ? nextBackoff(attempt++, policy, this.rng) : 0;
+          this.counters.relists++;
+          this.emit({ kind: 'expired', resourceVersion: this.rv, message: r.message, retryInMs: ms });
+          if (ms > 0) await this.clock.sleep(ms, signal);
           continue;
         }
-        if (r > 0) expiredStreak = 0;
+        if (r.events > 0) expiredStreak = 0;
         // A clean close: resume at once if the watch made progress or lasted a while, else back off.
-        if (r > 0 || this.clock.monotonic() - started >= policy.initialMs) attempt = 0;
-        else await pause(new ApiError(0, 'EmptyWatch', 'the watch closed without delivering anything'));
+        if (r.events > 0 || this.clock.monotonic() - started >= policy.initialMs) attempt = 0;
+        else await pause(new ApiError(0, 'EmptyWatch', 'the watch closed without delivering anything'), 'watch');
       } catch (e) {
         if (signal.aborted) break;
         try {
-          await pause(e as Error);
+          await pause(e, needList ? 'list' : 'watch');
         } catch {
           break; // aborted while sleeping
         }
