@@ -1,7 +1,8 @@
 import { ManualClock, SeededRng } from '@metallb-ts/clock/testing';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Api, PATCH_TYPES } from './api.js';
+import { Api } from './api.js';
+import { PATCH_TYPES } from './patch-types.js';
 import { MemoryPersistence } from './snapshot-file.js';
 import type { ChangeEvent } from './store.js';
 

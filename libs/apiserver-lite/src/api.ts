@@ -4,7 +4,7 @@
  * deletionTimestamp, the status subresource, server-side apply, CRD registration, and
  * defaulting/validation of custom objects. The HTTP layer (`http.ts`) maps requests onto it.
  */
-import type { Clock, Rng } from '@metallb-ts/clock';
+import { formatRfc3339, type Clock, type Rng } from '@metallb-ts/clock';
 import { parseAllDocuments } from 'yaml';
 import { recordUpdate, serverSideApply } from './apply.js';
 import { startEndpointSliceController } from './controllers.js';
@@ -14,19 +14,11 @@ import { clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './
 import { apiVersionOf, storageKey, TypeRegistry, typesFromCrd, type CrdObject, type ResourceType } from './resources.js';
 import { applyDefaults, prune, validate, type Schema } from './schema.js';
 import { collectRules, compileRule } from './cel.js';
-import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector, SelectorParseError, type FieldRequirement, type LabelSelector } from './selectors.js';
+import { PATCH_TYPES } from './patch-types.js';
+import { parseSelection, selects, SelectorParseError, type Selection } from './selectors.js';
+
+export type { Selection } from './selectors.js';
 import { ObjectStore, type KObject, type Persistence } from './store.js';
-
-/** Patch kinds by their `Content-Type`. */
-export const PATCH_TYPES = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-  apply: 'application/apply-patch+yaml',
-} as const;
-
-/** One of {@link PATCH_TYPES}. */
-export type PatchType = (typeof PATCH_TYPES)[keyof typeof PATCH_TYPES];
 
 /** Write options shared by create/update/patch/delete (query parameters of the real API). */
 export interface WriteOptions {
@@ -38,12 +30,6 @@ export interface WriteOptions {
   force?: boolean;
   /** `fieldValidation=Strict`: unknown fields of custom objects are an error. */
   strict?: boolean;
-}
-
-/** Parsed list/watch selection. */
-export interface Selection {
-  labels: LabelSelector;
-  fields: FieldRequirement[];
 }
 
 /** Options of {@link Api}. */
@@ -114,7 +100,7 @@ export class Api {
   }
 
   private now(): string {
-    return new Date(this.opts.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return formatRfc3339(this.opts.clock.now());
   }
 
   private uid(): string {
@@ -140,7 +126,7 @@ export class Api {
   /** Parses `labelSelector`/`fieldSelector`; a bad selector is a 400. */
   selection(labelSelector?: string, fieldSelector?: string): Selection {
     try {
-      return { labels: parseLabelSelector(labelSelector), fields: parseFieldSelector(fieldSelector) };
+      return parseSelection(labelSelector, fieldSelector);
     } catch (e) {
       if (e instanceof SelectorParseError) throw badRequest(e.message);
       throw e;
@@ -149,7 +135,7 @@ export class Api {
 
   /** Whether an object is selected. */
   static selects(sel: Selection, o: KObject): boolean {
-    return matchLabels(sel.labels, o.metadata.labels) && matchFields(sel.fields, o);
+    return selects(sel, o);
   }
 
   /** GET one object. */

@@ -3,10 +3,10 @@
  * For each Service with a selector it keeps one EndpointSlice per address family listing the
  * Pods that match, are assigned an IP, and are Ready (`status.conditions[type=Ready]`).
  */
+import { selectorMatches } from '@metallb-ts/labels';
 import type { Api } from './api.js';
-import { PATCH_TYPES } from './api.js';
 import { deepEqual } from './patch.js';
-import { fromLabelSelectorObject, matchLabels } from './selectors.js';
+import { PATCH_TYPES } from './patch-types.js';
 import type { KObject } from './store.js';
 
 /** Label that marks slices this simulation owns. */
@@ -26,9 +26,10 @@ function podIPs(p: KObject): string[] {
 export function desiredSlices(svc: KObject, pods: KObject[]): KObject[] {
   const selector = svc.spec?.selector;
   if (!selector || typeof selector !== 'object' || Object.keys(selector).length === 0) return [];
-  const sel = fromLabelSelectorObject({ matchLabels: selector });
+  // A Service selector is a label map: the metav1 selector with those matchLabels.
+  const sel = { matchLabels: selector as Record<string, string> };
   const families: string[] = svc.spec?.ipFamilies ?? ['IPv4'];
-  const matching = pods.filter((p) => matchLabels(sel, p.metadata.labels) && podIPs(p).length > 0);
+  const matching = pods.filter((p) => selectorMatches(sel, p.metadata.labels) && podIPs(p).length > 0);
   return families.map((fam) => {
     const endpoints = matching
       .map((p) => {

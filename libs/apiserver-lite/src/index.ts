@@ -7,7 +7,8 @@
  */
 export { startApiServer, readManifests, type StartOptions, type RunningApiServer } from './start.js';
 export { ApiServer, DEFAULT_VERSION, parseRoute, type ApiServerOptions, type RequestLogEntry, type VersionInfo } from './http.js';
-export { Api, PATCH_TYPES, type ApiOptions, type PatchType, type WriteOptions, type Selection, type ChangeHook } from './api.js';
+export { Api, type ApiOptions, type WriteOptions, type Selection, type ChangeHook } from './api.js';
+export { PATCH_TYPES, type PatchType } from './patch-types.js';
 export { ObjectStore, type KObject, type ChangeEvent, type Snapshot, type Persistence, type StoreOptions, type WatchSubscription } from './store.js';
 export { SnapshotFile, MemoryPersistence, SnapshotError } from './snapshot-file.js';
 export { kubeconfigYaml, writeKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
@@ -16,7 +17,7 @@ export { TypeRegistry, typesFromCrd, builtinTypes, compareVersions, apiVersionOf
 export { validate, prune, applyDefaults, type Schema, type ValidationRule, type ValidateOptions } from './schema.js';
 export { celEnvironment, compileRule, toCel } from './cel.js';
 export { mergePatch, jsonPatch, strategicMergePatch, STRATEGIC_MERGE_KEYS, type JsonPatchOp } from './patch.js';
-export { parseLabelSelector, parseFieldSelector, matchLabels, matchFields, fromLabelSelectorObject, SelectorParseError, type LabelSelector, type LabelRequirement, type FieldRequirement } from './selectors.js';
+export { parseSelection, selects, parseFieldSelector, matchFields, SelectorParseError, type FieldRequirement } from './selectors.js';
 export { serverSideApply, recordUpdate, fieldPaths, toFieldsV1, fromFieldsV1, type ManagedFieldsEntry, type ApplyRequest } from './apply.js';
 export { desiredSlices, startEndpointSliceController } from './controllers.js';
 export { main as runCli, USAGE } from './cli.js';

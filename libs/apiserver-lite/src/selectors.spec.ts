@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fieldValue, fromLabelSelectorObject, matchFields, matchLabels, parseFieldSelector, parseLabelSelector, SelectorParseError } from './selectors.js';
+import { desiredSlices } from './controllers.js';
+import { fieldValue, matchFields, parseFieldSelector, parseSelection, SelectorParseError, selects } from './selectors.js';
 
-describe('label selectors', () => {
+/** Whether an object with these labels is selected by `?labelSelector=sel` (parsed by @metallb-ts/labels). */
+const matchLabels = (sel: string, labels: Record<string, string>) => selects(parseSelection(sel, undefined), { metadata: { labels } });
+
+describe('label selectors (?labelSelector=, parsed by @metallb-ts/labels)', () => {
   const labels = { app: 'web', tier: 'front', 'example.com/zone': 'a', n: '5' };
   it.each([
     ['', true],
@@ -23,22 +27,24 @@ describe('label selectors', () => {
     ['n<4', false],
     ['app in (web,x),tier=front,!missing', true],
   ])('%j matches: %s', (sel, want) => {
-    expect(matchLabels(parseLabelSelector(sel), labels)).toBe(want);
+    expect(matchLabels(sel, labels)).toBe(want);
   });
 
   it.each(['app=', 'app in web', '=x', 'a b', 'app=web,', 'Bad Key=x', 'app=in valid'])('%j is an error', (sel) => {
     if (sel === 'app=') {
       // An empty value is valid: it selects objects whose label is empty.
-      expect(matchLabels(parseLabelSelector(sel), { app: '' })).toBe(true);
+      expect(matchLabels(sel, { app: '' })).toBe(true);
       return;
     }
-    expect(() => parseLabelSelector(sel)).toThrow(SelectorParseError);
+    expect(() => parseSelection(sel, undefined)).toThrow(SelectorParseError);
+    expect(() => parseSelection(sel, undefined)).toThrow(/^unable to parse requirement: .* \(selector "/);
   });
 
-  it('converts metav1.LabelSelector objects', () => {
-    const sel = fromLabelSelectorObject({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front'] }, { key: 'gone', operator: 'DoesNotExist' }] });
-    expect(matchLabels(sel, labels)).toBe(true);
-    expect(matchLabels(sel, { app: 'web' })).toBe(false);
+  it('the EndpointSlice controller selects Pods with the Service selector as metav1 matchLabels', () => {
+    const pod = (name: string, l: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: l }, spec: { nodeName: 'n1' }, status: { podIP: '198.51.100.7', conditions: [{ type: 'Ready', status: 'True' }] } });
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default', uid: 'u' }, spec: { selector: { app: 'web', tier: 'front' }, ports: [{ port: 80 }] } };
+    const [slice] = desiredSlices(svc as never, [pod('a', { app: 'web', tier: 'front', x: 'y' }), pod('b', { app: 'web' }), pod('c', {})] as never);
+    expect((slice!.endpoints as { targetRef: { name: string } }[]).map((e) => e.targetRef.name)).toEqual(['a']);
   });
 });
 

@@ -72,7 +72,7 @@ const SYNTAX_HINT = 'write requirements such as a=b, a!=b, a in (x,y), a notin (
 /**
  * Parses the text form into requirements (values sorted and unique, requirements in the order
  * written). Never throws: a malformed selector is an `{ ok: false, error }` whose `detail` reads
- * like Kubernetes' (`found ',', expected: identifier`). The empty text (or only white space)
+ * like Kubernetes' requirement errors (`found ',', expected: identifier`). The empty text (or only white space)
  * parses to no requirements, which match everything.
  *
  * @param path Field path reported in the error. @default 'labelSelector'
@@ -133,7 +133,7 @@ export function parseSelectorText(text: string, path = 'labelSelector'): Selecto
       if (sep.kind !== ',') throw fail(`found ${found(sep)}, expected: ','`);
     }
   } catch (e) {
-    if (e instanceof TextError) return { ok: false, error: new LabelSelectorError(e.reason, path, `unable to parse requirement: ${e.detail}`, e.hint) };
+    if (e instanceof TextError) return { ok: false, error: new LabelSelectorError(e.reason, path, e.detail, e.hint) };
     throw e;
   }
   return { ok: true, requirements: Object.freeze(reqs) };
