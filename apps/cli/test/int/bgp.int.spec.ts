@@ -4,7 +4,15 @@
  * reset, and a NOTIFICATION Cease + exit 0 on SIGTERM.
  */
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { Bird, CliProc, Gobgp, labDescribe, randomPort, waitFor, type CliEvent } from './harness.js';
+import { startBird, startGobgp, type Bird, type Gobgp } from '@metallb-ts/test-lab';
+import { CliProc, labDescribe, randomPort, waitFor, type CliEvent } from './harness.js';
+
+/** gobgpd on address:port with one passive neighbor (our CLI), hold 9 s, both unicast families. */
+const gobgp = (o: { address: string; port: number; asn: number; neighbor: string; neighborAs: number; password?: string }) =>
+  startGobgp({ asn: o.asn, routerId: o.address, address: o.address, port: o.port, neighbors: [{ address: o.neighbor, peerAs: o.neighborAs, holdTime: 9, keepalive: 3, ...(o.password ? { password: o.password } : {}) }] });
+/** BIRD 2 on address:port, one passive neighbor (our CLI) in protocol `cli`. */
+const bird = (o: { address: string; port: number; asn: number; neighbor: string; neighborAs: number }) =>
+  startBird({ asn: o.asn, routerId: o.address, address: o.address, port: o.port, neighbors: [{ address: o.neighbor, peerAs: o.neighborAs, holdTime: 9, keepalive: 3, name: 'cli' }] });
 
 const procs: CliProc[] = [];
 const daemons: Array<Gobgp | Bird> = [];
@@ -12,7 +20,7 @@ afterEach(async () => {
   await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
 });
 afterAll(async () => {
-  await Promise.all(daemons.splice(0).map((d) => d.stop()));
+  await Promise.all(daemons.splice(0).map((d) => d.dispose()));
 });
 
 const announce = (args: string[]) => {
@@ -26,7 +34,7 @@ const establishedCount = (p: CliProc) => p.events.filter(isState('established'))
 labDescribe('bgp announce ↔ gobgpd', ['gobgpd', 'gobgp'])('bgp announce ↔ gobgpd', () => {
   it('advertises IPv4 and IPv6 routes, changes them from stdin, and sends Cease on SIGTERM', async () => {
     const port = randomPort();
-    const g = await Gobgp.start({ address: '127.0.40.1', port, asn: 64513, neighbor: '127.0.40.10', neighborAs: 64512 });
+    const g = await gobgp({ address: '127.0.40.1', port, asn: 64513, neighbor: '127.0.40.10', neighborAs: 64512 });
     daemons.push(g);
     const p = announce([
       '--local-address', '127.0.40.10', '--local-asn', '64512', '--peer-address', '127.0.40.1', '--peer-port', String(port), '--peer-asn', '64513',
@@ -75,27 +83,27 @@ labDescribe('bgp announce: reconnects and reports', ['gobgpd', 'gobgp'])('bgp an
   it('re-establishes and re-advertises after the peer restarts', async () => {
     const port = randomPort();
     const spec = { address: '127.0.40.4', port, asn: 64513, neighbor: '127.0.40.13', neighborAs: 64512 };
-    let g = await Gobgp.start(spec);
+    let g = await gobgp(spec);
     const p = announce([
       '--local-address', '127.0.40.13', '--local-asn', '64512', '--peer-address', '127.0.40.4', '--peer-port', String(port), '--peer-asn', '64513',
       '--hold-time', '9', '--connect-retry', '1', '--route', '198.51.100.0/24,next-hop=198.51.100.1',
     ]);
     try {
       await p.waitEvent('established', isState('established'));
-      await g.stop();
+      await g.dispose();
       await p.waitEvent('left established', (e) => e.event === 'state' && e.from === 'established');
-      g = await Gobgp.start(spec);
+      g = await gobgp(spec);
       await waitFor('established again', () => establishedCount(p) === 2, 30_000);
       await waitFor('route re-advertised', async () => (await g.rib('ipv4'))['198.51.100.0/24'], 15_000);
       expect(await p.stop('SIGTERM')).toBe(0);
     } finally {
-      await g.stop();
+      await g.dispose();
     }
   });
 
   it('reports the NOTIFICATION a peer sends (wrong AS) and keeps retrying', async () => {
     const port = randomPort();
-    const g = await Gobgp.start({ address: '127.0.40.5', port, asn: 64513, neighbor: '127.0.40.14', neighborAs: 64599 });
+    const g = await gobgp({ address: '127.0.40.5', port, asn: 64513, neighbor: '127.0.40.14', neighborAs: 64599 });
     daemons.push(g);
     const p = announce(['--local-address', '127.0.40.14', '--local-asn', '64512', '--peer-address', '127.0.40.5', '--peer-port', String(port), '--peer-asn', '64513', '--connect-retry', '1']);
     const n = await p.waitEvent('notification received', (e) => e.event === 'notification' && e['direction'] === 'received');
@@ -117,7 +125,7 @@ labDescribe('bgp announce: reconnects and reports', ['gobgpd', 'gobgp'])('bgp an
 labDescribe('bgp announce ↔ gobgpd with TCP MD5', ['gobgpd', 'gobgp'])('bgp announce ↔ gobgpd with TCP MD5', () => {
   it('establishes with --password (the tcp_md5 addon beside the bundle) and --ebgp-multihop', async () => {
     const port = randomPort();
-    const g = await Gobgp.start({ address: '127.0.40.3', port, asn: 64515, neighbor: '127.0.40.12', neighborAs: 64512, password: 'mts-cli-md5' });
+    const g = await gobgp({ address: '127.0.40.3', port, asn: 64515, neighbor: '127.0.40.12', neighborAs: 64512, password: 'mts-cli-md5' });
     daemons.push(g);
     const p = announce([
       '--local-address', '127.0.40.12', '--local-asn', '64512', '--peer-address', '127.0.40.3', '--peer-port', String(port), '--peer-asn', '64515',
@@ -133,7 +141,7 @@ labDescribe('bgp announce ↔ gobgpd with TCP MD5', ['gobgpd', 'gobgp'])('bgp an
 labDescribe('bgp announce ↔ BIRD', ['bird', 'birdc'])('bgp announce ↔ BIRD', () => {
   it('advertises routes BIRD shows, withdraws from stdin, Cease on SIGINT', async () => {
     const port = randomPort();
-    const b = await Bird.start({ address: '127.0.40.2', port, asn: 64514, neighbor: '127.0.40.11', neighborAs: 64512 });
+    const b = await bird({ address: '127.0.40.2', port, asn: 64514, neighbor: '127.0.40.11', neighborAs: 64512 });
     daemons.push(b);
     const p = announce([
       '--local-address', '127.0.40.11', '--local-asn', '64512', '--peer-address', '127.0.40.2', '--peer-port', String(port), '--peer-asn', '64514',

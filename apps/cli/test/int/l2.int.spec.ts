@@ -1,18 +1,19 @@
 /**
  * `metallb-ts l2 respond` (the built CLI, with the addon copied beside it) in its own network
- * namespaces: the responder in `mtscli<pid>r`, a client in `mtscli<pid>c` on a veth pair;
+ * namespaces: the responder in `tlcli-<pid>-r`, a client in `tlcli-<pid>-c` on a veth pair;
  * `arping` and `ndisc6` from the client get the responder interface's MAC for the owned
  * addresses, which no interface carries.
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { CliProc, cliSync, labDescribe, Netns, sleep, waitFor } from './harness.js';
+import { Lab } from '@metallb-ts/test-lab';
+import { CliProc, cliSync, labDescribe, sleep, waitFor } from './harness.js';
 
 const RESP_MAC = '02:00:00:40:00:01';
 const CLIENT_MAC = '02:00:00:40:00:02';
 const VIP = '198.51.100.10';
 const VIP6 = '2001:db8::10';
 
-const netns = new Netns();
+const netns = new Lab('cli');
 const procs: CliProc[] = [];
 let r = '';
 let c = '';
@@ -38,8 +39,8 @@ function neigh(ip: string): string | undefined {
 
 labDescribe('l2 respond', ['ip', 'arping', 'ndisc6'])('l2 respond in network namespaces', () => {
   beforeAll(() => {
-    r = netns.add('r');
-    c = netns.add('c');
+    r = netns.ns('r');
+    c = netns.ns('c');
     netns.wire(r, 'eth0', RESP_MAC, ['198.51.100.1/24', '2001:db8::1/64'], c, 'eth0', CLIENT_MAC, ['198.51.100.2/24', '2001:db8::2/64']);
     // the client learns neighbours from gratuitous ARP (so --gratuitous is observable)
     netns.run(c, ['sysctl', '-qw', 'net.ipv4.conf.eth0.arp_accept=1']);

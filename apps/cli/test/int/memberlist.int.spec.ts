@@ -8,8 +8,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildGoPeer, GoPeer } from './go-peer.js';
-import { CliProc, cliSync, labDescribe, randomPort, type CliEvent } from './harness.js';
+import { buildGoMemberlistPeer, goSkipReason, isRoot } from '@metallb-ts/test-lab';
+import { CliProc, cliSync, GoPeer, labDescribe, randomPort, type CliEvent } from './harness.js';
 
 const SECRET = 'metallb-ts-cli-test-secret';
 const procs: CliProc[] = [];
@@ -20,9 +20,10 @@ let skip: string | undefined;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mtscli-ml-'));
   writeFileSync(join(dir, 'secretkey'), SECRET);
-  const b = await buildGoPeer();
-  if ('skip' in b) skip = b.skip;
-  else bin = b.bin;
+  const why = goSkipReason();
+  // as root a missing toolchain is a setup error, not a skip
+  if (why && !isRoot) skip = `Go peer unavailable: ${why}`;
+  else bin = await buildGoMemberlistPeer();
 }, 300_000);
 afterAll(async () => {
   await Promise.all(procs.splice(0).map((p) => p.stop('SIGKILL')));
