@@ -4,6 +4,7 @@
  * stall, expire, or stream hand-written events (duplicates, out-of-order, garbage).
  */
 import type { Clock } from '@metallb-ts/clock';
+import { parseSelectorText, requirementsMatch } from '@metallb-ts/labels';
 import {
   ApiError,
   PatchType,
@@ -165,7 +166,8 @@ export class FakeApiClient implements ApiClient {
     this.calls.push({ op: 'list', resource: keyOf(r), namespace: o.namespace, options: o });
     await this.applyFault('list', o.signal);
     let items = [...(this.objects.get(keyOf(r))?.values() ?? [])].filter((x) => o.namespace === undefined || x.metadata.namespace === o.namespace);
-    items = items.filter((x) => matchesLabelSelector(o.labelSelector, x));
+    const selected = labelFilter(o.labelSelector);
+    items = items.filter(selected);
     items.sort((a, b) => idOf(a.metadata.namespace, a.metadata.name).localeCompare(idOf(b.metadata.namespace, b.metadata.name)));
     const start = o.continue ? Number(o.continue) : 0;
     const end = o.limit ? start + o.limit : items.length;
@@ -179,6 +181,7 @@ export class FakeApiClient implements ApiClient {
     return {
       async *[Symbol.asyncIterator]() {
         const fault = await self.applyFault('watch', o.signal);
+        const selected = labelFilter(o.labelSelector);
         const queue: (WatchEvent | Error | null)[] = [];
         let wake: (() => void) | undefined;
         const stream: Stream = {
@@ -220,7 +223,7 @@ export class FakeApiClient implements ApiClient {
             const ev = queue.shift()!;
             if (ev === null) return;
             if (ev instanceof Error) throw ev;
-            if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR' && !matchesLabelSelector(o.labelSelector, ev.object)) continue;
+            if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR' && !selected(ev.object)) continue;
             yield structuredClone(ev) as WatchEvent<T>;
           }
         } finally {
@@ -292,11 +295,16 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** Equality-only label selectors (`a=b,c=d`), enough for the fake. */
-function matchesLabelSelector(sel: string | undefined, o: KubeObject): boolean {
-  if (!sel) return true;
-  return sel.split(',').every((req) => {
-    const [k, v] = req.split('=');
-    return o.metadata.labels?.[k!.trim()] === v?.trim();
-  });
+/**
+ * `?labelSelector=` as a real server reads it (every form: `a=b`, `a!=b`, `a in (x,y)`,
+ * `a notin (x)`, `a`, `!a`, `n>4`), parsed and matched by `@metallb-ts/labels`. A malformed
+ * selector is a 400, as the real server answers.
+ */
+function labelFilter(sel: string | undefined): (o: KubeObject) => boolean {
+  const r = parseSelectorText(sel ?? '');
+  if (!r.ok) {
+    const message = `unable to parse requirement: ${r.error.detail}`;
+    throw new ApiError(400, 'BadRequest', message, { kind: 'Status', code: 400, reason: 'BadRequest', message });
+  }
+  return (o) => requirementsMatch(r.requirements, o.metadata.labels);
 }
