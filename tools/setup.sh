@@ -3,7 +3,9 @@
 #  1. npm dependencies: `npm ci` when node_modules is missing, `npm install` when package-lock.json
 #     changed since the last set-up;
 #  2. when running as root, the Debian packages listed in tools/system-deps.txt (the real peers
-#     and tools the integration tests use). Set METALLB_TS_SKIP_SYSTEM_DEPS=1 to skip.
+#     and tools the integration tests use). Set METALLB_TS_SKIP_SYSTEM_DEPS=1 to skip;
+#  3. when running as root with Go 1.26 at /usr/local/go, the Go memberlist peer of
+#     @metallb-ts/test-lab built into ~/.cache/metallb-ts (once per machine; a no-op when cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +33,11 @@ if [ "$(id -u)" = 0 ] && [ -z "${METALLB_TS_SKIP_SYSTEM_DEPS:-}" ] && command -v
     apt-get update -qq >&2 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+fi
+
+if [ "$(id -u)" = 0 ] && [ -z "${METALLB_TS_SKIP_SYSTEM_DEPS:-}" ] && [ -x /usr/local/go/bin/go ] && [ -x node_modules/.bin/node ]; then
+  # Node 24 (the `node` devDependency) runs the TypeScript file directly; a failure here is only a
+  # warning: the tests that need the peer build it themselves and report the error.
+  node_modules/.bin/node --disable-warning=ExperimentalWarning tools/test-lab/src/go.ts --prebuild >/dev/null 2>&1 \
+    || echo "setup: warning: pre-building the Go memberlist peer failed (the memberlist interop tests will retry and show why)" >&2
 fi

@@ -1,50 +1,35 @@
 /**
  * Interop: the announcer order computed by @metallb-ts/election against a Go program that uses
  * Go's own net.ParseIP / net.IP.String, crypto/sha256 and sort (test/go-oracle/main.go), i.e.
- * against the exact text forms and byte order a Go MetalLB speaker hashes. Needs the `go` tool
- * (Debian golang-go, in tools/system-deps.txt); skips with a message without it.
+ * against the exact text forms and byte order a Go MetalLB speaker hashes. Built once per machine
+ * with the lab's Go toolchain (/usr/local/go, @metallb-ts/test-lab `buildGoProgram`); skips with
+ * a message without it.
  */
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGoProgram, goSkipReason } from '@metallb-ts/test-lab';
 import { announcerOrder, electionKey } from '../src/index.js';
 
-function hasGo(): boolean {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const GO = hasGo();
-if (!GO) console.warn('[election go-oracle] skipped: the `go` tool is not installed (apt-get install golang-go)');
+const NO_GO = goSkipReason();
+const GO = NO_GO === undefined;
+if (!GO) console.warn(`[election go-oracle] skipped: ${NO_GO}`);
 
 describe.skipIf(!GO)('announcer order matches Go (net.IP.String + sha256 + sort)', () => {
-  let dir: string;
   let proc: ChildProcessWithoutNullStreams;
   let lines: AsyncIterator<string>;
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mts-election-go-'));
-    execFileSync('go', ['build', '-o', join(dir, 'oracle'), join(import.meta.dirname, 'go-oracle', 'main.go')], {
-      env: { ...process.env, GO111MODULE: 'off', GOCACHE: join(dir, 'cache') },
-      stdio: 'pipe',
-      timeout: 300_000,
-    });
-    proc = spawn(join(dir, 'oracle'), [], { stdio: 'pipe' });
+  beforeAll(async () => {
+    const bin = await buildGoProgram({ name: 'go-election-oracle', dir: join(import.meta.dirname, 'go-oracle'), bin: 'oracle' });
+    proc = spawn(bin, [], { stdio: 'pipe' });
     lines = createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
-  });
+  }, 600_000);
 
   afterAll(() => {
     proc?.stdin.end();
     proc?.kill();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   async function goOrder(ip: string, nodes: string[], scores: Record<string, number> = {}): Promise<{ order: string[]; key: string }> {
