@@ -35,6 +35,18 @@ const boundaries = {
   ],
 };
 
+/** Second declarations of the label-selector types (use `@metallb-ts/labels`). */
+const labelSelectorDeclarations = ['TSInterfaceDeclaration', 'TSTypeAliasDeclaration', 'ClassDeclaration'].map((node) => ({
+  selector: `${node}[id.name=/^LabelSelector(Requirement)?$/]`,
+  message: 'Declare no LabelSelector/LabelSelectorRequirement of your own: import them from @metallb-ts/labels (one model, one matcher).',
+}));
+
+/** Local copies of the exhaustiveness check (use `@metallb-ts/errors`). */
+const assertNeverDeclarations = ['FunctionDeclaration', 'VariableDeclarator'].map((node) => ({
+  selector: `${node}[id.name='assertNever']`,
+  message: "Write no local assertNever: import { assertNever } from '@metallb-ts/errors'.",
+}));
+
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.nx/**', '**/build/**', '**/.cache/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -54,7 +66,7 @@ export default [
   // Protocol and shared libraries never see Kubernetes (belt and braces with the nx tags above,
   // which only know about packages in the project graph).
   {
-    files: ['libs/{netaddr,clock,ipam,arp-responder,bgp-speaker,memberlist,election}/src/**/*.ts'],
+    files: ['libs/{netaddr,clock,errors,labels,ipam,arp-responder,bgp-speaker,memberlist,election}/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -75,6 +87,11 @@ export default [
     files: ['libs/*/test/**/*.ts', 'apps/*/test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@metallb-ts/test-lab', '@metallb-ts/test-lab/vitest'] }] },
   },
+  // One model per concept (issue 14): the label-selector types are declared only in libs/labels,
+  // the exhaustiveness check only in libs/errors. Other code imports them.
+  { files: ['**/*.ts'], ignores: ['libs/labels/src/**', 'libs/errors/src/**'], rules: { 'no-restricted-syntax': ['error', ...labelSelectorDeclarations, ...assertNeverDeclarations] } },
+  { files: ['libs/labels/src/**/*.ts'], rules: { 'no-restricted-syntax': ['error', ...assertNeverDeclarations] } },
+  { files: ['libs/errors/src/**/*.ts'], rules: { 'no-restricted-syntax': ['error', ...labelSelectorDeclarations] } },
   // Production code of libraries: time and randomness only through the ports.
   {
     files: ['libs/*/src/**/*.ts'],

@@ -68,6 +68,23 @@ describe('module boundaries are enforced by lint', () => {
     const msgs = await lint('libs/netaddr/src/boundary-probe.ts', 'export const t = Date.now() + Math.random();\nsetTimeout(() => 1, 1);\n');
     expect(msgs.filter((m) => /no-restricted-(properties|globals)/.test(m))).toHaveLength(3);
   });
+  it('a second LabelSelector type or a local assertNever fails lint (one model per concept)', async () => {
+    const code = 'export interface LabelSelector { matchLabels?: Record<string, string> }\nexport type LabelSelectorRequirement = { key: string };\nexport function assertNever(x: never): never { throw new Error(String(x)); }\n';
+    for (const file of ['libs/ipam/src/dup-probe.ts', 'apps/controller/src/dup-probe.ts', 'libs/config/test/dup-probe.spec.ts']) {
+      const msgs = (await lint(file, code)).filter((m) => m.startsWith('no-restricted-syntax'));
+      expect(msgs.filter((m) => /@metallb-ts\/labels/.test(m))).toHaveLength(2);
+      expect(msgs.filter((m) => /@metallb-ts\/errors/.test(m))).toHaveLength(1);
+    }
+    // Their homes may declare them; each still may not copy the other's.
+    expect((await lint('libs/labels/src/dup-probe.ts', code)).filter((m) => m.startsWith('no-restricted-syntax'))).toEqual([expect.stringMatching(/@metallb-ts\/errors/)]);
+    expect((await lint('libs/errors/src/dup-probe.ts', code)).filter((m) => m.startsWith('no-restricted-syntax'))).toHaveLength(2);
+  });
+  it('the shared labels and errors libraries never see Kubernetes', async () => {
+    for (const lib of ['labels', 'errors']) {
+      const msgs = await lint(`libs/${lib}/src/boundary-probe.ts`, "import { x } from '@metallb-ts/config';\nexport const y = x;\n");
+      expect(msgs.join('\n')).toMatch(/no-restricted-imports/);
+    }
+  });
   it('the same calls are allowed in tests and in the system clock', async () => {
     expect(await lint('libs/netaddr/src/probe.spec.ts', 'export const t = Date.now();\n')).toEqual([]);
   });
