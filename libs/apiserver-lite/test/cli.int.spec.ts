@@ -5,10 +5,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { canConnect } from '@metallb-ts/test-lab';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findKubectl, kubectlRunner, REPO } from './kubectl-helpers.js';
 
@@ -56,13 +57,8 @@ async function stop(child: ChildProcess): Promise<{ code: number | null; signal:
   return done;
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
+/** Whether something accepts TCP on 127.0.0.1:port (the lab's bounded one-shot connect). */
+const portOpen = (port: number): Promise<boolean> => canConnect('127.0.0.1', port);
 
 describe('apiserver-lite command', () => {
   it('--help prints the usage and exits 0', () => {
