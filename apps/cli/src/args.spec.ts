@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   HelpRequest,
+  type ArgsEnv,
   hostPortFlag,
   intFlag,
   parseBgpAnnounce,
@@ -183,5 +184,50 @@ describe('small parsers', () => {
     expect(hostPortFlag('b', '2001:db8::1', 7946)).toMatchObject({ port: 7946 });
     expect(hostPortFlag('b', '127.0.40.1', 7946)).toMatchObject({ port: 7946 });
     expect(usage(() => hostPortFlag('b', '[2001:db8::1]'))).toMatch(/expected ADDR:PORT/);
+  });
+});
+
+describe('bgp announce: the MD5 password without the command line (issue 15 §6)', () => {
+  /** An environment and a file system of a few files (no I/O). */
+  const ctx = (env: Record<string, string> = {}, files: Record<string, string> = {}): ArgsEnv => ({
+    env,
+    readFile: (p) => {
+      if (p in files) return files[p]!;
+      throw Object.assign(new Error(`ENOENT: ${p}`), { code: p.endsWith('/') ? 'EISDIR' : 'ENOENT' });
+    },
+  });
+  const parse = (extra: string[], c: ArgsEnv) => parseBgpAnnounce([...BASE, ...extra], c) as BgpAnnounceArgs;
+  const usageOf = (extra: string[], c: ArgsEnv) => usage(() => parseBgpAnnounce([...BASE, ...extra], c));
+
+  it('reads --password-file, stripping one trailing newline', () => {
+    expect(parse(['--password-file', '/run/secrets/md5'], ctx({}, { '/run/secrets/md5': 's3cret\n' })).password).toBe('s3cret');
+    expect(parse(['--password-file', '/k'], ctx({}, { '/k': 'with space \r\n' })).password).toBe('with space ');
+  });
+  it('falls back to $METALLB_TS_BGP_PASSWORD; flags win over it; empty means unset', () => {
+    expect(parse([], ctx({ METALLB_TS_BGP_PASSWORD: 'fromenv' })).password).toBe('fromenv');
+    expect(parse(['--password', 'flag'], ctx({ METALLB_TS_BGP_PASSWORD: 'fromenv' })).password).toBe('flag');
+    expect(parse(['--password-file', '/k'], ctx({ METALLB_TS_BGP_PASSWORD: 'fromenv' }, { '/k': 'file' })).password).toBe('file');
+    expect(parse([], ctx({ METALLB_TS_BGP_PASSWORD: '' })).password).toBeUndefined();
+    expect(parse([], ctx()).password).toBeUndefined();
+  });
+  it.each<[string[], Record<string, string>, Record<string, string>, string]>([
+    [['--password', 'a', '--password-file', '/k'], {}, { '/k': 'b' }, '--password and --password-file are mutually exclusive'],
+    [['--password-file', '/nope'], {}, {}, '--password-file /nope: no such file'],
+    [['--password-file', '/etc/'], {}, {}, '--password-file /etc/: is a directory'],
+    [['--password-file', '/k'], {}, { '/k': '' }, '--password-file /k: 1–80 characters (TCP MD5 key), got 0'],
+    [['--password-file', '/k'], {}, { '/k': '\n' }, '--password-file /k: 1–80 characters (TCP MD5 key), got 0'],
+    [['--password-file', '/k'], {}, { '/k': 'x'.repeat(81) }, '--password-file /k: 1–80 characters (TCP MD5 key), got 81'],
+    [[], { METALLB_TS_BGP_PASSWORD: 'y'.repeat(90) }, {}, '$METALLB_TS_BGP_PASSWORD: 1–80 characters (TCP MD5 key), got 90'],
+    [['--password', ''], {}, {}, '--password: 1–80 characters (TCP MD5 key)'],
+  ])('%j refused: %s', (extra, env, files, want) => {
+    const msg = usageOf(extra, ctx(env, files));
+    expect(msg).toBe(want);
+    // never echoes the secret
+    expect(msg).not.toMatch(/x{81}|y{90}/);
+  });
+  it('documents both in --help', () => {
+    const h = parseBgpAnnounce(['--help']) as HelpRequest;
+    expect(h.text).toMatch(/--password-file FILE/);
+    expect(h.text).toMatch(/\$METALLB_TS_BGP_PASSWORD/);
   });
 });

@@ -2,9 +2,11 @@
  * Argument parsing for every subcommand: pure functions from `argv` to a typed configuration,
  * throwing {@link UsageError} (one line, printed by `main` with exit code 2) on anything wrong.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseRouteSpec, prefixKey, RouteParseError, type Route } from '@metallb-ts/bgp-speaker';
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
+import { BGP_PASSWORD_ENV, checkBgpPassword } from './secrets.js';
 
 /** A bad command line: the message is the one line printed on stderr. */
 export class UsageError extends Error {
@@ -17,6 +19,27 @@ export class HelpRequest {
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** What parsers may read besides argv — environment variables and secret files — injected so that parsing stays unit-testable. */
+export interface ArgsEnv {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Reads a whole file as UTF-8 (throws Node's errno errors). */
+  readFile(path: string): string;
+}
+
+/** The real process environment and file system. */
+export const PROCESS_ARGS_ENV: ArgsEnv = { env: process.env, readFile: (p) => readFileSync(p, 'utf8') };
+
+/** A file named by a flag, or a one-line {@link UsageError} saying why it cannot be read. */
+function readFlagFile(ctx: ArgsEnv, flag: string, path: string): string {
+  try {
+    return ctx.readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (code ?? (e as Error).message);
+    throw new UsageError(`--${flag} ${path}: ${why}`);
+  }
+}
 
 /** node:util parseArgs, strict, with its errors turned into {@link UsageError}s. */
 function parse(argv: readonly string[], options: Options, help: string): Record<string, string | boolean | string[] | undefined> | HelpRequest {
@@ -104,7 +127,7 @@ export interface BgpAnnounceArgs {
 /** Help text of `bgp announce`. */
 export const BGP_ANNOUNCE_HELP = `Usage: metallb-ts bgp announce --local-address ADDR [--local-port N] --local-asn N
          --peer-address ADDR [--peer-port N] --peer-asn N [--router-id IP] [--hold-time SECONDS]
-         [--connect-retry SECONDS] [--password SECRET] [--ebgp-multihop]
+         [--connect-retry SECONDS] [--password-file FILE | --password SECRET] [--ebgp-multihop]
          --route CIDR,next-hop=IP[,local-pref=N][,med=N][,communities=A:B;C:D][,large-communities=A:B:C] [--route …]…
 
 Keeps a BGP session to one peer (reconnecting) and advertises the routes (IPv4 and IPv6).
@@ -124,13 +147,18 @@ SIGTERM/SIGINT: NOTIFICATION Cease (Administrative Shutdown), close, exit 0.
   --router-id IP         BGP identifier (default: --local-address when IPv4; required otherwise)
   --hold-time SECONDS    0 or 3–65535 (default 90)
   --connect-retry SECONDS  ConnectRetry timer (default 10)
-  --password SECRET      TCP MD5 signature (RFC 2385)
+  --password-file FILE   TCP MD5 signature (RFC 2385) key read from FILE (one trailing newline
+                         stripped); default: $METALLB_TS_BGP_PASSWORD when set
+  --password SECRET      the same key on the command line (visible in ps; prefer the two above)
   --ebgp-multihop        TTL 255 instead of 1 toward an eBGP peer
   --route SPEC           a route to advertise; repeatable; may be none (then give them on stdin)
 `;
 
-/** Parses `bgp announce` arguments. */
-export function parseBgpAnnounce(argv: readonly string[]): BgpAnnounceArgs | HelpRequest {
+/**
+ * Parses `bgp announce` arguments. The MD5 password comes from `--password`, `--password-file`
+ * (mutually exclusive) or, when neither is given, `$METALLB_TS_BGP_PASSWORD` (empty = unset).
+ */
+export function parseBgpAnnounce(argv: readonly string[], ctx: ArgsEnv = PROCESS_ARGS_ENV): BgpAnnounceArgs | HelpRequest {
   const v = parse(
     argv,
     {
@@ -144,6 +172,7 @@ export function parseBgpAnnounce(argv: readonly string[]): BgpAnnounceArgs | Hel
       'hold-time': { type: 'string' },
       'connect-retry': { type: 'string' },
       password: { type: 'string' },
+      'password-file': { type: 'string' },
       'ebgp-multihop': { type: 'boolean' },
       route: { type: 'string', multiple: true },
     },
@@ -183,11 +212,35 @@ export function parseBgpAnnounce(argv: readonly string[]): BgpAnnounceArgs | Hel
     routes,
   };
   if (typeof v['local-port'] === 'string') out.localPort = intFlag('local-port', v['local-port'], 1, 65535);
-  if (typeof v['password'] === 'string') {
-    if (v['password'].length === 0 || v['password'].length > 80) throw new UsageError('--password: 1–80 characters (TCP MD5 key)');
-    out.password = v['password'];
-  }
+  const password = passwordOf(v, ctx);
+  if (password !== undefined) out.password = password;
   return out;
+}
+
+/** The MD5 password from `--password`, `--password-file` or the environment (see {@link parseBgpAnnounce}). */
+function passwordOf(v: Record<string, unknown>, ctx: ArgsEnv): string | undefined {
+  const flag = v['password'];
+  const file = v['password-file'];
+  if (typeof flag === 'string' && typeof file === 'string') throw new UsageError('--password and --password-file are mutually exclusive');
+  let text: string;
+  let source: string;
+  if (typeof flag === 'string') {
+    // Verbatim: a newline typed into an argument is the user's.
+    if (flag.length === 0 || flag.length > 80) throw new UsageError('--password: 1–80 characters (TCP MD5 key)');
+    return flag;
+  } else if (typeof file === 'string') {
+    if (file === '') throw new UsageError('--password-file: expected a file name');
+    text = readFlagFile(ctx, 'password-file', file);
+    source = `--password-file ${file}`;
+  } else {
+    const env = ctx.env[BGP_PASSWORD_ENV];
+    if (env === undefined || env === '') return undefined;
+    text = env;
+    source = `$${BGP_PASSWORD_ENV}`;
+  }
+  const c = checkBgpPassword(text);
+  if (c.kind === 'refused') throw new UsageError(`${source}: ${c.problem}`);
+  return c.value;
 }
 
 /** A command read from stdin by `bgp announce`. */
@@ -286,7 +339,7 @@ SIGTERM/SIGINT: graceful leave (1 s), shutdown, exit 0.
   --bind ADDR:PORT        UDP + TCP address to bind (required; port 0 = pick one)
   --advertise ADDR:PORT   address to tell others (default: the bound one)
   --join ADDR:PORT        a member to join through; repeatable (default: start a new cluster)
-  --secret-key-path FILE  MetalLB memberlist secret
+  --secret-key-path FILE  MetalLB memberlist secret (an empty or whitespace-only one is refused)
   --preset lan|fast       timing: lan = MetalLB's (default), fast = sub-second failure detection
   --meta TEXT             node metadata (at most 512 bytes)
 `;

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from './cli.js';
 import type { Io } from './io.js';
@@ -64,5 +67,30 @@ describe('election order', () => {
     const rows = c.out.join('').trim().split('\n').map((l) => JSON.parse(l) as { node: string; score: number; digest: string });
     expect(rows[0]).toEqual({ node: 'c', score: 7, digest: sha('c#2001:db8::10') });
     expect(rows.slice(1).map((r) => r.digest)).toEqual(['a', 'b'].map((n) => sha(`${n}#2001:db8::10`)).sort());
+  });
+});
+
+describe('memberlist agent: an empty secret is refused (issue 15 §6)', () => {
+  it.each([[''], ['  \n'], ['\n']])('secret file %j → exit 2, one line, nothing bound', async (content) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-secret-'));
+    try {
+      const file = join(dir, 'secretkey');
+      writeFileSync(file, content);
+      // both forms MetalLB accepts: the file, and the directory holding "secretkey"
+      for (const path of [file, dir]) {
+        const c = capture();
+        expect(await run(['memberlist', 'agent', '--name', 'a', '--bind', '127.0.40.250:0', '--secret-key-path', path], c.io)).toBe(2);
+        expect(c.err).toHaveLength(1);
+        expect(c.err[0]).toMatch(new RegExp(`^metallb-ts: memberlist agent: --secret-key-path ${path.replace(/[/.]/g, '\\$&')}: the secret is (empty|only whitespace), so anyone could derive the key`));
+        expect(c.events).toEqual([]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a missing secret file is a usage error too', async () => {
+    const c = capture();
+    expect(await run(['memberlist', 'agent', '--name', 'a', '--bind', '127.0.40.250:0', '--secret-key-path', '/nonexistent/secret'], c.io)).toBe(2);
+    expect(c.err).toEqual(['metallb-ts: memberlist agent: --secret-key-path /nonexistent/secret: no such file']);
   });
 });

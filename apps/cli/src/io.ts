@@ -43,15 +43,20 @@ export const processIo: Io = {
 };
 
 /**
- * Resolves on the first SIGTERM or SIGINT (with its name). A second signal while cleaning up
- * exits at once with 130/143.
+ * Resolves on the first SIGTERM or SIGINT (with its name), keeping the process alive until then
+ * whatever else is (not) pending. A second signal while cleaning up exits at once with 130/143.
  */
 export function untilSignal(): Promise<NodeJS.Signals> {
+  // Signal listeners do not keep Node's event loop alive. With stdin at EOF (`< /dev/null`) and
+  // only unref'd protocol timers left (a BGP session waiting to reconnect), the loop would drain
+  // and the process exit 13 ("unsettled top-level await"): hold a ref'd timer until the signal.
+  const keepAlive = setInterval(() => undefined, 2 ** 31 - 1);
   return new Promise((resolve) => {
     let got = false;
     const on = (sig: NodeJS.Signals) => {
       if (got) process.exit(sig === 'SIGINT' ? 130 : 143);
       got = true;
+      clearInterval(keepAlive);
       resolve(sig);
     };
     process.on('SIGTERM', on);

@@ -1,20 +1,33 @@
 /** `metallb-ts memberlist agent`: a memberlist node, membership events on stdout. */
-import { ConfigError, JoinError, startMemberlist, type Memberlist } from '@metallb-ts/memberlist';
+import { ConfigError, JoinError, readMetallbSecret, startMemberlist, type Memberlist } from '@metallb-ts/memberlist';
 import { UsageError, type MemberlistAgentArgs } from './args.js';
 import { untilSignal, within, type Io } from './io.js';
+import { checkMemberlistSecret } from './secrets.js';
 
 const dec = new TextDecoder();
 const addrOf = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
 
 /** Runs the agent until SIGTERM/SIGINT; resolves the exit code. */
 export async function runMemberlistAgent(a: MemberlistAgentArgs, io: Io): Promise<number> {
+  let secret: Uint8Array | undefined;
+  if (a.secretKeyPath !== undefined) {
+    // Read here (not by startMemberlist) to refuse a secret that would give a derivable key.
+    try {
+      secret = await readMetallbSecret(a.secretKeyPath);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`--secret-key-path ${a.secretKeyPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? (e as Error).message)}`);
+    }
+    const c = checkMemberlistSecret(secret);
+    if (c.kind === 'refused') throw new UsageError(`--secret-key-path ${a.secretKeyPath}: ${c.problem}`);
+  }
   let ml: Memberlist;
   try {
     ml = await startMemberlist({
       name: a.name,
       bind: a.bind,
       ...(a.advertise !== undefined ? { advertise: a.advertise } : {}),
-      ...(a.secretKeyPath !== undefined ? { secretKeyPath: a.secretKeyPath } : {}),
+      ...(secret !== undefined ? { secret } : {}),
       preset: a.preset,
       ...(a.meta !== undefined ? { meta: new TextEncoder().encode(a.meta) } : {}),
     });
@@ -22,7 +35,6 @@ export async function runMemberlistAgent(a: MemberlistAgentArgs, io: Io): Promis
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new UsageError(`--bind ${a.bind}: address already in use`);
     if (err.code === 'EADDRNOTAVAIL') throw new UsageError(`--bind ${a.bind}: not an address of this host`);
-    if (err.code === 'ENOENT' || err.code === 'EACCES') throw new UsageError(`--secret-key-path ${a.secretKeyPath ?? ''}: ${err.code === 'ENOENT' ? 'no such file' : 'permission denied'}`);
     if (e instanceof ConfigError) throw new UsageError(err.message);
     throw e;
   }
