@@ -141,7 +141,13 @@ describe('a server restart that loses everything (no snapshot)', () => {
     const inf = ourInformer(c, log);
     await inf.waitForSync();
     await a.stop();
-    const b = await startApiServer({ port, kubeconfigPath: join(tmp, 'kc-reset') });
+    // The new server's clock runs a day behind, as after the wall clock stepped back between the
+    // two servers: a fresh store starts its resourceVersions at the clock, so the informer's old
+    // version is "from the future" for it and must get 410 either way. (Regression: with the real
+    // clock this case depended on the clock never stepping back; it failed once on a fresh
+    // machine whose clock was being synchronised.)
+    const behind = { ...systemClock, now: () => systemClock.now() - 86_400_000 };
+    const b = await startApiServer({ port, kubeconfigPath: join(tmp, 'kc-reset'), clock: behind });
     cleanups.push(() => b.stop());
     const cb = client(b);
     await cb.create(CM, 'default', cm('fresh'));
