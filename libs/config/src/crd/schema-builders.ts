@@ -3,7 +3,7 @@
  *
  * The YAML files are the contract (kubectl and apiserver-lite load them); this code only keeps
  * the repeated parts (label selectors, conditions, duplicate checks) identical across kinds.
- * Regenerate with `UPDATE_CRDS=1 npx vitest run test/crds-generated.spec.ts` in `libs/config`.
+ * Regenerate with `UPDATE_CRDS=1 npx vitest run src/crds-generated.spec.ts` in `libs/config`.
  */
 
 /** A JSON-schema node as it appears in a CRD (only the keywords we use). */

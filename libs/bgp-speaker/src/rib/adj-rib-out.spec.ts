@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import { Cidr, IPAddress } from '@metallb-ts/netaddr';
+import { describe, expect, it } from 'vitest';
+import { AdjRibOut, cidrFromPrefixKey, prefixKey, parseRouteSpec, announcedPrefixes, buildUpdates, encodeMessage, parseCommunity, parseLargeCommunity, pathAttributes, RouteParseError, withdrawnPrefixes, type PeerContext, type Route } from '../index.js';
+
+const ctx: PeerContext = { localAsn: 64512, ibgp: false, fourOctetAs: true, families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }] };
+const v4 = (i: number, nh = '198.51.100.10'): Route => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv4', 0xcb007100n + BigInt(i % 256)), 32), nextHop: IPAddress.parse(nh) });
+const v6 = (i: number): Route => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv6', (0x20010db8n << 96n) + BigInt(i)), 128), nextHop: IPAddress.parse('2001:db8::10') });
+
+describe('Adj-RIB-Out', () => {
+  it('packs 10,000 IPv6 /128s with equal attributes into few UPDATEs of at most 4096 bytes', () => {
+    const routes = Array.from({ length: 10_000 }, (_, i) => v6(i));
+    const ups = buildUpdates({ announce: routes, withdraw: [] }, ctx);
+    const sizes = ups.map((u) => encodeMessage(u, ctx).length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4096);
+    expect(ups.length).toBeLessThanOrEqual(Math.ceil((10_000 * 17) / 3900) + 1);
+    expect(ups.flatMap(announcedPrefixes).length).toBe(10_000);
+  });
+
+  it('withdrawals are packed too, IPv4 in the classic field and IPv6 in MP_UNREACH_NLRI', () => {
+    const w = [...Array.from({ length: 256 }, (_, i) => v4(i).prefix), ...Array.from({ length: 3000 }, (_, i) => v6(i).prefix)];
+    const ups = buildUpdates({ announce: [], withdraw: w }, ctx);
+    for (const u of ups) expect(encodeMessage(u, ctx).length).toBeLessThanOrEqual(4096);
+    expect(ups.flatMap(withdrawnPrefixes).length).toBe(w.length);
+    expect(ups[0]!.withdrawn.length).toBe(256);
+  });
+
+  it('attributes: eBGP prepends our ASN and sends no LOCAL_PREF; iBGP sends LOCAL_PREF (default 100) and an empty AS_PATH', () => {
+    const r: Route = { ...v4(1), communities: [parseCommunity('64512:20'), parseCommunity('64512:3'), parseCommunity('64512:3')], largeCommunities: [parseLargeCommunity('64512:1:2')] };
+    expect(pathAttributes(r, ctx).map((a) => a.type)).toEqual(['origin', 'as-path', 'next-hop', 'communities', 'large-communities']);
+    const ib = pathAttributes(r, { ...ctx, ibgp: true });
+    expect(ib).toContainEqual({ type: 'local-pref', localPref: 100 });
+    expect(ib).toContainEqual({ type: 'as-path', segments: [] });
+    expect(ib).toContainEqual({ type: 'communities', communities: [parseCommunity('64512:3'), parseCommunity('64512:20')] });
+  });
+
+  it('a 4-octet local ASN toward a 2-octet eBGP peer: AS_TRANS in AS_PATH, the real ASN in AS4_PATH (RFC 6793)', () => {
+    const attrs = pathAttributes(v4(1), { ...ctx, localAsn: 65540, fourOctetAs: false });
+    expect(attrs).toContainEqual({ type: 'as-path', segments: [{ kind: 'sequence', asns: [23456] }] });
+    expect(attrs).toContainEqual({ type: 'as4-path', segments: [{ kind: 'sequence', asns: [65540] }] });
+  });
+
+  it('the diff converges: after committing pending(), nothing is pending (property)', () => {
+    const routeArb = fc.record({ i: fc.integer({ min: 0, max: 40 }), nh: fc.constantFrom('198.51.100.10', '198.51.100.11'), lp: fc.option(fc.integer({ min: 0, max: 300 }), { nil: undefined }) });
+    fc.assert(
+      fc.property(fc.array(fc.array(routeArb, { maxLength: 30 }), { minLength: 1, maxLength: 5 }), (sets) => {
+        const rib = new AdjRibOut();
+        for (const set of sets) {
+          const routes = set.map((x) => ({ ...v4(x.i, x.nh), ...(x.lp !== undefined ? { localPref: x.lp } : {}) }));
+          rib.setDesired(routes);
+          const d = rib.pending({ ...ctx, ibgp: true });
+          rib.commit(d, { ...ctx, ibgp: true });
+          const again = rib.pending({ ...ctx, ibgp: true });
+          expect(again.announce.length + again.withdraw.length).toBe(0);
+          expect(rib.advertisedCount).toBe(new Set(routes.map((r) => r.prefix.toString())).size);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('prefix keys are compact, distinct per prefix and turn back into the same prefix (property)', () => {
+    const arb = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 })).map(([v, l]) => Cidr.of(IPAddress.fromBigInt('IPv4', BigInt(v)), l)),
+      fc.tuple(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.integer({ min: 0, max: 128 })).map(([v, l]) => Cidr.of(IPAddress.fromBigInt('IPv6', v), l)),
+    );
+    fc.assert(
+      fc.property(arb, arb, (a, b) => {
+        expect(cidrFromPrefixKey(prefixKey(a))).toEqual(a);
+        expect(prefixKey(a) === prefixKey(b)).toBe(a.equals(b));
+        expect(prefixKey(a).length).toBe(a.network.isV4 ? 4 : 10);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('routes of a family the peer did not negotiate stay pending', () => {
+    const rib = new AdjRibOut();
+    rib.setDesired([v4(1), v6(1)]);
+    const d = rib.pending({ ...ctx, families: [{ afi: 1, safi: 1 }] });
+    expect(d.announce.map((r) => r.prefix.toString())).toEqual(['203.0.113.1/32']);
+  });
+
+  it('community parsing: A:B, well-known names, large G:L1:L2; bad input gets a clear error', () => {
+    expect(parseCommunity('65535:65281')).toBe(0xffffff01);
+    expect(parseCommunity('no-export')).toBe(0xffffff01);
+    expect(parseLargeCommunity('4294967295:0:1')).toEqual({ globalAdmin: 4294967295, localData1: 0, localData2: 1 });
+    expect(() => parseCommunity('65536:1')).toThrow(RouteParseError);
+    expect(() => parseCommunity('1:2:3')).toThrow(/A:B/);
+    expect(() => parseLargeCommunity('1:2')).toThrow(/G:L1:L2/);
+  });
+});
+
+describe('parseRouteSpec (the --route syntax of metallb-ts bgp announce)', () => {
+  it('parses every option', () => {
+    const r = parseRouteSpec('203.0.113.0/24,next-hop=198.51.100.1,local-pref=200,med=5,communities=64512:1;no-export,large-communities=64512:1:2;64512:3:4');
+    expect(r.prefix.toString()).toBe('203.0.113.0/24');
+    expect(r.nextHop.toString()).toBe('198.51.100.1');
+    expect([r.localPref, r.med]).toEqual([200, 5]);
+    expect(r.communities).toEqual([parseCommunity('64512:1'), 0xffffff01]);
+    expect(r.largeCommunities).toEqual([parseLargeCommunity('64512:1:2'), parseLargeCommunity('64512:3:4')]);
+    expect(parseRouteSpec('2001:db8:ffff::10/128,next-hop=2001:db8::10').prefix.family).toBe('IPv6');
+  });
+
+  it.each([
+    ['203.0.113.0/33,next-hop=198.51.100.1', /prefix/],
+    ['203.0.113.1/24,next-hop=198.51.100.1', /host bits/],
+    ['203.0.113.0/24', /next-hop=IP is required/],
+    ['203.0.113.0/24,next-hop=2001:db8::1', /not IPv4/],
+    ['203.0.113.0/24,next-hop=198.51.100.1,local-pref=-1', /not a decimal number/],
+    ['203.0.113.0/24,next-hop=198.51.100.1,communities=65536:1', /exceeds 65535/],
+    ['203.0.113.0/24,next-hop=198.51.100.1,colour=red', /unknown option "colour"/],
+    ['203.0.113.0/24,next-hop=198.51.100.1,med=1,med=2', /twice/],
+  ])('%s → one clear error', (text, re) => {
+    expect(() => parseRouteSpec(text)).toThrow(RouteParseError);
+    expect(() => parseRouteSpec(text)).toThrow(re);
+  });
+});
