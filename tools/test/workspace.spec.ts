@@ -47,6 +47,28 @@ describe('library packages', () => {
   });
 });
 
+describe('where tests live', () => {
+  /** Every `*.spec.ts` below `dir`, relative to the repository root (no node_modules/dist). */
+  function specs(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(join(root, d), { withFileTypes: true })) {
+        if (e.name === 'node_modules' || e.name === 'dist' || e.name.startsWith('.')) continue;
+        const rel = join(d, e.name);
+        if (e.isDirectory()) walk(rel);
+        else if (e.name.endsWith('.spec.ts')) out.push(rel);
+      }
+    };
+    if (existsSync(join(root, dir))) walk(dir);
+    return out;
+  }
+  const projectDirs = [...projects().map((p) => p.dir), ...['tools/test-lab', 'tools/kube'].filter((d) => existsSync(join(root, d, 'package.json')))];
+  it.each(projectDirs.map((d) => [d] as const))('%s: unit specs sit beside their code in src/, test/ holds only integration specs', (dir) => {
+    const misplaced = specs(dir).filter((f) => (f.endsWith('.int.spec.ts') ? !f.startsWith(`${dir}/test/`) && !f.startsWith(`${dir}/src/`) : !f.startsWith(`${dir}/src/`)));
+    expect(misplaced).toEqual([]);
+  });
+});
+
 describe('module boundaries are enforced by lint', () => {
   let eslint: ESLint;
   beforeAll(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { birdConfig, exabgpConfig, frrConfig, gobgpConfig, type DaemonSpec } from '../src/daemons.js';
-import { kubeconfigFor } from '../src/control-plane.js';
+import { birdConfig, exabgpConfig, frrConfig, gobgpConfig, type DaemonSpec } from './daemons.js';
+import { kubeconfigFor } from './control-plane.js';
 
 const spec: DaemonSpec = { asn: 64512, routerId: '127.0.30.1', address: '127.0.30.1', port: 11801, neighbors: [{ address: '127.0.30.10', peerAs: 64513, holdTime: 9, password: 'pw' }] };
 

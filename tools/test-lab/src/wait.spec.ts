@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor, WaitTimeoutError } from '../src/wait.js';
+import { waitFor, WaitTimeoutError } from './wait.js';
 
 describe('waitFor', () => {
   it('resolves with the first truthy value', async () => {

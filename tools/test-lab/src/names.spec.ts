@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkIfName, LabNameError, namespaceName, ownerStateFromStat, parseNamespaceName, parseNetnsList, parsePids, reapDecision, START_TIME_SLACK_MS } from '../src/names.js';
+import { checkIfName, LabNameError, namespaceName, ownerStateFromStat, parseNamespaceName, parseNetnsList, parsePids, reapDecision, START_TIME_SLACK_MS } from './names.js';
 
 const tag = fc.stringMatching(/^[a-z0-9]{1,12}$/);
 const suffix = fc.stringMatching(/^[A-Za-z0-9_.-]{1,40}$/);
