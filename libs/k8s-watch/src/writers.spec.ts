@@ -143,6 +143,30 @@ describe('EventRecorder', () => {
     expect(b).toMatchObject({ reason: 'IPAllocated', involvedObject: { apiVersion: 'v1', kind: 'Service', name: 'web', uid: 'u1', resourceVersion: '7' }, reportingInstance: 'ctl-0' });
     expect(b!.firstTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
+  it('client-go aggregation: identical events recorded at once give one Event with a count, not several Events (issue 15 §5)', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    const rec = new EventRecorder({ client: fake, component: 'metallb-controller', clock, rng: new SeededRng(5) });
+    // A slow API server: the first create is still in flight when the repeats arrive.
+    fake.inject({ op: 'create', delayMs: 100 });
+    const msg = 'Failed to allocate IP for "default/d": no available IPs';
+    const outs = drive(clock, Promise.all([1, 2, 3].map(() => rec.record(pod, SVC, 'Warning', 'AllocationFailed', msg))));
+    expect(await outs).toEqual(['created', 'updated', 'updated']);
+    const events = fake.objectsOf(Resources.events);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'Warning', reason: 'AllocationFailed', message: msg, count: 3 });
+  });
+  it('a repeat waiting on a create that fails creates the Event itself', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    const errors: Error[] = [];
+    const rec = new EventRecorder({ client: fake, component: 'c', clock, rng: new SeededRng(6), onError: (e) => errors.push(e) });
+    fake.inject({ op: 'create', delayMs: 100, error: new ApiError(503, 'ServiceUnavailable', 'down') });
+    const outs = await drive(clock, Promise.all([rec.record(pod, SVC, 'Warning', 'R', 'm'), rec.record(pod, SVC, 'Warning', 'R', 'm')]));
+    expect(outs).toEqual(['failed', 'created']);
+    expect(errors).toHaveLength(1);
+    expect(fake.objectsOf(Resources.events)).toMatchObject([{ reason: 'R', count: 1 }]);
+  });
   it('the same name and uid under two kinds are two objects for de-duplication', async () => {
     const clock = new ManualClock();
     const fake = new FakeApiClient(clock);

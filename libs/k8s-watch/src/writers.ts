@@ -152,13 +152,18 @@ interface Seen {
   count: number;
   first: string;
   at: number;
+  /** The create, then every count patch, in order: repeats wait for it (never a second create). */
+  tail: Promise<void>;
 }
 
 /**
- * Records Kubernetes Events (core/v1) about objects. A repeat of the same event (same object,
- * type, reason and message) within the de-duplication window patches the existing Event's
- * `count` and `lastTimestamp`; each object gets a token bucket so a hot loop cannot flood the
- * API server (dropped events are counted as `rate-limited`).
+ * Records Kubernetes Events (core/v1) about objects, with client-go's aggregation semantics
+ * (`EventCorrelator`'s de-duplication): a repeat of the same event (same involved object, type,
+ * reason and message) within the de-duplication window patches the existing Event's `count`
+ * and `lastTimestamp` instead of creating another one — also when the repeat comes while the
+ * first Event is still being created (it waits for the create, then patches). Each object gets a
+ * token bucket so a hot loop cannot flood the API server (dropped events are counted as
+ * `rate-limited`).
  */
 export class EventRecorder {
   private readonly clock: Clock;
@@ -190,19 +195,55 @@ export class EventRecorder {
     }
     if (!bucket.tryTake()) return 'rate-limited';
     const key = `${objKey}/${type}/${reason}/${message}`;
-    const now = this.clock.monotonic();
-    const prev = this.seen.get(key);
-    try {
+    for (let attempt = 0; ; attempt++) {
+      const now = this.clock.monotonic();
+      const prev = this.seen.get(key);
       if (prev && now - prev.at < (this.opts.dedupWindowMs ?? 600_000)) {
-        prev.count++;
-        prev.at = now;
-        this.seen.delete(key);
-        this.seen.set(key, prev);
-        await this.opts.client.patch(Resources.events, prev.namespace, prev.name, PatchType.merge, { count: prev.count, lastTimestamp: this.ts() });
-        return 'updated';
+        const out = await this.repeat(key, prev, now);
+        // The first Event's create failed meanwhile: create it now (once).
+        if (out === 'create-failed' && attempt === 0) continue;
+        return out === 'create-failed' ? 'failed' : out;
       }
-      const name = `${obj.metadata.name}.${Math.floor(this.clock.now() * 1000).toString(16)}${this.rng.int(0xffff).toString(16).padStart(4, '0')}`;
-      const t = this.ts();
+      return this.create(key, obj, involved, ns, type, reason, message, now);
+    }
+  }
+
+  /** A repeat: `count` + 1 on the existing Event, after its create and earlier patches. */
+  private async repeat(key: string, prev: Seen, now: number): Promise<'updated' | 'failed' | 'create-failed'> {
+    prev.count++;
+    prev.at = now;
+    this.seen.delete(key);
+    this.seen.set(key, prev);
+    let createFailed = false;
+    const run = prev.tail.then(async () => {
+      if (this.seen.get(key) !== prev) {
+        createFailed = true;
+        return;
+      }
+      // The latest count, so patches that queued up end on the right total.
+      await this.opts.client.patch(Resources.events, prev.namespace, prev.name, PatchType.merge, { count: prev.count, lastTimestamp: this.ts() });
+    });
+    prev.tail = run.catch(() => undefined);
+    try {
+      await run;
+      return createFailed ? 'create-failed' : 'updated';
+    } catch (e) {
+      // The Event may have been garbage-collected: forget it so the next repeat creates a new one.
+      if (this.seen.get(key) === prev) this.seen.delete(key);
+      this.opts.onError?.(e as Error);
+      return 'failed';
+    }
+  }
+
+  private async create(key: string, obj: KubeObject, involved: InvolvedKind, ns: string, type: EventType, reason: string, message: string, now: number): Promise<RecordOutcome> {
+    const name = `${obj.metadata.name}.${Math.floor(this.clock.now() * 1000).toString(16)}${this.rng.int(0xffff).toString(16).padStart(4, '0')}`;
+    const t = this.ts();
+    let created!: () => void;
+    // Remembered before the write: a repeat arriving meanwhile waits for this create.
+    const entry: Seen = { name, namespace: ns, count: 1, first: t, at: now, tail: new Promise<void>((r) => (created = r)) };
+    this.seen.set(key, entry);
+    this.trim(this.seen);
+    try {
       await this.opts.client.create(Resources.events, ns, {
         apiVersion: 'v1',
         kind: 'Event',
@@ -218,14 +259,13 @@ export class EventRecorder {
         lastTimestamp: t,
         count: 1,
       });
-      this.seen.set(key, { name, namespace: ns, count: 1, first: t, at: now });
-      this.trim(this.seen);
       return 'created';
     } catch (e) {
-      // The Event may have been garbage-collected: forget it so the next repeat creates a new one.
-      this.seen.delete(key);
+      if (this.seen.get(key) === entry) this.seen.delete(key);
       this.opts.onError?.(e as Error);
       return 'failed';
+    } finally {
+      created();
     }
   }
 
