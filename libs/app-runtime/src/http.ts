@@ -1,22 +1,62 @@
 /**
- * The apps' HTTP endpoints: `/metrics` (when given a source), `/healthz` and `/livez` (alive:
- * always 200), `/readyz` (200 when the readiness probe has no objection, else 503 with the
- * reason). Anything else is 404.
+ * The apps' HTTP endpoints: `/metrics` (when given a source), `/healthz` and `/livez` (200 unless
+ * the liveness probe objects: 503 with the reason), `/readyz` (200 when the readiness probe has no
+ * objection, else 503 with the reason). Anything else is 404; any method but GET and HEAD is 405
+ * with `Allow: GET, HEAD` (the server is read-only).
  */
 import { createServer, type Server } from 'node:http';
 import type { MetricsSource } from './metrics.js';
 
-/** Readiness as the app sees it. */
+/** Readiness (and optionally liveness) as the app sees it. */
 export interface ReadinessProbe {
   /** Why the process is not ready, or undefined when ready. */
   notReady(): string | undefined;
+  /**
+   * Why the process is not live — it will not recover without a restart — or undefined. Absent:
+   * always live.
+   */
+  notLive?(): string | undefined;
+}
+
+/** Methods the probe server answers; everything else is 405. */
+export const PROBE_METHODS = ['GET', 'HEAD'] as const;
+
+/** What the probe server answers to one request, before any I/O. */
+export type ProbeAnswer =
+  | { kind: 'text'; status: 200 | 404 | 405 | 503; headers: Record<string, string>; body: string }
+  /** Serve the metrics exposition text. */
+  | { kind: 'metrics' };
+
+const text = (status: 200 | 404 | 405 | 503, body: string, extra: Record<string, string> = {}): ProbeAnswer => ({
+  kind: 'text',
+  status,
+  headers: { 'content-type': 'text/plain', ...extra },
+  body,
+});
+
+/** The probe server's routing as a pure function of method, URL and probe state. */
+export function answerProbe(method: string | undefined, url: string | undefined, probe: ReadinessProbe, hasMetrics: boolean): ProbeAnswer {
+  if (!PROBE_METHODS.includes((method ?? '') as (typeof PROBE_METHODS)[number])) {
+    return text(405, `method ${method ?? ''} not allowed: use ${PROBE_METHODS.join(' or ')}\n`, { allow: PROBE_METHODS.join(', ') });
+  }
+  const path = (url ?? '/').split('?')[0];
+  if (path === '/healthz' || path === '/livez') {
+    const why = probe.notLive?.();
+    return why ? text(503, `not live: ${why}\n`) : text(200, 'ok\n');
+  }
+  if (path === '/readyz') {
+    const why = probe.notReady();
+    return why ? text(503, `not ready: ${why}\n`) : text(200, 'ok\n');
+  }
+  if (path === '/metrics' && hasMetrics) return { kind: 'metrics' };
+  return text(404, 'not found\n');
 }
 
 /** Options of {@link startProbeServer}. */
 export interface ProbeServerOptions {
   /** TCP port (0: any free port). */
   port: number;
-  /** @default '0.0.0.0' */
+  /** Address to bind (see {@link parseBindAddress}). @default '0.0.0.0' */
   host?: string;
   /** Serves `/metrics` from here; omit for a probes-only port. */
   metrics?: MetricsSource;
@@ -27,21 +67,16 @@ export interface ProbeServerOptions {
 export function startProbeServer(opts: ProbeServerOptions): Promise<Server> {
   const { metrics, probe } = opts;
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz' || path === '/livez') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    } else if (path === '/readyz') {
-      const why = probe.notReady();
-      if (why) res.writeHead(503, { 'content-type': 'text/plain' }).end(`not ready: ${why}\n`);
-      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    } else if (path === '/metrics' && metrics) {
-      metrics.text().then(
-        (t) => res.writeHead(200, { 'content-type': metrics.contentType }).end(t),
-        (e: Error) => res.writeHead(500).end(e.message),
-      );
-    } else {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    const a = answerProbe(req.method, req.url, probe, metrics !== undefined);
+    if (a.kind === 'text') {
+      // Node leaves the body out of HEAD responses on its own.
+      res.writeHead(a.status, a.headers).end(a.body);
+      return;
     }
+    metrics!.text().then(
+      (t) => res.writeHead(200, { 'content-type': metrics!.contentType }).end(t),
+      (e: Error) => res.writeHead(500).end(e.message),
+    );
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -58,4 +93,61 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections?.();
   });
+}
+
+/** Where to listen, from a bind-address flag. */
+export type BindAddress = { kind: 'listen'; host: string; port: number } | { kind: 'disabled' };
+
+/** A bind-address flag value that is not an address. */
+export class BindAddressError extends Error {
+  override readonly name = 'BindAddressError';
+  constructor(
+    readonly value: string,
+    readonly reason: string,
+  ) {
+    super(`bind address ${JSON.stringify(value)}: ${reason}; use an IP address (127.0.0.1, ::1, 0.0.0.0), HOST:PORT, [IPv6]:PORT, :PORT or 0`);
+  }
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const IPV6 = /^[0-9a-fA-F:.]+$/;
+
+function checkHost(value: string, host: string): string {
+  if (host === '' || host === '*') return '0.0.0.0';
+  if (host === 'localhost') return '127.0.0.1';
+  if (IPV4.test(host) || (host.includes(':') && IPV6.test(host))) return host;
+  throw new BindAddressError(value, `${JSON.stringify(host)} is not an IP address`);
+}
+
+function checkPort(value: string, port: string): number {
+  const n = Number(port);
+  if (!/^\d+$/.test(port) || n > 65535) throw new BindAddressError(value, `port ${JSON.stringify(port)} is not 0..65535`);
+  return n;
+}
+
+/**
+ * Reads a bind-address flag with controller-runtime's `--metrics-bind-address` forms, plus a bare
+ * address: `0` disables the server; `:8080` and `HOST:8080` / `[::1]:8080` give the port; a bare
+ * `127.0.0.1` or `::1` binds that address on `defaultPort` (the app's `--port`). Empty means
+ * every interface on `defaultPort`. `defaultPort` 0 with no port in the value disables.
+ * @throws {BindAddressError} naming the value and the forms accepted.
+ */
+export function parseBindAddress(value: string, defaultPort: number): BindAddress {
+  const v = value.trim();
+  if (v === '0') return { kind: 'disabled' };
+  let host: string;
+  let port = defaultPort;
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(v);
+  if (bracketed) {
+    host = checkHost(value, bracketed[1]!);
+    if (bracketed[2] !== undefined) port = checkPort(value, bracketed[2]);
+  } else if ((v.match(/:/g) ?? []).length === 1) {
+    const i = v.indexOf(':');
+    host = checkHost(value, v.slice(0, i));
+    port = checkPort(value, v.slice(i + 1));
+  } else {
+    host = checkHost(value, v);
+  }
+  if (port === 0) return { kind: 'disabled' };
+  return { kind: 'listen', host, port };
 }

@@ -27,7 +27,8 @@ export {
 } from './flags.js';
 export { createLogger, LOG_LEVELS, type LogLevel, type Logger, type LoggerOptions, type Fields } from './log.js';
 export { AppMetrics, K8sClientMetrics, type MetricsSource } from './metrics.js';
-export { startProbeServer, closeServer, type ProbeServerOptions, type ReadinessProbe } from './http.js';
+export { InformerObserver, InformerMetrics, ThrottledLog, DEFAULT_RECONNECT_MAX_MS, type InformerObserverOptions, type ThrottledLogOptions } from './informers.js';
+export { startProbeServer, closeServer, answerProbe, parseBindAddress, BindAddressError, PROBE_METHODS, type ProbeServerOptions, type ReadinessProbe, type ProbeAnswer, type BindAddress } from './http.js';
 export { onShutdown, exitCodeOf, type ShutdownOptions, type ShutdownOutcome, type ShutdownSignal, type ShutdownHandle, type SignalSource } from './signals.js';
 export { METALLB_RESOURCES, CONFIG_RESOURCES, CORE_RESOURCES, typeMetaOf, stampTypeMeta, type TypedResource, type TypeMeta } from './resources.js';
 export {

@@ -163,6 +163,24 @@ describe('probe server on 127.0.0.1', () => {
     expect((await fetch(url(probes, '/readyz'))).status).toBe(200);
     expect((await fetch(url(server, '/nope'))).status).toBe(404);
   });
+  it('anything but GET/HEAD is 405 with Allow; HEAD has no body; a failing liveness probe is 503 with its reason', async () => {
+    let live: string | undefined;
+    const s = await startProbeServer({ port: 0, host: '127.0.0.1', metrics: new AppMetrics(), probe: { notReady: () => undefined, notLive: () => live } });
+    try {
+      const url = (p: string) => `http://127.0.0.1:${(s.address() as { port: number }).port}${p}`;
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+        const r = await fetch(url('/metrics'), { method, ...(method === 'OPTIONS' ? {} : { body: 'x' }) });
+        expect([method, r.status, r.headers.get('allow')]).toEqual([method, 405, 'GET, HEAD']);
+      }
+      const h = await fetch(url('/readyz'), { method: 'HEAD' });
+      expect([h.status, await h.text()]).toEqual([200, '']);
+      live = 'stuck';
+      const r = await fetch(url('/healthz'));
+      expect([r.status, await r.text()]).toEqual([503, 'not live: stuck\n']);
+    } finally {
+      await closeServer(s);
+    }
+  });
   it('a port in use is a rejected start, not a crash', async () => {
     const a = await startProbeServer({ port: 0, host: '127.0.0.1', probe: { notReady: () => undefined } });
     try {
