@@ -10,8 +10,11 @@ import {
   CONFIG_RESOURCES,
   ConfigurationStateWriter,
   CORE_RESOURCES,
+  DEFAULT_RECONNECT_MAX_MS,
+  InformerObserver,
   servesClass,
   serviceKey,
+  ThrottledLog,
   stampTypeMeta,
   typeMetaOf,
   type Logger,
@@ -60,6 +63,9 @@ export class Controller {
   private readonly secrets: Informer<KubeObject>;
   private readonly configInformers: Informer<KubeObject>[];
   private readonly events: EventRecorder;
+  private readonly informers: InformerObserver;
+  /** Warn lines that repeat while the API server is away, rate-limited per key. */
+  readonly warn: ThrottledLog;
   private readonly configState: ConfigurationStateWriter;
   private state: CoreState = { allocator: new Allocator(), pools: undefined };
   private lastPoolsJson = '';
@@ -68,6 +74,8 @@ export class Controller {
   /** MetalLB's initial-load gate: individual Service events wait until the first full pass. */
   private gateOpen = false;
   private syncing: Promise<void> | undefined;
+  /** Bumped by every activation and deactivation. */
+  private generation = 0;
   private synced = false;
   private configOk = false;
   private readonly dirtyPools = new Set<string>();
@@ -80,20 +88,25 @@ export class Controller {
     this.metrics = opts.metrics;
     this.clock = opts.clock ?? systemClock;
     this.rng = opts.rng ?? systemRng;
-    const common = {
-      client: this.client,
+    this.warn = new ThrottledLog({ log: this.log, clock: this.clock });
+    // Informer failures are said at warn (rate-limited) and counted; while the API server is away
+    // informers retry at least every retry period, so its return is noticed within one.
+    this.informers = new InformerObserver({
+      log: this.log,
       clock: this.clock,
-      onEvent: (e: { kind: string }) => this.log.debug('informer', { event: e.kind }),
-    };
+      ...(this.metrics ? { metrics: this.metrics } : {}),
+      reconnectMaxMs: Math.min(DEFAULT_RECONNECT_MAX_MS, this.flags.retryPeriodSeconds * 1000),
+    });
+    const common = { client: this.client, clock: this.clock };
     // Every cached object carries apiVersion/kind (a real API server omits them from list items).
     const informer = (resource: TypedResource, namespace?: string) =>
-      new Informer<KubeObject>({ ...common, resource, transform: stampTypeMeta(resource, slim), ...(namespace ? { namespace } : {}) });
-    this.services = new Informer<Svc>({ ...common, resource: CORE_RESOURCES.services, transform: stampTypeMeta(CORE_RESOURCES.services, slimService) });
+      this.informers.informer<KubeObject>({ ...common, resource, transform: stampTypeMeta(resource, slim), ...(namespace ? { namespace } : {}) });
+    this.services = this.informers.informer<Svc>({ ...common, resource: CORE_RESOURCES.services, transform: stampTypeMeta(CORE_RESOURCES.services, slimService) });
     this.namespaces = informer(CORE_RESOURCES.namespaces);
     this.secrets = informer(CORE_RESOURCES.secrets, this.flags.namespace);
     this.configInformers = Object.values(CONFIG_RESOURCES).map((r) => informer(r, this.flags.namespace));
     this.metrics?.onScrape(() => this.updatePoolMetrics());
-    this.events = new EventRecorder({ client: this.client, component: COMPONENT, host: this.flags.identity, clock: this.clock, onError: (e) => this.log.debug('event write failed', { error: e }) });
+    this.events = new EventRecorder({ client: this.client, component: COMPONENT, host: this.flags.identity, clock: this.clock, onError: (e) => this.warn.warn('api:event', 'event write failed', { error: e }) });
     this.configState = new ConfigurationStateWriter({
       client: this.client,
       namespace: this.flags.namespace,
@@ -154,12 +167,17 @@ export class Controller {
    */
   async activate(): Promise<void> {
     if (this.queue) return;
+    // A deactivation (or a newer activation) while this one waits makes it stale: it must not
+    // start a queue for a term that already ended.
+    const generation = ++this.generation;
     await this.startInformers();
+    if (generation !== this.generation) return;
     this.state = { allocator: new Allocator(), pools: undefined };
     this.lastPoolsJson = '';
     this.gateOpen = false;
     this.heldDuringGate.clear();
     await this.ensureMemberlistSecret();
+    if (generation !== this.generation) return;
     this.reconcileConfig(true);
     const services = this.services.store.list();
     if (this.state.pools) {
@@ -181,7 +199,13 @@ export class Controller {
         this.metrics?.client.updates.inc();
         if (o.kind !== 'success') {
           this.metrics?.client.updateErrors.inc();
-          this.log.warn('reconcile failed', { key: o.key, error: o.error, retry: o.kind === 'retry' });
+          // One budget per kind of work: an outage fails every key, and says so in a few lines.
+          const kind = decodeKey(o.key)?.kind ?? 'unknown';
+          this.warn.warn(`reconcile:${kind}`, o.kind === 'retry' ? 'reconcile failed, retrying with back-off' : 'reconcile failed, dropped', {
+            key: o.key,
+            error: o.error,
+            ...(o.kind === 'retry' ? { requeues: o.requeues } : {}),
+          });
         }
       },
     });
@@ -190,6 +214,7 @@ export class Controller {
 
   /** Stops allocating (lost leadership or shutdown). Informers keep running. */
   async deactivate(): Promise<void> {
+    this.generation++;
     const r = this.runner;
     this.runner = undefined;
     this.queue = undefined;
@@ -300,7 +325,7 @@ export class Controller {
   private async reportConfigState(write: ReturnType<ConfigurationStateWriter['report']>, invalidMessage?: string): Promise<void> {
     const out = await write;
     if (out.kind === 'failed') {
-      this.log.debug('ConfigurationState write failed', { error: out.error });
+      this.warn.warn('api:configurationstate', 'ConfigurationState write failed', { error: out.error });
       return;
     }
     if (invalidMessage !== undefined) {

@@ -5,7 +5,7 @@
  * exactly the derived ones, and `KUBECONFIG` is an alias of `--kubeconfig`. A flag on the
  * command line wins over the environment.
  */
-import { checkChoice, checkPort, FlagError, LOG_LEVELS, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel } from '@metallb-ts/app-runtime';
+import { BindAddressError, checkChoice, checkPort, FlagError, LOG_LEVELS, parseBindAddress, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel } from '@metallb-ts/app-runtime';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -18,6 +18,7 @@ export interface ControllerFlags {
   lbClass: string;
   logLevel: LogLevel;
   port: number;
+  metricsBindAddress: string;
   healthProbePort: number;
   mlSecretName: string;
   deployment: string;
@@ -49,6 +50,13 @@ export const FLAGS: readonly FlagSpec<ControllerFlags>[] = [
   { name: 'lb-class', key: 'lbClass', type: 'string', help: 'load-balancer class to serve; empty: only Services without spec.loadBalancerClass', default: '' },
   { name: 'log-level', key: 'logLevel', type: 'string', help: `one of ${LOG_LEVELS.join('|')}`, default: 'info' },
   { name: 'port', key: 'port', type: 'int', help: 'HTTP port for /metrics, /healthz and /readyz (0 disables)', default: 7472 },
+  {
+    name: 'metrics-bind-address',
+    key: 'metricsBindAddress',
+    type: 'string',
+    help: 'address of the --port server (and of --health-probe-port): an IP (127.0.0.1, ::1), HOST:PORT or :PORT (overrides --port), 0 disables; empty: every interface',
+    default: '',
+  },
   { name: 'health-probe-port', key: 'healthProbePort', type: 'int', help: 'extra HTTP port for /healthz and /readyz only (0: none; they are always on --port)', default: 0 },
   { name: 'ml-secret-name', key: 'mlSecretName', type: 'string', help: 'memberlist secret to create in --namespace if missing (empty: none)', default: '' },
   { name: 'deployment', key: 'deployment', type: 'string', help: 'controller Deployment name (owner of the memberlist secret)', default: '' },
@@ -71,6 +79,12 @@ export function validateFlags(flags: ControllerFlags): void {
   checkChoice('log-level', flags.logLevel, LOG_LEVELS);
   checkPort('port', flags.port);
   checkPort('health-probe-port', flags.healthProbePort);
+  try {
+    parseBindAddress(flags.metricsBindAddress, flags.port);
+  } catch (e) {
+    if (e instanceof BindAddressError) throw new FlagError(`--metrics-bind-address: ${e.message}`);
+    throw e;
+  }
   if (!flags.namespace) throw new FlagError('--namespace must not be empty');
   if (flags.leaseDurationSeconds <= flags.renewDeadlineSeconds) {
     throw new FlagError('--lease-duration must be greater than --renew-deadline');

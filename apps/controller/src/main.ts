@@ -5,13 +5,14 @@
  *
  *   node dist/apps/controller/main.mjs --kubeconfig FILE --namespace metallb-system --port 7472
  */
-import { closeServer, createLogger, exitCodeOf, onShutdown, parseCommandLine, startProbeServer, type Logger } from '@metallb-ts/app-runtime';
+import { closeServer, createLogger, exitCodeOf, onShutdown, parseBindAddress, parseCommandLine, startProbeServer, type Logger } from '@metallb-ts/app-runtime';
 import { systemClock, systemRng } from '@metallb-ts/clock';
 import { LeaderElector } from '@metallb-ts/election';
 import { KubeClient, loadClientConfig } from '@metallb-ts/k8s-watch';
 import type { Server } from 'node:http';
 import { Controller } from './controller.js';
 import { FLAGS, PROGRAM, validateFlags, type ControllerFlags } from './flags.js';
+import { Leadership } from './leadership.js';
 import { KubeLeaseStore } from './lease-store.js';
 import { ControllerMetrics } from './metrics.js';
 
@@ -30,10 +31,19 @@ export async function main(argv: string[]): Promise<number> {
   const client = new KubeClient(clientConfig);
   const metrics = new ControllerMetrics();
   const controller = new Controller({ client, flags, log, metrics });
+  let leadership: Leadership | undefined;
+  // Liveness and readiness tell the truth about leadership too: a replica that lost its term is
+  // not ready until it stands again, and not live if it never does.
+  const probe = {
+    notReady: () => controller.notReady() ?? leadership?.notReady(),
+    notLive: () => leadership?.notLive(),
+  };
+  const bind = parseBindAddress(flags.metricsBindAddress, flags.port);
+  const host = bind.kind === 'listen' ? bind.host : '0.0.0.0';
   const servers: Server[] = [];
   try {
-    if (flags.port) servers.push(await startProbeServer({ port: flags.port, metrics, probe: controller }));
-    if (flags.healthProbePort) servers.push(await startProbeServer({ port: flags.healthProbePort, probe: controller }));
+    if (bind.kind === 'listen') servers.push(await startProbeServer({ port: bind.port, host, metrics, probe }));
+    if (flags.healthProbePort) servers.push(await startProbeServer({ port: flags.healthProbePort, host, probe }));
   } catch (e) {
     process.stderr.write(`controller: cannot listen for metrics/health: ${(e as Error).message}\n`);
     for (const s of servers) s.close();
@@ -42,12 +52,11 @@ export async function main(argv: string[]): Promise<number> {
   }
   log.info('starting', { op: 'startup', server: clientConfig.server, namespace: flags.namespace, lbClass: flags.lbClass, identity: flags.identity, leaderElect: flags.leaderElect });
 
-  let elector: LeaderElector | undefined;
   const shutdown = onShutdown({
     cleanup: async (signal) => {
       log.info('shutting down', { op: 'shutdown', signal });
       await controller.deactivate();
-      await elector?.stop().catch(() => undefined);
+      await leadership?.stop();
       await controller.stop();
       await Promise.all(servers.map(closeServer));
       client.close();
@@ -58,15 +67,18 @@ export async function main(argv: string[]): Promise<number> {
   if (!flags.leaderElect) {
     void controller.activate().catch((e) => log.error('activation failed', { error: e }));
   } else {
-    elector = startElection(flags, client, controller, metrics, log);
+    leadership = startElection(flags, client, controller, metrics, log);
   }
   const outcome = await shutdown.done;
   if (outcome.kind !== 'clean') log.error('shutdown did not finish cleanly', { op: 'shutdown', outcome: outcome.kind, ...(outcome.kind === 'failed' ? { error: outcome.error } : {}) });
   return exitCodeOf(outcome);
 }
 
-/** Leadership through a `coordination.k8s.io` Lease: the leader allocates, the others stand by. */
-function startElection(flags: ControllerFlags, client: KubeClient, controller: Controller, metrics: ControllerMetrics, log: Logger): LeaderElector {
+/**
+ * Leadership through a `coordination.k8s.io` Lease: the leader allocates, the others stand by; a
+ * replica that loses its term stands again (see `leadership.ts` for why it does not exit).
+ */
+function startElection(flags: ControllerFlags, client: KubeClient, controller: Controller, metrics: ControllerMetrics, log: Logger): Leadership {
   const elector = new LeaderElector(
     {
       identity: flags.identity,
@@ -76,23 +88,16 @@ function startElection(flags: ControllerFlags, client: KubeClient, controller: C
     },
     { clock: systemClock, rng: systemRng, store: new KubeLeaseStore(client, flags.namespace, flags.leaseName) },
   );
-  elector.on((e) => {
-    if (e.type === 'started-leading') {
-      metrics.leader.set(1);
-      log.info('became leader', { op: 'leaderElection', identity: flags.identity });
-      void controller.activate().catch((err) => log.error('activation failed', { error: err }));
-    } else if (e.type === 'stopped-leading') {
-      metrics.leader.set(0);
-      log.warn('lost leadership, standing by', { op: 'leaderElection', reason: e.reason });
-      void controller.deactivate();
-    } else if (e.type === 'new-leader') {
-      log.info('leader observed', { op: 'leaderElection', leader: e.identity ?? '' });
-    } else if (e.type === 'store-error') {
-      log.debug('lease store error', { op: 'leaderElection', error: String((e.error as Error)?.message ?? e.error) });
-    }
+  const leadership = new Leadership({
+    elector,
+    target: controller,
+    log,
+    clock: systemClock,
+    leaderGauge: metrics.leader,
+    onStoreError: (error) => controller.warn.warn('api:lease', 'lease read or write failed, retrying', { op: 'leaderElection', error: String((error as Error)?.message ?? error) }),
   });
-  elector.start();
-  return elector;
+  leadership.start();
+  return leadership;
 }
 
 main(process.argv.slice(2)).then(

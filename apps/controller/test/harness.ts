@@ -33,6 +33,10 @@ export interface Cluster {
   dir: string;
   snapshot: string;
   restart(): Promise<void>;
+  /** Stops the API server (an outage); with `persist` its objects come back with {@link Cluster.up}. */
+  down(): Promise<void>;
+  /** Starts the API server again on the same port after {@link Cluster.down}. */
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,20 +50,29 @@ export async function startCluster(opts: { persist?: boolean } = {}): Promise<Cl
   const port = Number(new URL(api.url).port);
   const client = new KubeClient(loadClientConfig({ kubeconfig: kubeconfigPath, qps: 1000, burst: 1000 }));
   await client.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'metallb-system' } });
+  let down = false;
   const cluster: Cluster = {
     api,
     client,
     dir,
     snapshot,
     async restart() {
+      await cluster.down();
+      await cluster.up();
+    },
+    async down() {
       await api.stop();
+      down = true;
       client.close(); // drop keep-alive sockets to the old server
+    },
+    async up() {
       api = await startApiServer({ crdsDir: join(ROOT, 'deploy', 'crds'), ...persist, kubeconfigPath, port });
+      down = false;
       cluster.api = api;
     },
     async stop() {
       client.close();
-      await api.stop();
+      if (!down) await api.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
