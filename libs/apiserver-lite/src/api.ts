@@ -8,12 +8,14 @@ import { formatRfc3339, type Clock, type Rng } from '@metallb-ts/clock';
 import { parseAllDocuments } from 'yaml';
 import { recordUpdate, serverSideApply } from './apply.js';
 import { startEndpointSliceController } from './controllers.js';
-import { defaultNamespace, defaultService, establishedCrd, ServiceAllocator } from './defaults.js';
+import { defaultNamespace, defaultService, establishedCrd, ServiceAllocator, type AllocatorMark } from './defaults.js';
 import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, type ErrorSubject, type StatusCause } from './errors.js';
 import { clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, storageKey, TypeRegistry, typesFromCrd, type CrdObject, type ResourceType } from './resources.js';
 import { applyDefaults, prune, validate, type Schema } from './schema.js';
 import { collectRules, compileRule } from './cel.js';
+import { BUILTIN_SCHEMAS, OBJECT_META_SCHEMA } from './builtin-schemas.js';
+import { exceedsDepth, MAX_DEPTH } from './depth.js';
 import { PATCH_TYPES } from './patch-types.js';
 import { parseSelection, selects, SelectorParseError, type Selection } from './selectors.js';
 
@@ -176,6 +178,7 @@ export class Api {
 
   private parseObject(t: ResourceType, body: unknown): KObject {
     if (!isObj(body)) throw badRequest('the body of the request must be a JSON or YAML object');
+    if (exceedsDepth(body)) throw badRequest(`the object nests deeper than ${MAX_DEPTH} levels`);
     const o = clone(body) as KObject;
     if (!isObj(o.metadata)) o.metadata = {} as KObject['metadata'];
     if (o.kind !== undefined && o.kind !== t.kind) throw badRequest(`the kind "${o.kind}" does not match the resource ${t.plural} (kind "${t.kind}")`);
@@ -214,6 +217,14 @@ export class Api {
 
   /** Pruning, defaulting, schema and CEL validation of a custom object; also built-in defaults. */
   private admit(t: ResourceType, o: KObject, old: KObject | undefined, strict: boolean): KObject {
+    // Types first: defaulting, metadata checks and the simulated controllers read these fields.
+    const typeCauses = validate(o.metadata, OBJECT_META_SCHEMA, 'metadata', { cel: false });
+    const builtin = t.crd ? undefined : BUILTIN_SCHEMAS[storageKey(t)];
+    if (builtin) {
+      const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = o;
+      typeCauses.push(...validate(rest, builtin, '', { cel: false }));
+    }
+    if (typeCauses.length) throw invalid(this.subject(t, typeof o.metadata.name === 'string' ? o.metadata.name : ''), typeCauses);
     let out = o;
     if (t.schema) {
       const pruned = prune(out, t.schema, true) as KObject;
@@ -254,8 +265,39 @@ export class Api {
     return out;
   }
 
+  /**
+   * Runs one request's writes atomically: everything it changed — including what the simulated
+   * controllers did in reaction — is committed together when it succeeds, and undone when it
+   * throws (or always, for `dryRun`). A request that answers an error has changed nothing.
+   */
+  private atomically<T>(fn: () => T, dryRun = false): T {
+    if (this.store.inTransaction()) return fn();
+    const mark = this.alloc.mark();
+    let undone = true;
+    try {
+      const out = this.store.transaction(fn, { rollback: dryRun });
+      undone = dryRun;
+      return out;
+    } finally {
+      if (undone) this.resync(mark);
+    }
+  }
+
+  /** Rebuilds what is derived from the stored objects (allocations, CRD types) after a rollback. */
+  private resync(mark: AllocatorMark): void {
+    this.alloc.rewind(mark);
+    for (const svc of this.store.list('/services')) this.alloc.observe(svc);
+    const crds = this.store.list('apiextensions.k8s.io/customresourcedefinitions');
+    for (const t of this.types.all()) if (t.crd) this.types.removeCrd(t.crd);
+    for (const crd of crds) for (const t of typesFromCrd(crd as unknown as CrdObject)) this.types.add(t);
+  }
+
   /** CREATE. */
   create(t: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions = {}, managedOverride?: any[]): KObject {
+    return this.atomically(() => this.doCreate(t, ns, body, opts, managedOverride), opts.dryRun);
+  }
+
+  private doCreate(t: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions, managedOverride?: any[]): KObject {
     const o = this.parseObject(t, body);
     if (!o.metadata.name && typeof o.metadata.generateName === 'string' && o.metadata.generateName) {
       const chars = 'bcdfghjklmnpqrstvwxz2456789';
@@ -284,6 +326,10 @@ export class Api {
 
   /** UPDATE (PUT), of the main resource or of `status`. */
   update(t: ResourceType, ns: string | undefined, name: string, body: unknown, opts: WriteOptions = {}, subresource?: 'status'): KObject {
+    return this.atomically(() => this.doUpdate(t, ns, name, body, opts, subresource), opts.dryRun);
+  }
+
+  private doUpdate(t: ResourceType, ns: string | undefined, name: string, body: unknown, opts: WriteOptions, subresource?: 'status'): KObject {
     const o = this.parseObject(t, body);
     const key = storageKey(t);
     const effNs = t.namespaced ? ns ?? o.metadata.namespace : undefined;
@@ -348,6 +394,11 @@ export class Api {
 
   /** PATCH with any of {@link PATCH_TYPES}; apply creates a missing object. */
   patch(t: ResourceType, ns: string | undefined, name: string, type: string, body: unknown, opts: WriteOptions = {}, subresource?: 'status'): KObject {
+    return this.atomically(() => this.doPatch(t, ns, name, type, body, opts, subresource), opts.dryRun);
+  }
+
+  private doPatch(t: ResourceType, ns: string | undefined, name: string, type: string, body: unknown, opts: WriteOptions, subresource?: 'status'): KObject {
+    if (exceedsDepth(body)) throw badRequest(`the patch nests deeper than ${MAX_DEPTH} levels`);
     const key = storageKey(t);
     const old = this.store.get(key, t.namespaced ? ns : undefined, name);
     if (type === PATCH_TYPES.apply) return this.apply(t, ns, name, old, body, opts, subresource);
@@ -397,6 +448,10 @@ export class Api {
 
   /** DELETE: with finalizers the object gets a deletionTimestamp and stays until they are removed. */
   delete(t: ResourceType, ns: string | undefined, name: string, options: { preconditions?: { uid?: string; resourceVersion?: string } } = {}, opts: WriteOptions = {}): KObject {
+    return this.atomically(() => this.doDelete(t, ns, name, options, opts), opts.dryRun);
+  }
+
+  private doDelete(t: ResourceType, ns: string | undefined, name: string, options: { preconditions?: { uid?: string; resourceVersion?: string } }, opts: WriteOptions): KObject {
     const key = storageKey(t);
     const effNs = t.namespaced ? ns : undefined;
     const old = this.store.get(key, effNs, name);

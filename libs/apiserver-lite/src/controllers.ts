@@ -14,21 +14,22 @@ export const MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
 const MANAGER = 'apiserver-lite';
 
 function podReady(p: KObject): boolean {
-  return !p.metadata.deletionTimestamp && (p.status?.conditions ?? []).some((c: any) => c?.type === 'Ready' && c?.status === 'True');
+  return !p.metadata.deletionTimestamp && (Array.isArray(p.status?.conditions) ? p.status.conditions : []).some((c: any) => c?.type === 'Ready' && c?.status === 'True');
 }
 
 function podIPs(p: KObject): string[] {
-  const list = (p.status?.podIPs ?? []).map((x: any) => x?.ip).filter((x: unknown) => typeof x === 'string');
+  const list = (Array.isArray(p.status?.podIPs) ? p.status.podIPs : []).map((x: any) => x?.ip).filter((x: unknown) => typeof x === 'string');
   return list.length ? list : p.status?.podIP ? [p.status.podIP] : [];
 }
 
 /** The slices a Service should have (pure). */
 export function desiredSlices(svc: KObject, pods: KObject[]): KObject[] {
   const selector = svc.spec?.selector;
-  if (!selector || typeof selector !== 'object' || Object.keys(selector).length === 0) return [];
+  if (!selector || typeof selector !== 'object' || Array.isArray(selector) || Object.keys(selector).length === 0) return [];
   // A Service selector is a label map: the metav1 selector with those matchLabels.
   const sel = { matchLabels: selector as Record<string, string> };
-  const families: string[] = svc.spec?.ipFamilies ?? ['IPv4'];
+  // Stored objects are type-checked on write; a snapshot may still hold older, malformed ones.
+  const families: string[] = Array.isArray(svc.spec?.ipFamilies) ? svc.spec.ipFamilies : ['IPv4'];
   const matching = pods.filter((p) => selectorMatches(sel, p.metadata.labels) && podIPs(p).length > 0);
   return families.map((fam) => {
     const endpoints = matching
@@ -56,7 +57,7 @@ export function desiredSlices(svc: KObject, pods: KObject[]): KObject[] {
       },
       addressType: fam,
       endpoints,
-      ports: (svc.spec?.ports ?? []).map((p: any) => ({ name: p.name ?? '', port: typeof p.targetPort === 'number' ? p.targetPort : p.port, protocol: p.protocol ?? 'TCP' })),
+      ports: (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []).map((p: any) => ({ name: p?.name ?? '', port: typeof p?.targetPort === 'number' ? p.targetPort : p?.port, protocol: p?.protocol ?? 'TCP' })),
     };
   });
 }

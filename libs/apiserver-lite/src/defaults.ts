@@ -7,6 +7,15 @@ import { StatusError } from './errors.js';
 import type { KObject } from './store.js';
 
 const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `v` if it is an array, else empty (a stored object may predate the type checks). */
+const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+
+/** Where {@link ServiceAllocator} would allocate next (see {@link ServiceAllocator.mark}). */
+export interface AllocatorMark {
+  readonly v4: number;
+  readonly v6: number;
+  readonly nodePort: number;
+}
 
 /** Allocators for Service cluster IPs and node ports (sequential; state survives only in objects). */
 export class ServiceAllocator {
@@ -17,14 +26,28 @@ export class ServiceAllocator {
 
   /** Marks addresses and ports of existing Services as used (after a restart). */
   observe(svc: KObject): void {
-    for (const ip of svc.spec?.clusterIPs ?? []) this.used.add(String(ip));
-    for (const p of svc.spec?.ports ?? []) if (p?.nodePort) this.used.add(`port:${p.nodePort}`);
+    for (const ip of arr(svc.spec?.clusterIPs)) this.used.add(String(ip));
+    for (const p of arr(svc.spec?.ports)) if (p?.nodePort) this.used.add(`port:${p.nodePort}`);
+  }
+
+  /** The allocation cursors, to {@link rewind} to when a write is rolled back. */
+  mark(): AllocatorMark {
+    return { v4: this.v4, v6: this.v6, nodePort: this.nodePort };
+  }
+
+  /**
+   * Undoes allocations since `mark`: cursors go back and every address and port is forgotten;
+   * then {@link observe} the stored Services again.
+   */
+  rewind(mark: AllocatorMark): void {
+    ({ v4: this.v4, v6: this.v6, nodePort: this.nodePort } = mark);
+    this.used.clear();
   }
 
   /** Frees a Service's addresses and ports. */
   release(svc: KObject): void {
-    for (const ip of svc.spec?.clusterIPs ?? []) this.used.delete(String(ip));
-    for (const p of svc.spec?.ports ?? []) if (p?.nodePort) this.used.delete(`port:${p.nodePort}`);
+    for (const ip of arr(svc.spec?.clusterIPs)) this.used.delete(String(ip));
+    for (const p of arr(svc.spec?.ports)) if (p?.nodePort) this.used.delete(`port:${p.nodePort}`);
   }
 
   /** Next free IPv4 in 10.96.0.0/12 or IPv6 in fd00:10:96::/108. */
@@ -66,7 +89,7 @@ export function defaultService(svc: KObject, old: KObject | undefined, alloc: Se
       if (!isObj(p)) return p;
       const q: Record<string, any> = { ...p, protocol: p.protocol ?? 'TCP' };
       if (q.targetPort === undefined && q.port !== undefined) q.targetPort = q.port;
-      const prev = (oldSpec.ports ?? []).find((o: any) => o?.port === q.port && (o?.protocol ?? 'TCP') === q.protocol);
+      const prev = arr(oldSpec.ports).find((o: any) => o?.port === q.port && (o?.protocol ?? 'TCP') === q.protocol);
       if ((spec.type === 'NodePort' || (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false)) && !q.nodePort)
         q.nodePort = prev?.nodePort ?? alloc.port();
       return q;

@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { Api, type Selection, type WriteOptions } from './api.js';
 import { PATCH_TYPES } from './patch-types.js';
 import { badRequest, expired, methodNotAllowed, StatusError } from './errors.js';
+import { exceedsDepth, MAX_DEPTH } from './depth.js';
 import { apiVersionOf, compareVersions, storageKey, type ResourceType } from './resources.js';
 import type { ChangeEvent, KObject, Persistence } from './store.js';
 import { tableVersion, toTable, type IncludeObject } from './table.js';
@@ -368,7 +369,13 @@ export class ApiServer {
         else if (!now) return;
       } else if (!now) return;
       // Serialised at once: a shallow relabelled view is enough (no deep copy per watcher).
-      write(type, { ...ev.object, apiVersion: apiVersionOf(t), kind: t.kind });
+      try {
+        write(type, { ...ev.object, apiVersion: apiVersionOf(t), kind: t.kind });
+      } catch (e) {
+        // Never let one watcher fail a committed write: it gets an error event and ends.
+        write('ERROR', new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`).toStatus());
+        w.end();
+      }
     };
     const sub = { key: storageKey(t), namespace: ns, send };
     if (rvParam === '' || rvParam === '0') {
@@ -473,12 +480,15 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 function parseBody(raw: string, contentType: string): unknown {
   if (raw.trim() === '') throw badRequest('the request body is empty');
+  let body: unknown;
   try {
-    if (contentType === PATCH_TYPES.apply || contentType.includes('yaml')) return parseYaml(raw);
-    return JSON.parse(raw);
+    // A RangeError from a decoder recursing too deep is a bad body too, never a 500.
+    body = contentType === PATCH_TYPES.apply || contentType.includes('yaml') ? parseYaml(raw) : JSON.parse(raw);
   } catch (e) {
     throw badRequest(`the body of the request could not be decoded: ${(e as Error).message}`);
   }
+  if (exceedsDepth(body)) throw badRequest(`the body of the request could not be decoded: it nests deeper than ${MAX_DEPTH} levels`);
+  return body;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, entry: RequestLogEntry): void {

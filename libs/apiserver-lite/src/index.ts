@@ -21,3 +21,5 @@ export { parseSelection, selects, parseFieldSelector, matchFields, SelectorParse
 export { serverSideApply, recordUpdate, fieldPaths, toFieldsV1, fromFieldsV1, type ManagedFieldsEntry, type ApplyRequest } from './apply.js';
 export { desiredSlices, startEndpointSliceController } from './controllers.js';
 export { main as runCli, USAGE } from './cli.js';
+export { BUILTIN_SCHEMAS, OBJECT_META_SCHEMA } from './builtin-schemas.js';
+export { MAX_DEPTH, exceedsDepth } from './depth.js';

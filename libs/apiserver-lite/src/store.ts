@@ -72,6 +72,13 @@ export interface StoreOptions {
   persistDebounceMs?: number;
 }
 
+/** An open {@link ObjectStore.transaction}: what to undo and what to emit on commit. */
+interface Transaction {
+  fromRv: number;
+  undo: { key: string; id: string; prev: KObject | undefined }[];
+  events: ChangeEvent[];
+}
+
 const nsName = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`;
 
 /** In-memory storage with a change history. */
@@ -84,6 +91,7 @@ export class ObjectStore {
   private readonly subs = new Set<WatchSubscription>();
   private readonly historySize: number;
   private persistTimer: TimerHandle | undefined;
+  private tx: Transaction | undefined;
 
   constructor(private readonly opts: StoreOptions) {
     this.historySize = opts.historySize ?? 10_000;
@@ -133,30 +141,89 @@ export class ObjectStore {
     return [...this.objects.keys()];
   }
 
+  /** Whether a {@link ObjectStore.transaction} is open. */
+  inTransaction(): boolean {
+    return this.tx !== undefined;
+  }
+
+  /**
+   * Runs `fn` as one atomic change: its writes (and those of nested calls) become visible to
+   * watchers, the history and persistence only when `fn` returns; when it throws — or when
+   * `opts.rollback` asks for it (`dryRun`) — every object and the resourceVersion counter are
+   * restored and nothing was emitted. Nested calls join the outer transaction.
+   */
+  transaction<T>(fn: () => T, opts: { rollback?: boolean } = {}): T {
+    if (this.tx) return fn();
+    const tx: Transaction = { fromRv: this.rv, undo: [], events: [] };
+    this.tx = tx;
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.tx = undefined;
+      this.rollback(tx);
+      throw e;
+    }
+    this.tx = undefined;
+    if (opts.rollback) {
+      this.rollback(tx);
+      return result;
+    }
+    this.commit(tx);
+    return result;
+  }
+
+  private rollback(tx: Transaction): void {
+    for (let i = tx.undo.length - 1; i >= 0; i--) {
+      const { key, id, prev } = tx.undo[i]!;
+      const m = this.objects.get(key) ?? new Map<string, KObject>();
+      if (prev) m.set(id, prev);
+      else m.delete(id);
+      if (m.size === 0) this.objects.delete(key);
+      else this.objects.set(key, m);
+    }
+    this.rv = tx.fromRv;
+  }
+
+  private commit(tx: Transaction): void {
+    if (tx.events.length === 0) return;
+    for (const ev of tx.events) this.record(ev);
+    this.schedulePersist();
+  }
+
+  /** Notes the state of `key`/`id` before its first change in the open transaction. */
+  private remember(key: string, id: string, prev: KObject | undefined): void {
+    this.tx!.undo.push({ key, id, prev });
+  }
+
   /** Stores a new or changed object with a fresh resourceVersion and records the event. */
   put(key: string, obj: KObject): KObject {
+    if (!this.tx) return this.transaction(() => this.put(key, obj));
     const m = this.objects.get(key) ?? new Map<string, KObject>();
     this.objects.set(key, m);
     const id = nsName(obj.metadata.namespace, obj.metadata.name);
     const prev = m.get(id);
+    this.remember(key, id, prev);
     const rv = this.nextRv();
     const stored = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
     m.set(id, stored);
-    this.record({ type: prev ? 'MODIFIED' : 'ADDED', key, rv, object: stored, prev });
+    this.tx.events.push({ type: prev ? 'MODIFIED' : 'ADDED', key, rv, object: stored, prev });
     return stored;
   }
 
   /** Removes an object; the DELETED event carries the deletion's resourceVersion. */
   remove(key: string, namespace: string | undefined, name: string): KObject | undefined {
+    if (!this.tx) return this.transaction(() => this.remove(key, namespace, name));
     const m = this.objects.get(key);
     const id = nsName(namespace, name);
     const prev = m?.get(id);
     if (!m || !prev) return undefined;
+    this.remember(key, id, prev);
     m.delete(id);
     if (m.size === 0) this.objects.delete(key);
     const rv = this.nextRv();
     const gone = { ...prev, metadata: { ...prev.metadata, resourceVersion: String(rv) } };
-    this.record({ type: 'DELETED', key, rv, object: gone, prev });
+    this.tx.events.push({ type: 'DELETED', key, rv, object: gone, prev });
     return gone;
   }
 
@@ -233,8 +300,15 @@ export class ObjectStore {
       this.oldestRv = this.history[drop - 1]!.rv;
       this.history = this.history.slice(drop);
     }
-    for (const s of this.subs) if (matchesSub(s, ev)) s.send(ev);
-    this.schedulePersist();
+    for (const s of this.subs) {
+      if (!matchesSub(s, ev)) continue;
+      // One failing watcher must neither fail a committed write nor starve the others.
+      try {
+        s.send(ev);
+      } catch {
+        /* the watcher ends itself (see ApiServer.watch) */
+      }
+    }
   }
 
   private schedulePersist(): void {

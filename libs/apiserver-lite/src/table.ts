@@ -80,9 +80,9 @@ const age = (o: KObject, now: number) => (o.metadata.creationTimestamp ? humanDu
 const col = (name: string, priority = 0, type = 'string'): TableColumn => ({ name, type, format: '', description: '', priority });
 
 function servicePorts(o: KObject): string {
-  const ports = (o.spec?.ports ?? []) as { port?: number; nodePort?: number; protocol?: string }[];
+  const ports = (Array.isArray(o.spec?.ports) ? o.spec.ports : []) as { port?: number; nodePort?: number; protocol?: string }[];
   if (!ports.length) return '<none>';
-  return ports.map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
+  return ports.map((p) => p ?? {}).map((p) => `${p.port}${p.nodePort ? `:${p.nodePort}` : ''}/${p.protocol ?? 'TCP'}`).join(',');
 }
 
 function externalIPs(o: KObject): string {
@@ -145,6 +145,18 @@ function crdPrinter(cols: PrinterColumn[]): Printer {
   };
 }
 
+/**
+ * A row's cells, never throwing: one malformed stored object must not make every list of its
+ * kind fail. Its name is printed and the other cells say `<invalid>`.
+ */
+function safeCells(p: Printer, o: KObject, now: number): unknown[] {
+  try {
+    return p.cells(o, now);
+  } catch {
+    return p.columns.map((c, i) => (i === 0 && c.format === 'name' ? o.metadata?.name : '<invalid>'));
+  }
+}
+
 /** The printer for a type. */
 export function printerFor(t: ResourceType): Printer {
   if (t.crd) return t.printerColumns?.length ? crdPrinter(t.printerColumns) : { columns: [NAME_COLUMN, AGE_COLUMN], cells: (o, now) => [o.metadata.name, age(o, now)] };
@@ -163,7 +175,7 @@ export function toTable(t: ResourceType, items: KObject[], opts: { now: number; 
     metadata,
     columnDefinitions: opts.headers === false ? [] : p.columns,
     rows: items.map((o) => {
-      const row: Record<string, unknown> = { cells: p.cells(o, opts.now) };
+      const row: Record<string, unknown> = { cells: safeCells(p, o, opts.now) };
       if (opts.include === 'Object') row.object = o;
       else if (opts.include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${opts.version}`, metadata: o.metadata };
       return row;
