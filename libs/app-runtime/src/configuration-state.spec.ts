@@ -45,6 +45,24 @@ describe('ConfigurationState writer', () => {
     });
   });
 
+  it('warning conditions ride along a valid configuration: result stays Valid; a later report without them removes them', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const fake = new FakeApiClient(clock);
+    const w = new ConfigurationStateWriter({ client: fake, namespace: NS, component: { type: 'controller' }, fieldManager: 'f', clock });
+    const warning = w.warningCondition('advertisementPoolsFound', 'PoolNotFound', 'L2Advertisement x names a pool that does not exist ("b")');
+    expect(warning).toEqual({ type: 'advertisementPoolsFound', status: 'False', reason: 'PoolNotFound', message: 'L2Advertisement x names a pool that does not exist ("b")', lastTransitionTime: '2026-01-01T12:00:00Z' });
+    await w.report(valid(), [warning]);
+    let [o] = fake.objectsOf(CS);
+    expect(o!.status.result).toBe('Valid');
+    expect(o!.status.conditions.map((c: { type: string; status: string }) => [c.type, c.status])).toEqual([
+      ['poolReconcilerValid', 'True'],
+      ['advertisementPoolsFound', 'False'],
+    ]);
+    await w.report(valid());
+    [o] = fake.objectsOf(CS);
+    expect(o!.status.conditions.map((c: { type: string }) => c.type)).toEqual(['poolReconcilerValid']);
+  });
+
   it('an invalid configuration: False/ConfigurationError, result Invalid, errorSummary = the condition message (MetalLB)', async () => {
     const fake = new FakeApiClient(new ManualClock());
     const w = new ConfigurationStateWriter({ client: fake, namespace: NS, component: { type: 'speaker', node: 'n1' }, fieldManager: 'f' });

@@ -61,14 +61,29 @@ export class ConfigurationStateWriter {
     return this.meta.name;
   }
 
-  /** Reports the outcome of a configuration load (`Config`, `ConfigErrors` or an unknown failure). */
-  report(outcome: Config | ConfigErrors | UnknownFailure): Promise<StateWriteOutcome> {
-    return this.reportCondition(configCondition(this.conditionType, outcome, formatRfc3339(this.clock.now())));
+  /**
+   * Reports the outcome of a configuration load (`Config`, `ConfigErrors` or an unknown failure),
+   * plus `extra` conditions of this component (e.g. warnings about a valid configuration).
+   */
+  report(outcome: Config | ConfigErrors | UnknownFailure, extra: readonly Condition[] = []): Promise<StateWriteOutcome> {
+    return this.reportCondition(configCondition(this.conditionType, outcome, formatRfc3339(this.clock.now())), extra);
   }
 
-  /** Writes `condition` (long messages are cut to {@link CONDITION_MESSAGE_MAX}) and the aggregate. */
-  async reportCondition(condition: Condition): Promise<StateWriteOutcome> {
-    const c: Condition = { ...condition, message: condition.message.slice(0, CONDITION_MESSAGE_MAX) };
+  /** A warning condition about a valid configuration: `status: 'False'`, never counted in `result`. */
+  warningCondition(type: string, reason: string, message: string): Condition {
+    return { type, status: 'False', reason, message, lastTransitionTime: formatRfc3339(this.clock.now()) };
+  }
+
+  /**
+   * Writes `condition` and `extra` (long messages are cut to {@link CONDITION_MESSAGE_MAX}) and the
+   * aggregate. Conditions this writer wrote before and are not given now are removed (server-side
+   * apply drops what the field manager no longer sets). Only `ConfigurationError` conditions make
+   * `result` Invalid, so warning conditions leave it `Valid`.
+   */
+  async reportCondition(condition: Condition, extra: readonly Condition[] = []): Promise<StateWriteOutcome> {
+    const cut = (x: Condition): Condition => ({ ...x, message: x.message.slice(0, CONDITION_MESSAGE_MAX) });
+    const c = cut(condition);
+    const all = [c, ...extra.map(cut)];
     const r = METALLB_RESOURCES.configurationstates;
     const { apiVersion, kind } = typeMetaOf(r);
     const ns = this.opts.namespace;
@@ -85,7 +100,7 @@ export class ConfigurationStateWriter {
       } catch (e) {
         if (!isApiError(e, 409)) throw e;
       }
-      const status = { ...summarizeConditions([c]), conditions: [c] };
+      const status = { ...summarizeConditions(all), conditions: all };
       const object = await applyStatus<KubeObject>(this.opts.client, r, { apiVersion, kind, metadata: { name: this.meta.name, namespace: ns }, status }, this.opts.fieldManager);
       return { kind: 'written', object, condition: c };
     } catch (e) {
