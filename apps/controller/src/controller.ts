@@ -21,10 +21,11 @@ import {
   type TypedResource,
 } from '@metallb-ts/app-runtime';
 import { formatRfc3339, systemClock, systemRng, type Clock, type Rng } from '@metallb-ts/clock';
-import { CONDITION_REASONS } from '@metallb-ts/config';
+import { CONDITION_REASONS, type Config } from '@metallb-ts/config';
 import { assertNever } from '@metallb-ts/errors';
 import { Allocator, type PoolSpec } from '@metallb-ts/ipam';
 import { EventRecorder, Informer, WorkQueue, defaultControllerRateLimiter, runReconciler, type ApiClient, type KubeObject, type RunningReconciler } from '@metallb-ts/k8s-watch';
+import { ADVERTISEMENT_POOLS_CONDITION, describeMissingPools, missingAdvertisementPools, POOL_NOT_FOUND_REASON } from './advertisements.js';
 import { assembleConfig, type RawObject } from './config-map.js';
 import { reconcileService, reprocessOrder, restoreFromStatus, type CoreState } from './core.js';
 import type { ControllerFlags } from './flags.js';
@@ -37,6 +38,8 @@ import { createMemberlistSecret, FIELD_MANAGER, writePoolStatus, writeService } 
 const COMPONENT = 'metallb-controller';
 const SERVICE_KIND = typeMetaOf(CORE_RESOURCES.services);
 const CONFIGURATION_STATE_KIND = { apiVersion: 'metallb.io/v1beta1', kind: 'ConfigurationState' };
+/** Reason of the Warning Event on a Service whose IP a configuration change took away (quirk 16). */
+export const POOL_CHANGED_REASON = 'AllocationDroppedByConfig';
 
 /** What the controller is built from. */
 export interface ControllerOptions {
@@ -69,6 +72,8 @@ export class Controller {
   private readonly configState: ConfigurationStateWriter;
   private state: CoreState = { allocator: new Allocator(), pools: undefined };
   private lastPoolsJson = '';
+  /** The last "advertisement names a missing pool" text reported ('' when none). */
+  private lastMissingPools = '';
   private queue: WorkQueue | undefined;
   private runner: RunningReconciler | undefined;
   /** MetalLB's initial-load gate: individual Service events wait until the first full pass. */
@@ -282,7 +287,7 @@ export class Controller {
       this.metrics?.client.configStale.set(1);
       const summary = r.errors.summary();
       this.log.error('configuration invalid, keeping the last valid one', { op: 'setConfig', error: summary, transient: r.errors.transient });
-      void this.reportConfigState(this.configState.report(r.errors), summary);
+      void this.reportConfigState(this.configState.report(r.errors), { reason: 'ConfigurationError', message: `configuration invalid, the last valid one stays in force: ${summary}` });
       if (r.errors.transient) return { requeueAfterMs: 5000 };
       return;
     }
@@ -291,7 +296,7 @@ export class Controller {
     this.metrics?.client.configLoaded.set(1);
     const json = JSON.stringify(r.pools);
     if (json === this.lastPoolsJson) {
-      void this.reportConfigState(this.configState.report(r.config));
+      this.reportValid(objects, r.config);
       return;
     }
     const set = this.state.allocator.setPools(r.pools);
@@ -306,32 +311,57 @@ export class Controller {
         message: `configuration error: ${set.message}`,
         lastTransitionTime: formatRfc3339(this.clock.now()),
       };
-      void this.reportConfigState(this.configState.reportCondition(condition), set.message);
+      void this.reportConfigState(this.configState.reportCondition(condition), { reason: 'ConfigurationError', message: `configuration invalid, the last valid one stays in force: ${set.message}` });
       return;
     }
     const before = this.state.pools;
     this.state.pools = r.pools;
     this.lastPoolsJson = json;
-    for (const d of set.dropped) this.log.warn('allocation dropped by the new configuration', { service: d.key, pool: d.pool, reason: d.message });
+    for (const d of set.dropped) {
+      this.log.warn('allocation dropped by the new configuration', { service: d.key, pool: d.pool, reason: d.message });
+      // MetalLB quirk 16 (kept): the Service moves. Say why on it, not only the later IPAllocated.
+      const svc = this.services.store.get(d.key);
+      if (svc) void this.events.record(svc, SERVICE_KIND, 'Warning', POOL_CHANGED_REASON, `${d.message} (${d.reason})`.slice(0, 1024));
+    }
     this.log.info('configuration loaded', { op: 'setConfig', pools: r.pools.map((p: PoolSpec) => p.name), moved: set.moved.length, dropped: set.dropped.length });
-    void this.reportConfigState(this.configState.report(r.config));
+    this.reportValid(objects, r.config);
     for (const p of r.pools) this.dirtyPools.add(p.name);
     for (const p of before ?? []) this.dirtyPools.add(p.name);
     if (!initial) this.enqueue({ kind: 'reprocess' });
     this.flushPools();
   }
 
-  /** Logs a failed ConfigurationState write; after a written invalid state, a Warning Event on it. */
-  private async reportConfigState(write: ReturnType<ConfigurationStateWriter['report']>, invalidMessage?: string): Promise<void> {
+  /**
+   * A valid configuration: `Valid` on the ConfigurationState, plus (beyond MetalLB) a warning
+   * condition and a Warning Event when an advertisement names a pool that does not exist.
+   */
+  private reportValid(objects: readonly RawObject[], config: Config): void {
+    const missing = missingAdvertisementPools(objects, config);
+    const text = describeMissingPools(missing);
+    if (!missing.length) {
+      this.lastMissingPools = '';
+      void this.reportConfigState(this.configState.report(config));
+      return;
+    }
+    const condition = this.configState.warningCondition(ADVERTISEMENT_POOLS_CONDITION, POOL_NOT_FOUND_REASON, text);
+    // Said once per change, not on every reconcile of the same configuration.
+    const changed = text !== this.lastMissingPools;
+    this.lastMissingPools = text;
+    if (changed) this.log.warn('advertisement names a pool that does not exist', { op: 'setConfig', advertisements: missing.map((m) => `${m.kind}/${m.name}`), message: text });
+    void this.reportConfigState(this.configState.report(config, [condition]), changed ? { reason: POOL_NOT_FOUND_REASON, message: text } : undefined);
+  }
+
+  /** Logs a failed ConfigurationState write; after a written state, the Warning Event on it, if any. */
+  private async reportConfigState(write: ReturnType<ConfigurationStateWriter['report']>, warning?: { reason: string; message: string }): Promise<void> {
     const out = await write;
     if (out.kind === 'failed') {
       this.warn.warn('api:configurationstate', 'ConfigurationState write failed', { error: out.error });
       return;
     }
-    if (invalidMessage !== undefined) {
+    if (warning !== undefined) {
       const { name, namespace, uid } = out.object.metadata;
       const involved = { metadata: { name, namespace, uid } };
-      void this.events.record(involved, CONFIGURATION_STATE_KIND, 'Warning', 'ConfigurationError', `configuration invalid, the last valid one stays in force: ${invalidMessage}`.slice(0, 1024));
+      void this.events.record(involved, CONFIGURATION_STATE_KIND, 'Warning', warning.reason, warning.message.slice(0, 1024));
     }
   }
 

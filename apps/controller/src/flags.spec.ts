@@ -20,9 +20,17 @@ describe('controller flags', () => {
     [['--namespace'], 'needs a value'],
     [['--leader-elect=maybe'], 'not a boolean'],
     [['--lease-duration', '5', '--renew-deadline', '10'], 'greater than --renew-deadline'],
+    [['--metrics-bind-address', 'example.com'], '--metrics-bind-address: bind address "example.com": "example.com" is not an IP address'],
+    [['--metrics-bind-address', '127.0.0.1:99999'], 'is not 0..65535'],
   ])('%j → clear error', (argv, msg) => {
     expect(() => parseFlags(argv, {})).toThrow(FlagError);
     expect(() => parseFlags(argv, {})).toThrow(msg);
+  });
+  it('--metrics-bind-address: an IP, HOST:PORT, :PORT or 0 (controller-runtime forms); METALLB_METRICS_BIND_ADDRESS too', () => {
+    expect(parseFlags([], {})).toMatchObject({ metricsBindAddress: '' });
+    expect(parseFlags(['--metrics-bind-address', '127.0.0.1'], {})).toMatchObject({ metricsBindAddress: '127.0.0.1' });
+    expect(parseFlags([], { METALLB_METRICS_BIND_ADDRESS: ':8080' })).toMatchObject({ metricsBindAddress: ':8080' });
+    expect(parseFlags(['--metrics-bind-address=0'], {})).toMatchObject({ metricsBindAddress: '0' });
   });
   it('--help lists every flag with its env name', () => {
     expect(parseFlags(['--help'], {})).toBe('help');
