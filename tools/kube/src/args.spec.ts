@@ -46,8 +46,8 @@ describe('kube-controller-manager arguments', () => {
   it('runs the EndpointSlice, garbage-collector, namespace and service-account controllers, nothing node-related', () => {
     const ctl = flag(a, 'controllers')!.split(',');
     expect(ctl).toEqual([...CONTROLLERS]);
-    for (const c of ['endpointslice', 'garbagecollector', 'namespace', 'serviceaccount', 'serviceaccount-token']) expect(ctl).toContain(c);
-    expect(ctl.some((c) => /node|daemonset|replicaset|deployment|\*/.test(c))).toBe(false);
+    for (const c of ['endpointslice', 'garbage-collector', 'namespace', 'serviceaccount', 'serviceaccount-token']) expect(ctl).toContain(`${c}-controller`);
+    expect(ctl.some((c) => /node|daemonset|replicaset|deployment|pod-garbage|\*/.test(c))).toBe(false);
   });
   it('uses its own kubeconfig and per-controller service-account credentials, serves nothing', () => {
     expect(flag(a, 'kubeconfig')).toBe('/tmp/k/controller-manager.kubeconfig');

@@ -4,15 +4,22 @@
  */
 import { join } from 'node:path';
 
-/** The controllers kube-controller-manager runs: no scheduler or kubelet exists, so nothing node- or pod-lifecycle related. */
+/**
+ * The controllers kube-controller-manager runs (their names as of Kubernetes 1.37's `--controllers`):
+ * no scheduler or kubelet exists, so nothing node- or workload-related.
+ */
 export const CONTROLLERS = [
-  'endpointslice',
-  'garbagecollector',
-  'namespace',
-  'serviceaccount',
-  'serviceaccount-token',
-  'clusterrole-aggregation',
-  'root-ca-cert-publisher',
+  'endpointslice-controller',
+  'garbage-collector-controller',
+  'namespace-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  // Aggregates the admin/edit/view ClusterRoles that RoleBindings in deploy/ may refer to.
+  'clusterrole-aggregation-controller',
+  // The kube-root-ca.crt ConfigMap every namespace has on a real cluster.
+  'root-ca-certificate-publisher-controller',
+  // Finalizers and status of ServiceCIDR objects (ClusterIP allocation ranges).
+  'service-cidr-controller',
 ] as const;
 
 /** The admission plugins kube-apiserver enables (kubeadm's choice plus the defaults spelled out). */

@@ -39,6 +39,8 @@ export interface UpOptions {
   etcdPeerPort?: number;
   /** The Service ClusterIP range (cluster-internal). @default '10.96.0.0/16' */
   serviceCidr?: string;
+  /** Another etcd binary (e.g. Debian's `/usr/bin/etcd`) instead of the one built at ETCD_VERSION. @default the built one */
+  etcdBinary?: string;
   /** etcd without fsync: faster, a lab only. @default false */
   etcdUnsafeNoFsync?: boolean;
   /** How long to wait for `/readyz` and the controllers. @default 180000 */
@@ -305,7 +307,7 @@ export async function up(o: UpOptions): Promise<ControlPlane> {
   const timeout = o.readyTimeoutMs ?? 180_000;
   try {
     log(`starting etcd on ${layout.address}:${layout.etcdClientPort}`);
-    startProcess(dir, 'etcd', [binaries.etcd, ...etcdArgs(layout)], o.netns, records);
+    startProcess(dir, 'etcd', [o.etcdBinary ?? binaries.etcd, ...etcdArgs(layout)], o.netns, records);
     log(`starting kube-apiserver on ${server}`);
     startProcess(dir, 'kube-apiserver', [binaries.kubeApiserver, ...apiserverArgs(layout)], o.netns, records);
     await waitReady(dir, records, timeout, 'kube-apiserver /readyz', () => readyz(dir, o.netns, 5000));

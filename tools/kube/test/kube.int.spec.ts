@@ -3,7 +3,7 @@
  * enforced for ServiceAccount kubeconfigs, the EndpointSlice controller at work, crash recovery,
  * and `down`. Skipped — with the reason in the title — where Go 1.26 is not installed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,4 +193,40 @@ kubeDescribe('kube-lab: a real control plane (etcd, kube-apiserver, kube-control
     expect((await cli(['status', '--dir', dir])).code).toBe(1);
     expect((await cli(['down', '--dir', dir])).stdout).toContain('nothing was running');
   }, 120_000);
+});
+
+function netnsSkipReason(): string | undefined {
+  if (goSkipReason()) return goSkipReason();
+  if (process.getuid?.() !== 0) return 'not root: network namespaces need root';
+  if (spawnSync('ip', ['-V']).status !== 0) return 'iproute2 (ip) is not installed';
+  return undefined;
+}
+
+const nsWhy = netnsSkipReason();
+(nsWhy ? describe.skip : describe)(`kube-lab inside a network namespace${nsWhy ? ` [skipped: ${nsWhy}]` : ''}`, () => {
+  const ns = `klt-${process.pid}`;
+  const dir = mkdtempSync(join(tmpdir(), 'kube-lab-netns-'));
+  beforeAll(async () => {
+    await ensureBinaries();
+    expect(spawnSync('ip', ['netns', 'add', ns]).status).toBe(0);
+    expect(spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']).status).toBe(0);
+  }, 3_600_000);
+  afterAll(async () => {
+    await down({ dir, graceMs: 5000 });
+    spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs every process and kubectl call via `ip netns exec`, on the namespace loopback', async () => {
+    const cp = await up({ dir, netns: ns });
+    expect(cp.netns).toBe(ns);
+    expect(cp.server).toBe('https://127.0.0.1:6443');
+    const inNs = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    for (const p of cp.processes) expect(inNs, p.name).toContain(p.pid);
+    expect((await kubectl(['get', '--raw', '/readyz'], { dir })).stdout.trim()).toBe('ok');
+    const kc = await serviceAccountKubeconfig({ dir, namespace: 'kl-ns', name: 'app' });
+    expect((await kubectl(['auth', 'can-i', 'list', 'services'], { kubeconfig: kc, netns: ns })).stdout.trim()).toBe('no');
+    expect(await down({ dir })).toEqual(['kube-controller-manager', 'kube-apiserver', 'etcd']);
+    for (const p of cp.processes) expect(running(p)).toBe(false);
+  }, 300_000);
 });
