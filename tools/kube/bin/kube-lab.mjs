@@ -2,9 +2,14 @@
 // The `kube-lab` command. The sources are TypeScript run by Node's type stripping; their relative
 // imports say `.js` (as tsc and vitest want), so this hook resolves `./x.js` to `./x.ts` when only
 // the latter exists.
-import { registerHooks } from 'node:module';
+import * as nodeModule from 'node:module';
 
-registerHooks({
+if (typeof nodeModule.registerHooks !== 'function') {
+  process.stderr.write(`kube-lab needs Node >= 22.18 (type stripping and module.registerHooks); this is ${process.version}. Run it as \`npx kube-lab\` inside the clone, which uses the workspace's Node 24.\n`);
+  process.exit(2);
+}
+
+nodeModule.registerHooks({
   resolve(specifier, context, nextResolve) {
     try {
       return nextResolve(specifier, context);

@@ -195,7 +195,12 @@ function run(argv: string[], cwd: string, env: NodeJS.ProcessEnv, logFd: number,
   });
 }
 
-async function withLock(lock: string, log: (line: string) => void, fn: () => Promise<void>): Promise<void> {
+/**
+ * Runs `fn` holding the lock file `lock` (created exclusively, holding our PID and start time).
+ * While another live process holds it, waits (polling every 2 s); a lock whose holder is gone, a
+ * zombie, or a different process with the same PID is taken over.
+ */
+export async function withLock(lock: string, log: (line: string) => void, fn: () => Promise<void>): Promise<void> {
   const me = readProcess(process.pid);
   let announced = false;
   for (;;) {

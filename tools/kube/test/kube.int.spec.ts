@@ -4,11 +4,11 @@
  * and `down`. Skipped — with the reason in the title — where Go 1.26 is not installed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBinaries, goSkipReason } from '../src/build.js';
+import { ensureBinaries, goSkipReason, withLock } from '../src/build.js';
 import { down, kubectl, serviceAccountKubeconfig, status, up } from '../src/cluster.js';
 import { classifyRecorded, readProcess, type PidRecord } from '../src/pids.js';
 
@@ -229,4 +229,32 @@ const nsWhy = netnsSkipReason();
     expect(await down({ dir })).toEqual(['kube-controller-manager', 'kube-apiserver', 'etcd']);
     for (const p of cp.processes) expect(running(p)).toBe(false);
   }, 300_000);
+});
+
+describe('the build lock', () => {
+  it('takes over a lock whose holder is gone, waits for a live holder, and removes it when done', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'kube-lab-lock-'));
+    try {
+      const lock = join(d, 'x.lock');
+      const gone = spawnSync('true').pid;
+      writeFileSync(lock, JSON.stringify({ pid: gone, startTime: '1' }));
+      let ran = false;
+      await withLock(lock, () => {}, async () => {
+        ran = true;
+      });
+      expect(ran).toBe(true);
+      expect(existsSync(lock)).toBe(false);
+
+      const me = readProcess(process.pid)!;
+      writeFileSync(lock, JSON.stringify({ pid: process.pid, startTime: me.startTime }));
+      const lines: string[] = [];
+      const t0 = Date.now();
+      setTimeout(() => rmSync(lock, { force: true }), 1000);
+      await withLock(lock, (l) => lines.push(l), async () => {});
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+      expect(lines[0]).toMatch(new RegExp(`waiting for pid ${process.pid}`));
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
