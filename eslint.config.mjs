@@ -25,7 +25,7 @@ const boundaries = {
   depConstraints: [
     { sourceTag: 'type:lib', notDependOnLibsWithTags: ['type:app'] },
     { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-    { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib'] },
+    { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['type:lib', 'type:tooling'] },
     {
       sourceTag: 'scope:protocol',
       onlyDependOnLibsWithTags: ['scope:shared', 'scope:protocol'],

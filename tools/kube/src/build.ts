@@ -15,25 +15,19 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheRoot, GO, goEnv as labGoEnv, goSkipReason as labGoSkipReason } from '@metallb-ts/test-lab';
 import { buildModuleGoMod, kubernetesLdflags } from './build-module.js';
 import { lockHolderIsAlive, readProcess } from './pids.js';
 import { ETCD_VERSION, KUBERNETES_VERSION } from './versions.js';
 
-/** The one Go toolchain used. */
-export const GO = '/usr/local/go/bin/go';
+/** The Go toolchain, its cache root and its environment are the test lab's (one place for all Go builds). */
+export { GO, cacheRoot } from '@metallb-ts/test-lab';
 
 /** Why the binaries cannot be built here, or undefined when they can. */
 export function goSkipReason(): string | undefined {
-  if (!existsSync(GO)) return `no Go toolchain: ${GO} (Go 1.26) is not installed, so kube-apiserver cannot be built`;
-  return undefined;
-}
-
-/** `${XDG_CACHE_HOME:-$HOME/.cache}/metallb-ts`. */
-export function cacheRoot(): string {
-  const base = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
-  return join(base, 'metallb-ts');
+  const why = labGoSkipReason();
+  return why && `no Go toolchain: ${why}, so kube-apiserver cannot be built`;
 }
 
 /** Where the control plane's binaries are cached: `<cacheRoot>/kube`. */
@@ -76,18 +70,10 @@ export function binariesCached(): boolean {
   return Object.values(binaryPaths()).every((p) => existsSync(p));
 }
 
-/** Environment of go invocations: local toolchain, module mode, caches outside the clone (shared with tools/test-lab). */
+/** Environment of go invocations: the lab's (local toolchain, module mode, caches outside the clone), without VCS stamping. */
 export function goEnv(): NodeJS.ProcessEnv {
-  const cache = cacheRoot();
-  return {
-    ...process.env,
-    GOTOOLCHAIN: 'local',
-    GO111MODULE: 'on',
-    GOFLAGS: '-mod=mod -buildvcs=false',
-    GOCACHE: join(cache, 'go', 'build'),
-    GOMODCACHE: join(cache, 'go', 'mod'),
-    CGO_ENABLED: '0',
-  };
+  const env = labGoEnv();
+  return { ...env, GOFLAGS: `${env['GOFLAGS'] ?? ''} -buildvcs=false`.trim() };
 }
 
 /** Options of {@link ensureBinaries}. */
