@@ -43,4 +43,16 @@ export { checkSchema, type SchemaViolation, type SchemaViolationKind } from './c
 export type { Schema, Rule as CelRule, PrinterColumn } from './crd/schema-builders.js';
 export { configToJSON, configsEqual } from './compare.js';
 export { configCondition, summarizeConditions, CONDITION_TYPES, CONDITION_REASONS, type UnknownFailure } from './state.js';
-export { ConfigTracker, type ReloadOutcome } from './tracker.js';
+export {
+  ConfigTracker,
+  ConfigCommitError,
+  announcedOutsidePools,
+  vetoDroppedAnnouncements,
+  type AnnouncedService,
+  type ConfigVeto,
+  type ProposeOutcome,
+  type ReloadOutcome,
+  type TrackerOptions,
+  type VetoPredicate,
+  type VetoReason,
+} from './tracker.js';
