@@ -49,7 +49,7 @@ export function attributes(fourOctetAs: boolean): fc.Arbitrary<PathAttribute[]> 
     fc.constant({ type: 'atomic-aggregate' as const }),
     fc.record({ type: fc.constant('aggregator' as const), asn, address: ipv4 }),
     fc.record({ type: fc.constant('communities' as const), communities: fc.array(u32, { minLength: 1, maxLength: 5 }) }),
-    fc.record({ type: fc.constant('large-communities' as const), communities: fc.array(fc.record({ globalAdmin: u32, localData1: u32, localData2: u32 }), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ type: fc.constant('large-communities' as const), communities: fc.array(fc.record({ kind: fc.constant('large' as const), global: u32, local1: u32, local2: u32 }), { minLength: 1, maxLength: 3 }) }),
     fc.oneof(
       fc.record({ type: fc.constant('mp-reach' as const), afi: fc.constant(2), safi: fc.constant(1), nextHop: ipv6, nlri: fc.array(cidr6, { maxLength: 5 }) }),
       fc.record({ type: fc.constant('mp-reach' as const), afi: fc.constant(2), safi: fc.constant(1), nextHop: ipv6, linkLocal: ipv6, nlri: fc.array(cidr6, { maxLength: 5 }) }),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { describe, expect, it } from 'vitest';
-import { AdjRibOut, cidrFromPrefixKey, prefixKey, parseRouteSpec, announcedPrefixes, buildUpdates, encodeMessage, parseCommunity, parseLargeCommunity, pathAttributes, RouteParseError, withdrawnPrefixes, type PeerContext, type Route } from '../index.js';
+import { AdjRibOut, cidrFromPrefixKey, prefixKey, parseRouteSpec, announcedPrefixes, buildUpdates, encodeMessage, parseRouteCommunity, parseLargeCommunity, formatLargeCommunity, standardCommunity, largeCommunity, communityValue, WellKnownCommunity, type StandardCommunity, pathAttributes, RouteParseError, withdrawnPrefixes, type PeerContext, type Route } from '../index.js';
 
 const ctx: PeerContext = { localAsn: 64512, ibgp: false, fourOctetAs: true, families: [{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }] };
 const v4 = (i: number, nh = '198.51.100.10'): Route => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv4', 0xcb007100n + BigInt(i % 256)), 32), nextHop: IPAddress.parse(nh) });
@@ -26,12 +26,13 @@ describe('Adj-RIB-Out', () => {
   });
 
   it('attributes: eBGP prepends our ASN and sends no LOCAL_PREF; iBGP sends LOCAL_PREF (default 100) and an empty AS_PATH', () => {
-    const r: Route = { ...v4(1), communities: [parseCommunity('64512:20'), parseCommunity('64512:3'), parseCommunity('64512:3')], largeCommunities: [parseLargeCommunity('64512:1:2')] };
+    const r: Route = { ...v4(1), communities: [parseLargeCommunity('64512:1:2'), parseRouteCommunity('64512:20'), parseRouteCommunity('64512:3'), parseRouteCommunity('64512:3')] };
     expect(pathAttributes(r, ctx).map((a) => a.type)).toEqual(['origin', 'as-path', 'next-hop', 'communities', 'large-communities']);
     const ib = pathAttributes(r, { ...ctx, ibgp: true });
     expect(ib).toContainEqual({ type: 'local-pref', localPref: 100 });
     expect(ib).toContainEqual({ type: 'as-path', segments: [] });
-    expect(ib).toContainEqual({ type: 'communities', communities: [parseCommunity('64512:3'), parseCommunity('64512:20')] });
+    expect(ib).toContainEqual({ type: 'communities', communities: [64512 * 65536 + 3, 64512 * 65536 + 20] });
+    expect(ib).toContainEqual({ type: 'large-communities', communities: [largeCommunity(64512, 1, 2)] });
   });
 
   it('a 4-octet local ASN toward a 2-octet eBGP peer: AS_TRANS in AS_PATH, the real ASN in AS4_PATH (RFC 6793)', () => {
@@ -82,11 +83,14 @@ describe('Adj-RIB-Out', () => {
   });
 
   it('community parsing: A:B, well-known names, large G:L1:L2; bad input gets a clear error', () => {
-    expect(parseCommunity('65535:65281')).toBe(0xffffff01);
-    expect(parseCommunity('no-export')).toBe(0xffffff01);
-    expect(parseLargeCommunity('4294967295:0:1')).toEqual({ globalAdmin: 4294967295, localData1: 0, localData2: 1 });
-    expect(() => parseCommunity('65536:1')).toThrow(RouteParseError);
-    expect(() => parseCommunity('1:2:3')).toThrow(/A:B/);
+    expect(parseRouteCommunity('65535:65281')).toEqual(standardCommunity(65535, 65281));
+    expect(communityValue(parseRouteCommunity('65535:65281') as StandardCommunity)).toBe(0xffffff01);
+    expect(parseRouteCommunity('no-export')).toEqual(standardCommunity(65535, 65281));
+    expect(parseRouteCommunity('large:1:2:3')).toEqual(largeCommunity(1, 2, 3));
+    expect(parseLargeCommunity('4294967295:0:1')).toEqual({ kind: 'large', global: 4294967295, local1: 0, local2: 1 });
+    expect(formatLargeCommunity(parseLargeCommunity('4294967295:0:1'))).toBe('4294967295:0:1');
+    expect(() => parseRouteCommunity('65536:1')).toThrow(RouteParseError);
+    expect(() => parseRouteCommunity('1:2:3')).toThrow(/A:B/);
     expect(() => parseLargeCommunity('1:2')).toThrow(/G:L1:L2/);
   });
 });
@@ -97,8 +101,7 @@ describe('parseRouteSpec (the --route syntax of metallb-ts bgp announce)', () =>
     expect(r.prefix.toString()).toBe('203.0.113.0/24');
     expect(r.nextHop.toString()).toBe('198.51.100.1');
     expect([r.localPref, r.med]).toEqual([200, 5]);
-    expect(r.communities).toEqual([parseCommunity('64512:1'), 0xffffff01]);
-    expect(r.largeCommunities).toEqual([parseLargeCommunity('64512:1:2'), parseLargeCommunity('64512:3:4')]);
+    expect(r.communities).toEqual([standardCommunity(64512, 1), WellKnownCommunity['no-export'], largeCommunity(64512, 1, 2), largeCommunity(64512, 3, 4)]);
     expect(parseRouteSpec('2001:db8:ffff::10/128,next-hop=2001:db8::10').prefix.family).toBe('IPv6');
   });
 

@@ -3,7 +3,8 @@ import { Afi, Safi, Wire } from '../wire/constants.js';
 import { myAsField } from '../wire/negotiate.js';
 import { prefixLength } from '../wire/nlri.js';
 import type { AfiSafi, PathAttribute, Update } from '../wire/types.js';
-import { attributeKey, cidrFromPrefixKey, DEFAULT_LOCAL_PREF, parseLargeCommunity, prefixKey, type Route } from './route.js';
+import { communityValue, sortCommunities, type LargeCommunity } from '../wire/community.js';
+import { attributeKey, cidrFromPrefixKey, DEFAULT_LOCAL_PREF, prefixKey, type Route } from './route.js';
 
 /** What the UPDATE builder needs to know about the session. */
 export interface PeerContext {
@@ -62,13 +63,18 @@ export function pathAttributes(r: Route, ctx: PeerContext): PathAttribute[] {
   if (r.prefix.network.isV4) attrs.push({ type: 'next-hop', nextHop: r.nextHop });
   if (r.med !== undefined) attrs.push({ type: 'med', med: r.med });
   if (ctx.ibgp) attrs.push({ type: 'local-pref', localPref: r.localPref ?? DEFAULT_LOCAL_PREF });
-  const comms = [...new Set(r.communities ?? [])].sort((a, b) => a - b);
-  if (comms.length > 0) attrs.push({ type: 'communities', communities: comms });
+  const sorted = r.communities?.length ? sortCommunities(r.communities) : [];
+  const std: number[] = [];
+  const large: LargeCommunity[] = [];
+  for (const c of sorted) {
+    if (c.kind === 'standard') std.push(communityValue(c));
+    else large.push(c);
+  }
+  if (std.length > 0) attrs.push({ type: 'communities', communities: std });
   if (!ctx.ibgp && !ctx.fourOctetAs && ctx.localAsn > 0xffff) {
     // RFC 6793 §4.2.2: a 2-octet peer sees AS_TRANS; the real path rides in AS4_PATH.
     attrs.push({ type: 'as4-path', segments: [{ kind: 'sequence', asns: [ctx.localAsn] }] });
   }
-  const large = [...new Set((r.largeCommunities ?? []).map((c) => `${c.globalAdmin}:${c.localData1}:${c.localData2}`))].sort().map(parseLargeCommunity);
   if (large.length > 0) attrs.push({ type: 'large-communities', communities: large });
   return attrs;
 }

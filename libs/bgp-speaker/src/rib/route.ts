@@ -1,5 +1,16 @@
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
-import type { LargeCommunity } from '../wire/types.js';
+import {
+  communityFromValue,
+  communityInRange,
+  formatCommunity,
+  isCommunityError,
+  largeCommunity,
+  parseCommunity,
+  sortCommunities,
+  WellKnownCommunity,
+  type BgpCommunity,
+  type LargeCommunity,
+} from '../wire/community.js';
 
 /** One route the caller wants advertised to a peer. */
 export interface Route {
@@ -13,23 +24,16 @@ export interface Route {
   localPref?: number;
   /** MULTI_EXIT_DISC, when set. */
   med?: number;
-  /** Standard communities as 32-bit values (see {@link parseCommunity}). */
-  communities?: readonly number[];
-  /** RFC 8092 large communities. */
-  largeCommunities?: readonly LargeCommunity[];
+  /**
+   * Communities, standard and large in one list (the shared {@link BgpCommunity} type, as
+   * `@metallb-ts/config` gives them): standard ones go in COMMUNITIES, large ones in
+   * LARGE_COMMUNITY. Order and repeats carry no meaning (sent sorted, each once).
+   */
+  communities?: readonly BgpCommunity[];
 }
 
 /** The LOCAL_PREF sent to iBGP peers when a route sets none. */
 export const DEFAULT_LOCAL_PREF = 100;
-
-/** Well-known community names (RFC 1997, RFC 7999, RFC 8326). */
-export const WellKnownCommunity = {
-  'no-export': 0xffffff01,
-  'no-advertise': 0xffffff02,
-  'no-export-subconfed': 0xffffff03,
-  blackhole: 0xffff029a,
-  'graceful-shutdown': 0xffff0000,
-} as const;
 
 /** A refusal to parse a route option. */
 export class RouteParseError extends Error {
@@ -49,30 +53,34 @@ function u(text: string, max: number, input: string): number {
   return v;
 }
 
-/** Parses `A:B` (16-bit each) or a well-known name into a 32-bit community. */
-export function parseCommunity(text: string): number {
-  const known = (WellKnownCommunity as Record<string, number>)[text];
+/**
+ * Parses a community of the `--route` syntax: `A:B` (16-bit each), `large:G:L1:L2`, or a
+ * well-known name (`no-export`, `no-advertise`, `no-export-subconfed`, `blackhole`,
+ * `graceful-shutdown`). @throws {RouteParseError} with a one-line reason.
+ */
+export function parseRouteCommunity(text: string): BgpCommunity {
+  const known = (WellKnownCommunity as Record<string, BgpCommunity>)[text];
   if (known !== undefined) return known;
   const parts = text.split(':');
-  if (parts.length !== 2) throw new RouteParseError(text, 'a community is A:B with 16-bit A and B, or a well-known name');
-  return u(parts[0]!, 0xffff, text) * 65536 + u(parts[1]!, 0xffff, text);
+  if (parts.length === 2) {
+    // The numeric checks of `u` give the precise reason ("exceeds 65535", "not a decimal number").
+    return communityFromValue(u(parts[0]!, 0xffff, text) * 65536 + u(parts[1]!, 0xffff, text));
+  }
+  const c = parseCommunity(text);
+  if (isCommunityError(c)) throw new RouteParseError(text, 'a community is A:B with 16-bit A and B, large:G:L1:L2, or a well-known name');
+  return c;
 }
 
-/** Formats a 32-bit community as `A:B`. */
-export function formatCommunity(c: number): string {
-  return `${Math.floor(c / 65536)}:${c % 65536}`;
-}
-
-/** Parses `G:L1:L2` (32-bit each) into a large community. */
+/** Parses `G:L1:L2` (32-bit each, the `large-communities=` syntax) into a large community. @throws {RouteParseError} */
 export function parseLargeCommunity(text: string): LargeCommunity {
   const parts = text.split(':');
   if (parts.length !== 3) throw new RouteParseError(text, 'a large community is G:L1:L2 with 32-bit parts');
-  return { globalAdmin: u(parts[0]!, 0xffffffff, text), localData1: u(parts[1]!, 0xffffffff, text), localData2: u(parts[2]!, 0xffffffff, text) };
+  return largeCommunity(u(parts[0]!, 0xffffffff, text), u(parts[1]!, 0xffffffff, text), u(parts[2]!, 0xffffffff, text));
 }
 
-/** Formats a large community as `G:L1:L2`. */
+/** Formats a large community as `G:L1:L2` (the `large-communities=` syntax; {@link formatCommunity} gives `large:G:L1:L2`). */
 export function formatLargeCommunity(c: LargeCommunity): string {
-  return `${c.globalAdmin}:${c.localData1}:${c.localData2}`;
+  return `${c.global}:${c.local1}:${c.local2}`;
 }
 
 /**
@@ -85,8 +93,12 @@ export function checkRoute(r: Route): string | undefined {
   for (const [k, v] of [['localPref', r.localPref], ['med', r.med]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) return `${k} ${v} is not a 32-bit unsigned integer`;
   }
-  if ((r.communities?.length ?? 0) > 1000 || (r.largeCommunities?.length ?? 0) > 300) return 'too many communities for one UPDATE';
-  for (const c of r.communities ?? []) if (!Number.isInteger(c) || c < 0 || c > 0xffffffff) return `community ${c} is not 32-bit`;
+  let std = 0;
+  for (const c of r.communities ?? []) {
+    if (!communityInRange(c)) return `community ${formatCommunity(c)} is out of range (16-bit parts for A:B, 32-bit for large)`;
+    if (c.kind === 'standard') std++;
+  }
+  if (std > 1000 || (r.communities?.length ?? 0) - std > 300) return 'too many communities for one UPDATE';
   return undefined;
 }
 
@@ -128,9 +140,8 @@ export function attributeKey(r: Route, ibgp: boolean): string {
 const addrKey = (a: IPAddress) => `${a.isV4 ? 4 : 6}:${a.value.toString(16)}`;
 
 function computeAttributeKey(r: Route, ibgp: boolean): string {
-  const comms = [...new Set(r.communities ?? [])].sort((a, b) => a - b);
-  const large = [...new Set((r.largeCommunities ?? []).map(formatLargeCommunity))].sort();
-  return [addrKey(r.nextHop), r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? DEFAULT_LOCAL_PREF) : '', r.med ?? '', comms.join(','), large.join(',')].join('|');
+  const comms = r.communities?.length ? sortCommunities(r.communities).map(formatCommunity).join(',') : '';
+  return [addrKey(r.nextHop), r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? DEFAULT_LOCAL_PREF) : '', r.med ?? '', comms].join('|');
 }
 
 /**
@@ -167,10 +178,10 @@ export function parseRouteSpec(text: string): Route {
         r.med = u(value, 0xffffffff, text);
         break;
       case 'communities':
-        r.communities = value.split(';').filter(Boolean).map(parseCommunity);
+        r.communities = [...(r.communities ?? []), ...value.split(';').filter(Boolean).map(parseRouteCommunity)];
         break;
       case 'large-communities':
-        r.largeCommunities = value.split(';').filter(Boolean).map(parseLargeCommunity);
+        r.communities = [...(r.communities ?? []), ...value.split(';').filter(Boolean).map(parseLargeCommunity)];
         break;
       default:
         throw new RouteParseError(text, `unknown option "${key}" (next-hop, local-pref, med, communities, large-communities)`);

@@ -1,6 +1,6 @@
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { describe, expect, it } from 'vitest';
-import { announcedPrefixes, BgpSession, decodeMessage, metallbMetrics, PUMP_BATCH, encodeMessage, Framer, type BgpMessage, endOfRibFamily, SessionConfigError, withdrawnPrefixes, type Route, type SessionOptions, type StateChange } from '../index.js';
+import { announcedPrefixes, BgpSession, decodeMessage, metallbMetrics, PUMP_BATCH, encodeMessage, Framer, type BgpMessage, endOfRibFamily, SessionConfigError, standardCommunity, withdrawnPrefixes, type Route, type SessionOptions, type StateChange } from '../index.js';
 import { ManualClock, MemoryNetwork, SeededRng, type MemoryConnection } from '../testing/index.js';
 import { FakePeer, settle } from '../../test/session/fake-peer.js';
 import { hex, MARKER } from '../../test/hex.js';
@@ -58,9 +58,9 @@ describe('BgpSession over an in-memory transport', () => {
     await settle();
     const before = peer.of('update').length;
     const nStates = states.length;
-    session.setRoutes([route('203.0.113.1/32'), route('203.0.113.2/32', { communities: [64512 * 65536 + 1] }), route('203.0.113.3/32')]);
-    session.setRoutes([route('203.0.113.2/32', { communities: [64512 * 65536 + 1] }), route('203.0.113.3/32')]);
-    session.setRoutes([route('203.0.113.2/32', { communities: [64512 * 65536 + 1] }), route('203.0.113.3/32')]); // no-op
+    session.setRoutes([route('203.0.113.1/32'), route('203.0.113.2/32', { communities: [standardCommunity(64512, 1)] }), route('203.0.113.3/32')]);
+    session.setRoutes([route('203.0.113.2/32', { communities: [standardCommunity(64512, 1)] }), route('203.0.113.3/32')]);
+    session.setRoutes([route('203.0.113.2/32', { communities: [standardCommunity(64512, 1)] }), route('203.0.113.3/32')]); // no-op
     await settle();
     const ups = peer.of('update').slice(before);
     expect(ups.map((u) => [announcedPrefixes(u).map(String), withdrawnPrefixes(u).map(String)])).toEqual([

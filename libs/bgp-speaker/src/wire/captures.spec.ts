@@ -40,7 +40,7 @@ describe('captured messages from gobgpd, BIRD and FRR', () => {
     expect(announcedPrefixes(g).map(String)).toEqual(['203.0.113.50/32']);
     expect(g.attributes).toContainEqual({ type: 'med', med: 10 });
     expect(g.attributes).toContainEqual({ type: 'communities', communities: [64512 * 65536 + 5] });
-    expect(g.attributes).toContainEqual({ type: 'large-communities', communities: [{ globalAdmin: 64512, localData1: 5, localData2: 6 }] });
+    expect(g.attributes).toContainEqual({ type: 'large-communities', communities: [{ kind: 'large', global: 64512, local1: 5, local2: 6 }] });
     const g6 = load('gobgp-update-1.bin') as Update;
     expect(g6.attributes.find((a) => a.type === 'mp-reach')).toMatchObject({ afi: 2, safi: 1, nlri: [expect.objectContaining({ prefix: 64 })] });
     expect(announcedPrefixes(load('bird-update-1.bin') as Update).map(String)).toEqual(['203.0.113.51/32']);

@@ -1,4 +1,5 @@
 import type { Cidr, IPAddress } from '@metallb-ts/netaddr';
+import type { LargeCommunity } from './community.js';
 
 /** An address family / subsequent address family pair (RFC 4760). */
 export interface AfiSafi {
@@ -56,12 +57,8 @@ export interface AsPathSegment {
   asns: number[];
 }
 
-/** An RFC 8092 large community `global:local1:local2`. */
-export interface LargeCommunity {
-  globalAdmin: number;
-  localData1: number;
-  localData2: number;
-}
+/** RFC 8092 large communities use the shared {@link LargeCommunity} of `community.ts`. */
+export type { LargeCommunity } from './community.js';
 
 /** A path attribute (RFC 4271 §4.3 and extensions); unknown ones are kept raw. */
 export type PathAttribute =
@@ -86,7 +83,7 @@ export type PathAttribute =
   | { type: 'mp-unreach'; afi: number; safi: number; withdrawn: Cidr[] }
   | { type: 'as4-path'; segments: AsPathSegment[] }
   | { type: 'as4-aggregator'; asn: number; address: IPAddress }
-  | { type: 'large-communities'; communities: LargeCommunity[] }
+  | { type: 'large-communities'; communities: readonly LargeCommunity[] }
   | { type: 'unknown'; code: number; flags: number; value: Uint8Array };
 
 /** UPDATE message (RFC 4271 §4.3). Classic withdrawn routes and NLRI are IPv4. */

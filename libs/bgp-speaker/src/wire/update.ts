@@ -2,6 +2,7 @@ import { assertNever } from '@metallb-ts/errors';
 import { IPAddress } from '@metallb-ts/netaddr';
 import type { Cidr } from '@metallb-ts/netaddr';
 import { Afi, AsPathSegmentType, AttrFlag, AttrType, ErrCode, Safi, UpdateSubcode } from './constants.js';
+import { largeCommunity } from './community.js';
 import { BgpDecodeError, type DecodeReason, type ErrorHandling } from './errors.js';
 import { readPrefixes, writePrefix } from './nlri.js';
 import { ByteReader, ByteWriter, plain } from './reader.js';
@@ -249,7 +250,7 @@ function decodeAttribute(type: number, value: Uint8Array, base: number, ctx: Cod
     case AttrType.LARGE_COMMUNITY: {
       if (value.length % 12 !== 0 || value.length === 0) throw attrError('bad-attribute-length', base, `LARGE_COMMUNITY length ${value.length} is not a positive multiple of 12`);
       const communities = [];
-      while (v.remaining > 0) communities.push({ globalAdmin: v.u32(), localData1: v.u32(), localData2: v.u32() });
+      while (v.remaining > 0) communities.push(largeCommunity(v.u32(), v.u32(), v.u32()));
       return { type: 'large-communities', communities };
     }
     case AttrType.MP_REACH_NLRI: {
@@ -353,7 +354,7 @@ export function encodeAttribute(w: ByteWriter, a: PathAttribute, ctx: CodecConte
       break;
     case 'large-communities':
       [flags, code] = [AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE, AttrType.LARGE_COMMUNITY];
-      for (const c of a.communities) v.u32(c.globalAdmin).u32(c.localData1).u32(c.localData2);
+      for (const c of a.communities) v.u32(c.global).u32(c.local1).u32(c.local2);
       break;
     case 'mp-reach': {
       [flags, code] = [AttrFlag.OPTIONAL, AttrType.MP_REACH_NLRI];

@@ -49,7 +49,7 @@ describe('hand-written vectors decode to the RFC figures and re-encode byte for 
         { type: 'next-hop', nextHop: IPAddress.parse('198.51.100.1') },
         { type: 'med', med: 5 },
         { type: 'communities', communities: [64496 * 65536 + 100] },
-        { type: 'large-communities', communities: [{ globalAdmin: 64496, localData1: 1, localData2: 2 }] },
+        { type: 'large-communities', communities: [{ kind: 'large', global: 64496, local1: 1, local2: 2 }] },
       ],
       nlri: [Cidr.parse('203.0.113.10/32')],
     });

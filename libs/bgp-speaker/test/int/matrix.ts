@@ -7,7 +7,7 @@
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { systemClock, systemRng } from '@metallb-ts/clock';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BgpSession, NodeTransport, parseCommunity, parseLargeCommunity, tcpMd5Available, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
+import { BgpSession, formatLargeCommunity, NodeTransport, parseLargeCommunity, parseRouteCommunity, sortCommunities, tcpMd5Available, type Route, type SessionOptions, type StateChange } from '../../src/index.js';
 import { Daemon, haveTool, isRoot, removeDir, sleep, waitFor, type DaemonSpec, type NeighborSpec } from '@metallb-ts/test-lab';
 import { labDescribe } from '@metallb-ts/test-lab/vitest';
 import type { Fam, RouterView, ViewRoute } from './views.js';
@@ -58,16 +58,15 @@ function cellsFor(k: number): Cell[] {
 }
 
 function routesFor(c: Cell, idx: number, variant: 'initial' | 'changed' = 'initial'): Route[] {
-  const comms = [parseCommunity(`64512:${100 + idx}`), parseCommunity('64512:7')];
-  const large = [parseLargeCommunity(`${DAEMON_ASN[c.daemon]}:${idx}:1`)];
+  const comms = [parseRouteCommunity(`64512:${100 + idx}`), parseRouteCommunity('64512:7'), parseLargeCommunity(`${DAEMON_ASN[c.daemon]}:${idx}:1`)];
   const lp = c.ibgp ? { localPref: 150 + idx } : {};
   const mk = (n: number): Route =>
     c.fam === 'ipv4'
-      ? { prefix: Cidr.parse(`203.0.113.${8 * idx + n}/32`), nextHop: IPAddress.parse(`198.51.100.${20 + idx}`), communities: comms, largeCommunities: large, ...lp }
-      : { prefix: Cidr.parse(`2001:db8:${idx.toString(16)}::${n}/128`), nextHop: IPAddress.parse(`2001:db8::${(20 + idx).toString(16)}`), communities: comms, largeCommunities: large, ...lp };
+      ? { prefix: Cidr.parse(`203.0.113.${8 * idx + n}/32`), nextHop: IPAddress.parse(`198.51.100.${20 + idx}`), communities: comms, ...lp }
+      : { prefix: Cidr.parse(`2001:db8:${idx.toString(16)}::${n}/128`), nextHop: IPAddress.parse(`2001:db8::${(20 + idx).toString(16)}`), communities: comms, ...lp };
   if (variant === 'initial') return [mk(1), mk(2)];
   // changed: first withdrawn, second re-communitied, third new.
-  return [{ ...mk(2), communities: [parseCommunity('64512:999')] }, mk(3)];
+  return [{ ...mk(2), communities: [parseRouteCommunity('64512:999')] }, mk(3)];
 }
 
 /** The expected daemon view of routes. */
@@ -77,8 +76,8 @@ function expectedView(c: Cell, routes: Route[], localAsn: number): ViewRoute[] {
       const v: ViewRoute = {
         prefix: r.prefix.toString(),
         nextHop: r.nextHop.toString(),
-        communities: [...new Set(r.communities ?? [])].sort((a, b) => a - b).map((n) => `${Math.floor(n / 65536)}:${n % 65536}`),
-        largeCommunities: (r.largeCommunities ?? []).map((l) => `${l.globalAdmin}:${l.localData1}:${l.localData2}`),
+        communities: sortCommunities(r.communities ?? []).flatMap((n) => (n.kind === 'standard' ? [`${n.asn}:${n.value}`] : [])),
+        largeCommunities: sortCommunities(r.communities ?? []).flatMap((l) => (l.kind === 'large' ? [formatLargeCommunity(l)] : [])),
         asPath: c.ibgp ? '' : String(localAsn),
       };
       if (c.ibgp) v.localPref = r.localPref ?? 100;
