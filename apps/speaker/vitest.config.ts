@@ -1,0 +1,2 @@
+import { projectConfig } from '../../tools/vitest-project.js';
+export default projectConfig();
