@@ -165,7 +165,7 @@ export function parseBgpAdvertisement(
     pools: Object.freeze(selectPools(pools, s.ipAddressPools ?? [], poolSel, ctx.poolSelectorCache)),
     aggregationLength: agg,
     aggregationLengthV6: agg6,
-    localPref: s.localPref ?? 0,
+    localPref: s.localPref,
     communities: Object.freeze(sortCommunities(communities)),
     nodes: ctx.nodesMatching(nodeSel),
     allNodes: nodeSel.length === 0,
@@ -208,7 +208,7 @@ export function poolFamilies(pool: ParsedPool): { v4: boolean; v6: boolean } {
  * The speaker re-runs this test at announce time for the advertisements matching a service.
  */
 export function localPrefConflict(a: BgpAdvertisement, b: BgpAdvertisement, families: { v4: boolean; v6: boolean }): boolean {
-  if (a.localPref === b.localPref) return false;
+  if ((a.localPref ?? 0) === (b.localPref ?? 0)) return false; // MetalLB: unset is 0 here
   const v4Differ = a.aggregationLength !== b.aggregationLength;
   const v6Differ = a.aggregationLengthV6 !== b.aggregationLengthV6;
   const lengthsDiffer = families.v4 && families.v6 ? v4Differ && v6Differ : families.v6 ? v6Differ : v4Differ;

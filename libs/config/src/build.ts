@@ -451,7 +451,7 @@ function build(objects: readonly unknown[], options: BuildOptions): Config | Con
         const fam = poolFamilies(pool);
         const clash = attached.find((other) => other.serviceSelectors.length === 0 && localPrefConflict(other, adv, fam));
         if (clash) {
-          ctx.sink.invalid(RULES.advLocalPrefConflict, ref, 'spec.localPref', `localPref ${adv.localPref} conflicts with localPref ${clash.localPref} of BGPAdvertisement ${clash.name} for IPAddressPool ${poolName}: both announce the same prefixes to the same peers from the same nodes`, 'use the same localPref, or make their peers, nodes or aggregation lengths disjoint');
+          ctx.sink.invalid(RULES.advLocalPrefConflict, ref, 'spec.localPref', `localPref ${adv.localPref ?? 0} conflicts with localPref ${clash.localPref ?? 0} of BGPAdvertisement ${clash.name} for IPAddressPool ${poolName}: both announce the same prefixes to the same peers from the same nodes`, 'use the same localPref, or make their peers, nodes or aggregation lengths disjoint');
           ok = false;
           continue;
         }

@@ -96,8 +96,12 @@ export interface BgpAdvertisement {
   readonly aggregationLength: number;
   /** IPv6 prefix length of the announced route. @default 128 */
   readonly aggregationLengthV6: number;
-  /** LOCAL_PREF (iBGP). @default 0 */
-  readonly localPref: number;
+  /**
+   * LOCAL_PREF (iBGP), or `undefined` when `spec.localPref` is not set — distinct from an explicit
+   * 0, which the speaker sends as 0; unset sends no LOCAL_PREF. (Rule A6 compares unset as 0, as
+   * MetalLB does.)
+   */
+  readonly localPref: number | undefined;
   /**
    * Communities with aliases resolved, each once, in MetalLB's order (`compareCommunities`:
    * standard ones by value, then large ones numerically), as MetalLB keeps them as a set.

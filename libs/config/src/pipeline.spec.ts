@@ -36,7 +36,7 @@ describe('the guide fixtures parse and validate unchanged', () => {
     expect(peerCfg).toMatchObject({ myASN: 64500, peerASN: 64501, port: 179, holdTimeMs: undefined, keepaliveTimeMs: undefined, password: undefined, passwordSource: 'none', ebgpMultiHop: false });
     expect(peerCfg.address!.toString()).toBe('10.0.0.1');
     const adv = cfg.bgpAdvertisements.get('example')!;
-    expect(adv).toMatchObject({ pools: ['first-pool'], aggregationLength: 32, aggregationLengthV6: 128, localPref: 0, communities: [], peers: [], allNodes: true });
+    expect(adv).toMatchObject({ pools: ['first-pool'], aggregationLength: 32, aggregationLengthV6: 128, localPref: undefined, communities: [], peers: [], allNodes: true });
     expect(cfg.pools.get('first-pool')!.bgpAdvertisements).toEqual(['example']);
   });
 
@@ -170,6 +170,14 @@ describe('field semantics', () => {
     const p = pool('p', { addresses: ['198.51.100.0/24'] });
     expect(issuesOf([p, bgpAdv('a', { localPref: 1 }), bgpAdv('b', { localPref: 2 })])).toEqual([]);
     expect(issuesOf([node('n'), p, bgpAdv('a', { localPref: 1 }), bgpAdv('b', { localPref: 2, serviceSelectors: [{ matchLabels: { a: 'b' } }] })])).toEqual([]);
+  });
+
+  it('LOCAL_PREF unset is undefined, distinct from an explicit 0; the A6 conflict rule still compares unset as 0 (MetalLB)', () => {
+    const p = pool('p', { addresses: ['198.51.100.0/24'] });
+    const cfg = valid([node('n'), p, bgpAdv('unset'), bgpAdv('zero', { localPref: 0 })]);
+    expect(cfg.bgpAdvertisements.get('unset')!.localPref).toBeUndefined();
+    expect(cfg.bgpAdvertisements.get('zero')!.localPref).toBe(0);
+    expect(issuesOf([node('n'), p, bgpAdv('unset'), bgpAdv('two', { localPref: 2 })]).map((i) => i.rule)).toEqual([RULES.advLocalPrefConflict]);
   });
 
   it('speaker view: peers and BGP advertisements of other nodes are dropped before validation', () => {

@@ -25,10 +25,10 @@ describe('Adj-RIB-Out', () => {
     expect(ups[0]!.withdrawn.length).toBe(256);
   });
 
-  it('attributes: eBGP prepends our ASN and sends no LOCAL_PREF; iBGP sends LOCAL_PREF (default 100) and an empty AS_PATH', () => {
+  it('attributes: eBGP prepends our ASN and sends no LOCAL_PREF; iBGP sends the LOCAL_PREF set and an empty AS_PATH', () => {
     const r: Route = { ...v4(1), communities: [parseLargeCommunity('64512:1:2'), parseRouteCommunity('64512:20'), parseRouteCommunity('64512:3'), parseRouteCommunity('64512:3')] };
     expect(pathAttributes(r, ctx).map((a) => a.type)).toEqual(['origin', 'as-path', 'next-hop', 'communities', 'large-communities']);
-    const ib = pathAttributes(r, { ...ctx, ibgp: true });
+    const ib = pathAttributes({ ...r, localPref: 100 }, { ...ctx, ibgp: true });
     expect(ib).toContainEqual({ type: 'local-pref', localPref: 100 });
     expect(ib).toContainEqual({ type: 'as-path', segments: [] });
     expect(ib).toContainEqual({ type: 'communities', communities: [64512 * 65536 + 3, 64512 * 65536 + 20] });
@@ -39,6 +39,34 @@ describe('Adj-RIB-Out', () => {
     const attrs = pathAttributes(v4(1), { ...ctx, localAsn: 65540, fourOctetAs: false });
     expect(attrs).toContainEqual({ type: 'as-path', segments: [{ kind: 'sequence', asns: [23456] }] });
     expect(attrs).toContainEqual({ type: 'as4-path', segments: [{ kind: 'sequence', asns: [65540] }] });
+  });
+
+  it.each([
+    ['iBGP, unset → no LOCAL_PREF (the router applies its default)', true, undefined, undefined],
+    ['iBGP, 0 → LOCAL_PREF 0 (a real value)', true, 0, 0],
+    ['iBGP, 200 → LOCAL_PREF 200', true, 200, 200],
+    ['eBGP, 0 → none', false, 0, undefined],
+    ['eBGP, 200 → none', false, 200, undefined],
+  ])('LOCAL_PREF: %s', (_name, ibgp, localPref, want) => {
+    const r: Route = { ...v4(1), ...(localPref !== undefined ? { localPref } : {}) };
+    const lp = pathAttributes(r, { ...ctx, ibgp }).find((a) => a.type === 'local-pref');
+    expect(lp && lp.type === 'local-pref' ? lp.localPref : undefined).toBe(want);
+  });
+
+  it('LOCAL_PREF unset and 0 are different attributes: changing one to the other is re-announced', () => {
+    const rib = new AdjRibOut();
+    const ib = { ...ctx, ibgp: true };
+    rib.setDesired([v4(1)]);
+    rib.commit(rib.pending(ib), ib);
+    rib.setDesired([{ ...v4(1), localPref: 0 }]);
+    expect(rib.pending(ib).announce.map((r) => r.localPref)).toEqual([0]);
+    rib.commit(rib.pending(ib), ib);
+    rib.setDesired([v4(1)]);
+    expect(rib.pending(ib).announce.length).toBe(1);
+    // On eBGP LOCAL_PREF is not sent, so the change is not an UPDATE.
+    rib.commit(rib.pending(ctx), ctx);
+    rib.setDesired([{ ...v4(1), localPref: 0 }]);
+    expect(rib.pending(ctx).announce.length).toBe(0);
   });
 
   it('the diff converges: after committing pending(), nothing is pending (property)', () => {

@@ -20,7 +20,11 @@ export interface Route {
   nextHop: IPAddress;
   /** IPv6 only: a link-local next hop sent beside the global one (RFC 2545). */
   linkLocalNextHop?: IPAddress;
-  /** LOCAL_PREF, sent to iBGP peers only. @default 100 */
+  /**
+   * LOCAL_PREF, sent to iBGP peers only. `undefined` means not configured: no LOCAL_PREF
+   * attribute is sent and the router applies its default (100 on FRR, BIRD, gobgpd); `0` is a
+   * real value and is sent as 0 (least preferred).
+   */
   localPref?: number;
   /** MULTI_EXIT_DISC, when set. */
   med?: number;
@@ -32,7 +36,10 @@ export interface Route {
   communities?: readonly BgpCommunity[];
 }
 
-/** The LOCAL_PREF sent to iBGP peers when a route sets none. */
+/**
+ * The LOCAL_PREF routers assume for an iBGP route that carries none (RFC 4271 leaves it to
+ * them; FRR, BIRD and gobgpd use 100). A {@link Route} without `localPref` sends no attribute.
+ */
 export const DEFAULT_LOCAL_PREF = 100;
 
 /** A refusal to parse a route option. */
@@ -141,7 +148,7 @@ const addrKey = (a: IPAddress) => `${a.isV4 ? 4 : 6}:${a.value.toString(16)}`;
 
 function computeAttributeKey(r: Route, ibgp: boolean): string {
   const comms = r.communities?.length ? sortCommunities(r.communities).map(formatCommunity).join(',') : '';
-  return [addrKey(r.nextHop), r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? DEFAULT_LOCAL_PREF) : '', r.med ?? '', comms].join('|');
+  return [addrKey(r.nextHop), r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? '-') : '', r.med ?? '', comms].join('|');
 }
 
 /**
