@@ -33,6 +33,81 @@ export interface ConflictEvent {
   readonly mac: MacAddress;
   /** What gave it away. */
   readonly via: 'arp-reply' | 'arp-request' | 'arp-gratuitous' | 'ndp-advertisement' | 'ndp-solicitation';
+  /** When it was seen ({@link Clock.monotonic} ms). */
+  readonly at: number;
+  /**
+   * Detections of the same (address, MAC) not reported since the previous report (the hold-down
+   * of {@link AnnouncerOptions.conflictHoldDownMs}); 0 for the first.
+   */
+  readonly suppressed: number;
+}
+
+/**
+ * What the announcer did with an address, one event per frame: the hook behind MetalLB's
+ * `metallb_layer2_requests_received{ip}`, `metallb_layer2_responses_sent{ip}` and
+ * `metallb_layer2_gratuitous_sent{ip}`, plus our takeover unicasts and conflicts. `at` is
+ * {@link Clock.monotonic} ms. Emitted only when a listener is set
+ * ({@link AnnouncerSink.event}, `ResponderOptions.onEvent`); the same counts are kept per address
+ * without one ({@link Announcer.ipStats}).
+ */
+export type AnnouncerEvent =
+  /** A request (ARP request, NS; probes included) for an address announced on this interface (MetalLB §6.5: counted before answering). */
+  | {
+      readonly kind: 'request-received';
+      readonly ip: IPAddress;
+      readonly ifName: string;
+      readonly proto: 'arp' | 'ndp';
+      readonly requester: { readonly mac: MacAddress; readonly ip: IPAddress };
+      readonly at: number;
+    }
+  /** The answer to such a request was handed to the socket. */
+  | { readonly kind: 'response-sent'; readonly ip: IPAddress; readonly ifName: string; readonly proto: 'arp' | 'ndp'; readonly at: number }
+  /**
+   * One gratuitous frame (ARP: 2 per round, the request and the reply form; NDP: 1 unsolicited
+   * NA) was handed to the socket. `first`: the first one since the address was taken over
+   * (`announcedAt`, the 0→1 announcement); `at - announcedAt` is the takeover latency
+   * (`metallb_ts_speaker_failover_seconds` measures from the election instead).
+   */
+  | {
+      readonly kind: 'gratuitous-sent';
+      readonly ip: IPAddress;
+      readonly ifName: string;
+      readonly proto: 'arp' | 'ndp';
+      readonly first: boolean;
+      readonly announcedAt: number;
+      readonly at: number;
+    }
+  /** A unicast reply (ARP reply / NA with O=1) to a recent requester on takeover. */
+  | {
+      readonly kind: 'takeover-unicast-sent';
+      readonly ip: IPAddress;
+      readonly ifName: string;
+      readonly requester: { readonly mac: MacAddress; readonly ip: IPAddress };
+      readonly at: number;
+    }
+  /** Another MAC answers for an address we announce (the same as {@link AnnouncerSink.conflict}). */
+  | ({ readonly kind: 'conflict' } & ConflictEvent);
+
+/** Counters of one address (see {@link Announcer.ipStats}). Monotonic, kept after a withdrawal (Prometheus counters). */
+export interface IpStats {
+  /** The address. */
+  readonly ip: IPAddress;
+  /** Requests received for it on an interface it is announced on (`metallb_layer2_requests_received`). */
+  readonly requests: number;
+  /** Answers sent (`metallb_layer2_responses_sent`). */
+  readonly responses: number;
+  /** Gratuitous frames sent (`metallb_layer2_gratuitous_sent`; ARP 2 per round). */
+  readonly gratuitous: number;
+  /** Unicast frames to recent requesters on takeover. */
+  readonly takeoverUnicasts: number;
+  /** Conflicts reported for it. */
+  readonly conflicts: number;
+  /** Whether it is announced now. */
+  readonly announced: boolean;
+  /** When the current (or last) ownership began: the 0→1 announcement ({@link Clock.monotonic} ms). */
+  readonly announcedAt: number | undefined;
+  /** When the first gratuitous frame after `announcedAt` was sent; undefined while none was (no usable interface yet). */
+  readonly firstGratuitousAt: number | undefined;
 }
 
 /** Where the announcer's output goes. The driver ({@link Responder}) sends frames on sockets. */
@@ -41,6 +116,8 @@ export interface AnnouncerSink {
   send(ifName: string, frame: Uint8Array): void;
   /** A foreign responder answers for an address we own (see {@link ConflictEvent}). */
   conflict?(event: ConflictEvent): void;
+  /** Every request, response, gratuitous frame, takeover unicast and conflict (see {@link AnnouncerEvent}). */
+  event?(event: AnnouncerEvent): void;
 }
 
 /** Tunables. Every default is in {@link DEFAULT_ANNOUNCER_OPTIONS}. */
@@ -78,6 +155,8 @@ export const DEFAULT_ANNOUNCER_OPTIONS: Readonly<AnnouncerOptions> = Object.free
 
 /** Counters, for metrics (`metallb_layer2_*`) and benchmarks. */
 export interface AnnouncerStats {
+  /** Requests received for announced addresses (on an interface they are announced on). */
+  requests: number;
   /** Requests for announced addresses that we answered. */
   responses: number;
   /** Gratuitous frames sent (ARP counts 2 per round, NDP 1, as MetalLB counts). */
@@ -89,6 +168,8 @@ export interface AnnouncerStats {
   /** Conflict events raised. */
   conflicts: number;
 }
+
+type MutableIpStats = { -readonly [K in keyof IpStats]: IpStats[K] };
 
 interface Requester {
   ifName: string;
@@ -153,7 +234,9 @@ export class Announcer {
   /** service key → ip keys it announces. */
   private readonly services = new Map<string, Set<bigint>>();
   /** ip key → the address and, per service announcing it, its interface restriction (empty = all). */
-  private readonly refs = new Map<bigint, { ip: IPAddress; byService: Map<string, readonly string[]> }>();
+  private readonly refs = new Map<bigint, { ip: IPAddress; byService: Map<string, readonly string[]>; stats: MutableIpStats }>();
+  /** ip key → its counters, for every address announced since the start (kept after withdrawal). */
+  private readonly perIp = new Map<bigint, MutableIpStats>();
   private readonly links = new Map<string, AnnounceLink>();
   /** link name → its MAC's bytes, for the fast path. */
   private readonly linkMacs = new Map<string, Uint8Array>();
@@ -162,8 +245,9 @@ export class Announcer {
   private ticker: TimerHandle | undefined;
   /** ip key → requester's ip key → requester; Map order is recency order. */
   private readonly requesters = new Map<bigint, Map<bigint, Requester>>();
-  private readonly conflictsSeen = new Map<string, number>();
-  private readonly counters: AnnouncerStats = { responses: 0, gratuitous: 0, takeoverUnicasts: 0, drops: emptyDrops(), conflicts: 0 };
+  /** `ip|mac` → last report time and detections suppressed since; Map order is recency order. */
+  private readonly conflictsSeen = new Map<string, { at: number; suppressed: number }>();
+  private readonly counters: AnnouncerStats = { requests: 0, responses: 0, gratuitous: 0, takeoverUnicasts: 0, drops: emptyDrops(), conflicts: 0 };
 
   constructor(
     private readonly clock: Clock,
@@ -201,11 +285,21 @@ export class Announcer {
     svc.add(k);
     let r = this.refs.get(k);
     const takeover = r === undefined;
-    if (!r) this.refs.set(k, (r = { ip, byService: new Map() }));
+    if (!r) {
+      let stats = this.perIp.get(k);
+      if (!stats) {
+        stats = { ip, requests: 0, responses: 0, gratuitous: 0, takeoverUnicasts: 0, conflicts: 0, announced: true, announcedAt: undefined, firstGratuitousAt: undefined };
+        this.perIp.set(k, stats);
+      }
+      stats.announced = true;
+      stats.announcedAt = this.clock.monotonic();
+      stats.firstGratuitousAt = undefined;
+      this.refs.set(k, (r = { ip, byService: new Map(), stats }));
+    }
     r.byService.set(key, [...(opts.interfaces ?? [])]);
     const wasScheduled = this.schedule.has(k);
     this.schedule.set(k, this.clock.monotonic() + this.opts.gratuitousWindowMs);
-    if (!wasScheduled) this.gratuitousRound(ip);
+    if (!wasScheduled) this.gratuitousRound(r);
     if (takeover) this.unicastToRequesters(ip);
     this.ensureTicker();
   }
@@ -223,6 +317,7 @@ export class Announcer {
       const r = this.refs.get(k);
       r?.byService.delete(key);
       if (r && r.byService.size === 0) {
+        r.stats.announced = false;
         this.refs.delete(k);
         this.schedule.delete(k);
       }
@@ -271,6 +366,50 @@ export class Announcer {
   }
 
   /**
+   * Per-address counters (a snapshot): of `ip`, or of every address announced since the start
+   * (withdrawn ones included: their counters are monotonic), in first-announcement order.
+   */
+  ipStats(): IpStats[];
+  ipStats(ip: IPAddress): IpStats | undefined;
+  ipStats(ip?: IPAddress): IpStats[] | IpStats | undefined {
+    if (ip) {
+      const s = this.perIp.get(ipKey(ip));
+      return s ? { ...s } : undefined;
+    }
+    return [...this.perIp.values()].map((s) => ({ ...s }));
+  }
+
+  /**
+   * Forgets the counters of `ip` when it is not announced (e.g. after its metric series were
+   * deleted); returns whether they were forgotten.
+   */
+  forgetIpStats(ip: IPAddress): boolean {
+    const k = ipKey(ip);
+    if (this.refs.has(k)) return false;
+    return this.perIp.delete(k);
+  }
+
+  /**
+   * Re-announces every address announced on `ifName` there (an interface that came back up or
+   * got its carrier back, a new interface): a gratuitous round on it at once, and the window
+   * of {@link AnnouncerOptions.gratuitousWindowMs} restarted. Returns the addresses concerned.
+   */
+  refreshLink(ifName: string): IPAddress[] {
+    const l = this.links.get(ifName);
+    if (!l) return [];
+    const out: IPAddress[] = [];
+    const stopAt = this.clock.monotonic() + this.opts.gratuitousWindowMs;
+    for (const [k, r] of this.refs) {
+      if (!(r.ip.isV4 ? l.arp : l.ndp) || this.ownershipByKey(k, ifName) !== 'owned') continue;
+      out.push(r.ip);
+      this.gratuitousOn(l, r);
+      this.schedule.set(k, Math.max(this.schedule.get(k) ?? 0, stopAt));
+    }
+    this.ensureTicker();
+    return out;
+  }
+
+  /**
    * Handles one frame received on `ifName`: answers it when {@link decideReply} says so, and
    * remembers requesters and reports conflicts along the way. Returns the decision.
    */
@@ -287,10 +426,11 @@ export class Announcer {
     }
     if (!(decoded instanceof Error)) this.observe(link, decoded);
     let d = decideReply(decoded, { ifName, mac: link.mac, ownership: (ip, i) => this.ownership(ip, i) });
+    if (d.kind === 'reply') this.requestReceived(ifName, d.proto, d.ip, d.requester);
     // a link that cannot do this protocol (no BROADCAST flag, no IPv6 link-local) stays silent
     if (d.kind === 'reply' && !(d.proto === 'arp' ? link.arp : link.ndp)) d = { kind: 'drop', reason: 'unsupported', ip: d.ip };
     if (d.kind === 'reply') {
-      this.counters.responses++;
+      this.responseSent(ifName, d.proto, d.ip);
       this.sink.send(ifName, encodeFrame(d.frame));
     } else {
       this.counters.drops[d.reason]++;
@@ -346,6 +486,7 @@ export class Announcer {
       this.counters.drops[own]++;
       return { kind: 'drop', reason: own, ip: target };
     }
+    this.requestReceived(link.name, 'arp', target, requester);
     if (!link.arp) {
       this.counters.drops.unsupported++;
       return { kind: 'drop', reason: 'unsupported', ip: target };
@@ -359,7 +500,7 @@ export class Announcer {
     r.set(mac, 22); // ar$sha
     r.set(b.subarray(38, 42), 28); // ar$spa = the requested address
     r.set(b.subarray(22, 32), 32); // ar$tha, ar$tpa = the requester's
-    this.counters.responses++;
+    this.responseSent(link.name, 'arp', target);
     this.sink.send(link.name, r);
     return new FastReply('arp', target, requester, r);
   }
@@ -414,6 +555,7 @@ export class Announcer {
       this.counters.drops[own]++;
       return { kind: 'drop', reason: own, ip: target };
     }
+    this.requestReceived(link.name, 'ndp', target, requester);
     if (!link.ndp) {
       this.counters.drops.unsupported++;
       return { kind: 'drop', reason: 'unsupported', ip: target };
@@ -439,9 +581,27 @@ export class Announcer {
     const sum = icmpv6Checksum(r.subarray(22, 38), r.subarray(38, 54), r.subarray(54, 86));
     r[56] = sum >> 8;
     r[57] = sum & 0xff;
-    this.counters.responses++;
+    this.responseSent(link.name, 'ndp', target);
     this.sink.send(link.name, r);
     return new FastReply('ndp', target, requester, r);
+  }
+
+  // --- per-address counters and events -------------------------------------------------------
+
+  /** A request for an owned address (MetalLB counts it before answering). */
+  private requestReceived(ifName: string, proto: 'arp' | 'ndp', ip: IPAddress, requester: { readonly mac: MacAddress; readonly ip: IPAddress }): void {
+    this.counters.requests++;
+    const r = this.refs.get(ipKey(ip));
+    if (r) r.stats.requests++;
+    this.sink.event?.({ kind: 'request-received', ip, ifName, proto, requester, at: this.clock.monotonic() });
+  }
+
+  /** The reply to a request for an owned address is being sent. */
+  private responseSent(ifName: string, proto: 'arp' | 'ndp', ip: IPAddress): void {
+    this.counters.responses++;
+    const r = this.refs.get(ipKey(ip));
+    if (r) r.stats.responses++;
+    this.sink.event?.({ kind: 'response-sent', ip, ifName, proto, at: this.clock.monotonic() });
   }
 
   // --- requesters and conflicts ---------------------------------------------------------------
@@ -517,15 +677,23 @@ export class Announcer {
     return [...m.values()].filter((r) => r.at >= cutoff).map(({ ifName, mac, ip: rip }) => ({ ifName, mac, ip: rip }));
   }
 
-  private reportConflict(ev: ConflictEvent): void {
-    const k = `${ev.ip}|${ev.mac}`;
+  private reportConflict(seen: Omit<ConflictEvent, 'at' | 'suppressed'>): void {
+    const k = `${seen.ip}|${seen.mac}`;
     const now = this.clock.monotonic();
     const last = this.conflictsSeen.get(k);
-    if (last !== undefined && now - last < this.opts.conflictHoldDownMs) return;
-    this.conflictsSeen.set(k, now);
+    if (last !== undefined && now - last.at < this.opts.conflictHoldDownMs) {
+      last.suppressed++;
+      return;
+    }
+    this.conflictsSeen.delete(k); // re-insert: the bound below forgets the least recently reported first
+    this.conflictsSeen.set(k, { at: now, suppressed: 0 });
     if (this.conflictsSeen.size > 1024) this.conflictsSeen.delete(this.conflictsSeen.keys().next().value!);
     this.counters.conflicts++;
+    const r = this.refs.get(ipKey(seen.ip));
+    if (r) r.stats.conflicts++;
+    const ev: ConflictEvent = { ...seen, at: now, suppressed: last?.suppressed ?? 0 };
     this.sink.conflict?.(ev);
+    this.sink.event?.({ kind: 'conflict', ...ev });
   }
 
   // --- gratuitous schedule (MetalLB spamLoop) -------------------------------------------------
@@ -548,7 +716,7 @@ export class Announcer {
         this.schedule.delete(k);
         continue;
       }
-      this.gratuitousRound(r.ip);
+      this.gratuitousRound(r);
     }
     if (this.schedule.size === 0) this.stopTicker();
   }
@@ -557,16 +725,25 @@ export class Announcer {
     return [...this.links.values()].filter((l) => (ip.isV4 ? l.arp : l.ndp) && this.ownership(ip, l.name) === 'owned');
   }
 
-  private gratuitousRound(ip: IPAddress): void {
-    for (const l of this.linksFor(ip)) {
-      const o = { vlans: l.vlans ?? [] };
-      const frames = ip.isV4
-        ? [gratuitousArp(l.mac, ip, 'request', o), gratuitousArp(l.mac, ip, 'reply', o)]
-        : [unsolicitedAdvertisement(l.mac, ip, o)];
-      for (const f of frames) {
-        this.counters.gratuitous++;
-        this.sink.send(l.name, encodeFrame(f));
-      }
+  private gratuitousRound(r: { ip: IPAddress; stats: MutableIpStats }): void {
+    for (const l of this.linksFor(r.ip)) this.gratuitousOn(l, r);
+  }
+
+  private gratuitousOn(l: AnnounceLink, r: { ip: IPAddress; stats: MutableIpStats }): void {
+    const ip = r.ip;
+    const o = { vlans: l.vlans ?? [] };
+    const frames = ip.isV4
+      ? [gratuitousArp(l.mac, ip, 'request', o), gratuitousArp(l.mac, ip, 'reply', o)]
+      : [unsolicitedAdvertisement(l.mac, ip, o)];
+    for (const f of frames) {
+      this.counters.gratuitous++;
+      const s = r.stats;
+      s.gratuitous++;
+      const first = s.firstGratuitousAt === undefined;
+      const at = this.clock.monotonic();
+      if (first) s.firstGratuitousAt = at;
+      this.sink.send(l.name, encodeFrame(f));
+      this.sink.event?.({ kind: 'gratuitous-sent', ip, ifName: l.name, proto: ip.isV4 ? 'arp' : 'ndp', first, announcedAt: s.announcedAt ?? at, at });
     }
   }
 
@@ -580,7 +757,10 @@ export class Announcer {
         ? arpReply(l.mac, ip, { mac: r.mac, ip: r.ip }, o)
         : neighborAdvertisement(l.mac, ip, { mac: r.mac, ip: r.ip }, { solicited: false, override: true }, o);
       this.counters.takeoverUnicasts++;
+      const st = this.refs.get(ipKey(ip))?.stats;
+      if (st) st.takeoverUnicasts++;
       this.sink.send(l.name, encodeFrame(f));
+      this.sink.event?.({ kind: 'takeover-unicast-sent', ip, ifName: l.name, requester: { mac: r.mac, ip: r.ip }, at: this.clock.monotonic() });
     }
   }
 }

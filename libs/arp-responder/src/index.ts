@@ -59,9 +59,11 @@ export {
   DEFAULT_ANNOUNCER_OPTIONS,
   type AnnounceLink,
   type AnnouncerOptions,
+  type AnnouncerEvent,
   type AnnouncerSink,
   type AnnouncerStats,
   type ConflictEvent,
+  type IpStats,
 } from './announcer.js';
 export {
   TransportError,
