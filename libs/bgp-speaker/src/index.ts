@@ -86,6 +86,8 @@ export {
   RouteParseError,
   DEFAULT_LOCAL_PREF,
   parseRouteSpec,
+  mergeRoutesByPrefix,
+  mergeDuplicateRoutes,
   parseRouteCommunity,
   parseLargeCommunity,
   formatLargeCommunity,

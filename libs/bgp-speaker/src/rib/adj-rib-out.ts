@@ -4,7 +4,7 @@ import { myAsField } from '../wire/negotiate.js';
 import { prefixLength } from '../wire/nlri.js';
 import type { AfiSafi, PathAttribute, Update } from '../wire/types.js';
 import { communityValue, sortCommunities, type LargeCommunity } from '../wire/community.js';
-import { attributeKey, cidrFromPrefixKey, prefixKey, type Route } from './route.js';
+import { attributeKey, cidrFromPrefixKey, mergeRoutesByPrefix, prefixKey, type Route } from './route.js';
 
 /** What the UPDATE builder needs to know about the session. */
 export interface PeerContext {
@@ -176,11 +176,9 @@ export class AdjRibOut {
   /** {@link prefixKey} → {@link attributeKey} of what the peer has. */
   private advertised = new Map<string, string>();
 
-  /** Replaces the desired set (later duplicates of a prefix win). */
+  /** Replaces the desired set; duplicates of a prefix are merged ({@link mergeRoutesByPrefix}: first wins, communities united). */
   setDesired(routes: Iterable<Route>): void {
-    const m = new Map<string, Route>();
-    for (const r of routes) m.set(prefixKey(r.prefix), r);
-    this.desired = m;
+    this.desired = mergeRoutesByPrefix(routes);
   }
 
   /** The desired routes. */

@@ -152,6 +152,33 @@ function computeAttributeKey(r: Route, ibgp: boolean): string {
 }
 
 /**
+ * Merges routes of the same prefix as MetalLB does when several advertisements (or services)
+ * produce one prefix for a peer: the **first** route's attributes win (next hop, LOCAL_PREF,
+ * MED) and the communities are the **union** of all of them, sorted in MetalLB's order
+ * ({@link sortCommunities}) and each once. Routes keep their first-seen order; a route that is
+ * not merged is returned as the same object. Keyed by {@link prefixKey}. Pure.
+ */
+export function mergeRoutesByPrefix(routes: Iterable<Route>): Map<string, Route> {
+  const m = new Map<string, Route>();
+  for (const r of routes) {
+    const k = prefixKey(r.prefix);
+    const first = m.get(k);
+    if (!first) {
+      m.set(k, r);
+      continue;
+    }
+    if (!r.communities?.length) continue;
+    m.set(k, { ...first, communities: Object.freeze(sortCommunities([...(first.communities ?? []), ...r.communities])) });
+  }
+  return m;
+}
+
+/** {@link mergeRoutesByPrefix} as a list, in first-seen prefix order. */
+export function mergeDuplicateRoutes(routes: Iterable<Route>): Route[] {
+  return [...mergeRoutesByPrefix(routes).values()];
+}
+
+/**
  * Parses the route syntax of `metallb-ts bgp announce --route` and its stdin `add` lines:
  * `CIDR,next-hop=IP[,local-pref=N][,med=N][,communities=A:B;C:D][,large-communities=A:B:C;…]`.
  * Host bits in the prefix are refused (`203.0.113.1/24`), so a typo is not silently announced
