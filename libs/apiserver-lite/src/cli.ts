@@ -18,7 +18,10 @@ Options:
   --crds PATH           directory (or file) of CustomResourceDefinition YAML to load at start
   --manifests PATH      directory (or file) of other YAML objects to apply at start (repeatable)
   --kubeconfig-out FILE write a kubeconfig for this server to FILE
-  --snapshot FILE       persist objects to FILE and restore them on start
+  --snapshot FILE       persist objects to FILE (and the write-ahead log FILE.log) and restore them on start
+  --durability MODE     with --snapshot: fsync (default: every write is on disk before it is
+                        acknowledged), write (survives kill -9, not a power loss), or none
+                        (debounced snapshots; a crash loses the last writes)
   --token TOKEN         require this bearer token (written to the kubeconfig)
   --tls-cert-file FILE  serve HTTPS with this PEM certificate (needs --tls-private-key-file)
   --tls-private-key-file FILE
@@ -41,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
         manifests: { type: 'string', multiple: true },
         'kubeconfig-out': { type: 'string' },
         snapshot: { type: 'string' },
+        durability: { type: 'string', default: 'fsync' },
         token: { type: 'string' },
         'tls-cert-file': { type: 'string' },
         'tls-private-key-file': { type: 'string' },
@@ -64,6 +68,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`apiserver-lite: --port must be an integer in 0..65535, got "${values.port}"\n`);
     return 2;
   }
+  const durability = values.durability;
+  if (durability !== 'fsync' && durability !== 'write' && durability !== 'none') {
+    process.stderr.write(`apiserver-lite: --durability must be fsync, write or none, got "${durability}"\n`);
+    return 2;
+  }
   if (!!values['tls-cert-file'] !== !!values['tls-private-key-file']) {
     process.stderr.write('apiserver-lite: --tls-cert-file and --tls-private-key-file go together\n');
     return 2;
@@ -75,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       host: values.host,
       crdsDir: values.crds,
       snapshotFile: values.snapshot,
+      durability,
       kubeconfigPath: values['kubeconfig-out'],
       token: values.token,
       simulateControllers: !values['no-controllers'],

@@ -149,7 +149,7 @@ export class ApiServer {
     this.closeWatches();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.api.store.flush();
+    this.api.store.close();
   }
 
   /** Test hook: ends every open watch cleanly (clients resume from their last resourceVersion). */

@@ -9,8 +9,8 @@ export { startApiServer, readManifests, type StartOptions, type RunningApiServer
 export { ApiServer, DEFAULT_VERSION, parseRoute, type ApiServerOptions, type RequestLogEntry, type VersionInfo } from './http.js';
 export { Api, type ApiOptions, type WriteOptions, type Selection, type ChangeHook } from './api.js';
 export { PATCH_TYPES, type PatchType } from './patch-types.js';
-export { ObjectStore, type KObject, type ChangeEvent, type Snapshot, type Persistence, type StoreOptions, type WatchSubscription } from './store.js';
-export { SnapshotFile, MemoryPersistence, SnapshotError } from './snapshot-file.js';
+export { ObjectStore, type KObject, type ChangeEvent, type Snapshot, type LogRecord, type Persistence, type StoreOptions, type WatchSubscription } from './store.js';
+export { SnapshotFile, MemoryPersistence, SnapshotError, SNAPSHOT_FILE_DEFAULTS, type Durability, type SnapshotFileOptions } from './snapshot-file.js';
 export { kubeconfigYaml, writeKubeconfig, type KubeconfigOptions } from './kubeconfig.js';
 export { StatusError, type Status, type StatusCause, type StatusDetails } from './errors.js';
 export { TypeRegistry, typesFromCrd, builtinTypes, compareVersions, apiVersionOf, type ResourceType, type CrdObject, type PrinterColumn } from './resources.js';

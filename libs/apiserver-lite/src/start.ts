@@ -3,15 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer, type ApiServerOptions } from './http.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { SnapshotFile } from './snapshot-file.js';
+import { SnapshotFile, type Durability } from './snapshot-file.js';
 import type { KObject } from './store.js';
 
 /** Options of {@link startApiServer}. */
 export interface StartOptions extends Omit<ApiServerOptions, 'persistence'> {
   /** A directory of CRD YAML files (every `*.yaml`/`*.yml`, sorted) or one file, applied at start. */
   crdsDir?: string;
-  /** Persist objects to this snapshot file and load it at start. */
+  /** Persist objects to this snapshot file (and its write-ahead log `FILE.log`) and load them at start. */
   snapshotFile?: string;
+  /** How writes to `snapshotFile` last (see {@link Durability}). @default 'fsync' */
+  durability?: Durability;
   /** Port to listen on. @default 0 (a free port) */
   port?: number;
   /** Address to listen on. @default '127.0.0.1' */
@@ -54,7 +56,7 @@ export function readManifests(path: string): string[] {
  * await api.stop();
  */
 export async function startApiServer(opts: StartOptions = {}): Promise<RunningApiServer> {
-  const server = new ApiServer({ ...opts, persistence: opts.snapshotFile ? new SnapshotFile(opts.snapshotFile) : undefined });
+  const server = new ApiServer({ ...opts, persistence: opts.snapshotFile ? new SnapshotFile(opts.snapshotFile, { durability: opts.durability }) : undefined });
   if (opts.crdsDir) for (const text of readManifests(opts.crdsDir)) server.api.applyManifests(text, 'apiserver-lite');
   const url = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
   let tmp: string | undefined;

@@ -4,7 +4,7 @@
  * watchers. It knows nothing about HTTP or validation.
  */
 import type { Clock, TimerHandle } from '@metallb-ts/clock';
-import { expired } from './errors.js';
+import { expired, StatusError } from './errors.js';
 import { clone } from './patch.js';
 
 /** A stored Kubernetes object. */
@@ -54,12 +54,49 @@ export interface Snapshot {
   oldestRv: number;
   objects: { key: string; object: KObject }[];
   history: ChangeEvent[];
+  /** Sequence number of the last {@link LogRecord} the snapshot includes (0 or absent: none). */
+  seq?: number;
 }
 
-/** Pluggable persistence for the store: in memory (none) by default, or a snapshot file. */
+/**
+ * One committed transaction, as written to a write-ahead log: every change it made, in order,
+ * and the counters after it. Replaying the records after a snapshot's `seq` restores the state.
+ */
+export interface LogRecord {
+  /** Increasing by one per record; a snapshot's `seq` says which records it already includes. */
+  seq: number;
+  /** resourceVersion before the transaction. */
+  from: number;
+  /** resourceVersion after it. */
+  rv: number;
+  /** The oldest watchable resourceVersion after it. */
+  oldestRv: number;
+  /** The changes (without `prev`). */
+  events: ChangeEvent[];
+  /** Objects removed without an event (the `silentRemove` test hook). */
+  drops?: { key: string; namespace?: string; name: string }[];
+  /** The history was forgotten after the changes (`compact`). */
+  compacted?: boolean;
+}
+
+/**
+ * Pluggable persistence for the store: in memory (none) by default, or a snapshot file. With
+ * only `load`/`save`, snapshots are written debounced (a crash loses the last ~50 ms of writes);
+ * with `append`, every transaction is logged before it is acknowledged and `save` compacts.
+ */
 export interface Persistence {
+  /** The last saved snapshot, or undefined for a fresh store. */
   load(): Snapshot | undefined;
+  /** Saves the whole state (with a log: atomically replaces the snapshot, then empties the log). */
   save(s: Snapshot): void;
+  /** Appends one committed transaction; when it returns, the record must survive a crash. */
+  append?(r: LogRecord): void;
+  /** The records appended after the last {@link save} (a torn last record is left out). */
+  loadLog?(): LogRecord[];
+  /** Whether the log has grown enough to be compacted into a new snapshot. */
+  shouldCompact?(): boolean;
+  /** Releases files (after the final {@link save}). */
+  close?(): void;
 }
 
 /** Options of {@link ObjectStore}. */
@@ -92,18 +129,29 @@ export class ObjectStore {
   private readonly historySize: number;
   private persistTimer: TimerHandle | undefined;
   private tx: Transaction | undefined;
+  /** Sequence number of the last log record written or replayed. */
+  private seq = 0;
 
   constructor(private readonly opts: StoreOptions) {
     this.historySize = opts.historySize ?? 10_000;
     const snap = opts.persistence?.load();
+    const log = opts.persistence?.loadLog?.() ?? [];
     if (snap) this.restore(snap);
-    else {
+    else if (log.length) {
+      // A log without a snapshot (the snapshot file was removed): replay from the log's start.
+      this.rv = log[0]!.from;
+      this.oldestRv = this.rv;
+    } else {
       // A fresh store starts its resourceVersions at the wall clock (ms), so versions a client
       // kept from an earlier incarnation of the server are always older than this one's history:
       // those clients get 410 Gone and relist instead of resuming into a different world.
       this.rv = Math.floor(opts.clock.now());
       this.oldestRv = this.rv;
     }
+    for (const r of log) if (r.seq > this.seq) this.replay(r);
+    // With a log, start from a fresh snapshot: it holds the replayed records (and drops a torn
+    // tail), and a first start gets a snapshot before any record refers to it.
+    if (opts.persistence?.append && (!snap || log.length > 0 || opts.persistence.shouldCompact?.())) this.save();
   }
 
   /** The current resourceVersion. */
@@ -187,8 +235,49 @@ export class ObjectStore {
 
   private commit(tx: Transaction): void {
     if (tx.events.length === 0) return;
+    try {
+      // Durable before anything can see it: the HTTP answer goes out after this returns.
+      this.appendLog({ events: tx.events.map(({ prev: _p, ...e }) => e), from: tx.fromRv });
+    } catch (e) {
+      this.rollback(tx);
+      throw new StatusError(500, 'InternalError', `Internal error occurred: the write could not be persisted: ${(e as Error).message}`);
+    }
     for (const ev of tx.events) this.record(ev);
     this.schedulePersist();
+  }
+
+  /** Appends a log record for the current state (no-op without a log). */
+  private appendLog(r: Omit<LogRecord, 'seq' | 'rv' | 'oldestRv' | 'from'> & { from?: number }): void {
+    const p = this.opts.persistence;
+    if (!p?.append) return;
+    // The oldest watchable version after this record: as record() would trim the history.
+    // `oldestRv` matters for compacted records; otherwise replay trims the history as record() does.
+    p.append({ seq: this.seq + 1, from: r.from ?? this.rv, rv: this.rv, oldestRv: this.oldestRv, ...r });
+    this.seq++;
+  }
+
+  /** Applies one log record during recovery (no watchers exist yet). */
+  private replay(r: LogRecord): void {
+    for (const ev of r.events) {
+      const m = this.objects.get(ev.key) ?? new Map<string, KObject>();
+      const id = nsName(ev.object.metadata.namespace, ev.object.metadata.name);
+      if (ev.type === 'DELETED') m.delete(id);
+      else m.set(id, ev.object);
+      if (m.size === 0) this.objects.delete(ev.key);
+      else this.objects.set(ev.key, m);
+      this.pushHistory(ev);
+    }
+    for (const d of r.drops ?? []) {
+      const m = this.objects.get(d.key);
+      m?.delete(nsName(d.namespace, d.name));
+      if (m?.size === 0) this.objects.delete(d.key);
+    }
+    this.rv = r.rv;
+    if (r.compacted) {
+      this.history = [];
+      this.oldestRv = r.oldestRv;
+    }
+    this.seq = r.seq;
   }
 
   /** Notes the state of `key`/`id` before its first change in the open transaction. */
@@ -235,8 +324,12 @@ export class ObjectStore {
     const m = this.objects.get(key);
     const ok = m?.delete(nsName(namespace, name)) ?? false;
     if (ok) {
+      if (m!.size === 0) this.objects.delete(key);
       this.nextRv();
-      this.compact();
+      this.history = [];
+      this.oldestRv = this.rv;
+      this.appendLog({ events: [], drops: [{ key, namespace, name }], compacted: true, from: this.rv - 1 });
+      this.schedulePersist();
     }
     return ok;
   }
@@ -245,6 +338,7 @@ export class ObjectStore {
   compact(): void {
     this.history = [];
     this.oldestRv = this.rv;
+    this.appendLog({ events: [], compacted: true });
     this.schedulePersist();
   }
 
@@ -271,7 +365,7 @@ export class ObjectStore {
   snapshot(): Snapshot {
     const objects: Snapshot['objects'] = [];
     for (const [key, m] of this.objects) for (const object of m.values()) objects.push({ key, object });
-    return { format: 'apiserver-lite/v1', rv: this.rv, oldestRv: this.oldestRv, objects, history: this.history.map(({ prev: _p, ...e }) => e) };
+    return { format: 'apiserver-lite/v1', rv: this.rv, oldestRv: this.oldestRv, objects, history: this.history.map(({ prev: _p, ...e }) => e), seq: this.seq };
   }
 
   /** Writes a pending snapshot now (call before shutdown). */
@@ -279,6 +373,12 @@ export class ObjectStore {
     this.persistTimer?.cancel();
     this.persistTimer = undefined;
     this.save();
+  }
+
+  /** Final save, then releases the persistence's files (server stop). */
+  close(): void {
+    this.flush();
+    this.opts.persistence?.close?.();
   }
 
   private restore(s: Snapshot): void {
@@ -290,16 +390,11 @@ export class ObjectStore {
       this.objects.set(key, m);
     }
     this.history = s.history ?? [];
+    this.seq = s.seq ?? 0;
   }
 
   private record(ev: ChangeEvent): void {
-    this.history.push(ev);
-    // Trim in batches (10 %) so a full history costs O(1) amortised per write, not a copy each time.
-    if (this.history.length > this.historySize + Math.max(1, Math.floor(this.historySize / 10))) {
-      const drop = this.history.length - this.historySize;
-      this.oldestRv = this.history[drop - 1]!.rv;
-      this.history = this.history.slice(drop);
-    }
+    this.pushHistory(ev);
     for (const s of this.subs) {
       if (!matchesSub(s, ev)) continue;
       // One failing watcher must neither fail a committed write nor starve the others.
@@ -311,8 +406,20 @@ export class ObjectStore {
     }
   }
 
+  private pushHistory(ev: ChangeEvent): void {
+    this.history.push(ev);
+    // Trim in batches (10 %) so a full history costs O(1) amortised per write, not a copy each time.
+    if (this.history.length > this.historySize + Math.max(1, Math.floor(this.historySize / 10))) {
+      const drop = this.history.length - this.historySize;
+      this.oldestRv = this.history[drop - 1]!.rv;
+      this.history = this.history.slice(drop);
+    }
+  }
+
   private schedulePersist(): void {
     if (!this.opts.persistence || this.persistTimer) return;
+    // With a log every write is already durable: snapshots only compact it, when it has grown.
+    if (this.opts.persistence.append && !this.opts.persistence.shouldCompact?.()) return;
     // Coalesce writes; a large store that takes d ms to save waits at least 5·d between saves,
     // so persistence never takes more than ~1/6 of the server's time.
     const delay = Math.max(this.opts.persistDebounceMs ?? 50, 5 * this.lastSaveMs);
