@@ -66,6 +66,17 @@ export {
   type IpStats,
 } from './announcer.js';
 export {
+  advertisedInterfaces,
+  compileInterfaceExcludes,
+  isExcluded,
+  nodeInterfaces,
+  selectInterfaces,
+  type ExcludeCompileResult,
+  type InterfaceSelection,
+  type InterfaceSelectionOptions,
+  type NamedLink,
+} from './interfaces.js';
+export {
   TransportError,
   type FrameHandlers,
   type FrameSocket,
@@ -73,7 +84,20 @@ export {
   type Transport,
   type TransportErrorKind,
 } from './transport.js';
-export { DEFAULT_RESPONDER_OPTIONS, qualifyLink, Responder, type ResponderOptions, type SoftwareVlan } from './responder.js';
+export {
+  DEFAULT_RESPONDER_OPTIONS,
+  linkUse,
+  qualifyLink,
+  Responder,
+  type LinkChange,
+  type LinkEvent,
+  type LinkSkipReason,
+  type LinkUse,
+  type ResponderEvent,
+  type ResponderOptions,
+  type ScannedLink,
+  type SoftwareVlan,
+} from './responder.js';
 export {
   ADDON_FILE,
   ADDON_PATH_ENV,

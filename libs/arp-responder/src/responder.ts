@@ -1,7 +1,8 @@
 import type { Clock, TimerHandle } from '@metallb-ts/clock';
 import type { IPAddress, MacAddress } from '@metallb-ts/netaddr';
-import { Announcer, type AnnounceLink, type AnnouncerOptions, type AnnouncerStats, type ConflictEvent } from './announcer.js';
+import { Announcer, type AnnounceLink, type AnnouncerEvent, type AnnouncerOptions, type AnnouncerStats, type ConflictEvent, type IpStats } from './announcer.js';
 import type { ReplyDecision } from './decision.js';
+import { isExcluded } from './interfaces.js';
 import { TransportError, type FrameSocket, type LinkInfo, type Transport } from './transport.js';
 
 /** Options of {@link Responder}. Defaults are in {@link DEFAULT_RESPONDER_OPTIONS}. */
@@ -34,11 +35,100 @@ export interface ResponderOptions {
   vlans?: readonly SoftwareVlan[];
   /** Called for every frame with the decision taken (debug logs, metrics). */
   onDecision?(ifName: string, decision: ReplyDecision): void;
-  /** A foreign MAC answers for one of our addresses. */
+  /** A foreign MAC answers for one of our addresses (also an `onEvent` of kind `conflict`). */
   onConflict?(event: ConflictEvent): void;
+  /**
+   * Everything observable, one event per frame or change: requests received, responses,
+   * gratuitous frames (with `first` after a takeover), takeover unicasts, conflicts
+   * ({@link AnnouncerEvent}), and interface changes ({@link LinkEvent}).
+   */
+  onEvent?(event: ResponderEvent): void;
   /** A socket or scan failed after start (interface gone or down, send failure …). */
   onError?(err: TransportError): void;
 }
+
+/** Why the responder does not answer on an interface (MetalLB §6.4, plus carrier). A closed set. */
+export type LinkSkipReason =
+  /** The name matches `excludeInterfaces` (`announcedInterfacesToExclude`). */
+  | 'excluded'
+  /** Not in `ResponderOptions.interfaces`. */
+  | 'not-selected'
+  /** IFF_LOOPBACK. */
+  | 'loopback'
+  /** Not IFF_UP. */
+  | 'down'
+  /** Up, but no carrier (IFF_LOWER_UP clear: cable out, veth peer down). Beyond MetalLB, which answers into the void. */
+  | 'no-carrier'
+  /** Enslaved to a bridge, bond or VRF. */
+  | 'enslaved'
+  /** IFF_NOARP. */
+  | 'no-arp'
+  /** Neither the BROADCAST flag (ARP) nor an IPv6 link-local address (NDP). */
+  | 'no-protocol'
+  /** Qualifies, but opening its socket failed (the error went to `onError`); retried at the next scan. */
+  | 'open-failed'
+  /** The interface no longer exists (in `removed` and `silent` {@link LinkEvent}s only). */
+  | 'gone';
+
+/** How the responder uses an interface. */
+export type LinkUse =
+  | { readonly kind: 'answering'; readonly arp: boolean; readonly ndp: boolean }
+  | { readonly kind: 'skipped'; readonly reason: LinkSkipReason };
+
+/** An interface as the last scan saw it ({@link Responder.links}). */
+export interface ScannedLink {
+  readonly name: string;
+  /** Kernel interface index. */
+  readonly index: number;
+  readonly mac: MacAddress;
+  /** IFF_UP. */
+  readonly up: boolean;
+  /** IFF_LOWER_UP (true when the transport cannot tell). */
+  readonly carrier: boolean;
+  /** Every address, IPv4 and IPv6, link-local ones included. */
+  readonly addresses: readonly { readonly ip: IPAddress; readonly prefix: number }[];
+  /** Answered on, or why not. */
+  readonly use: LinkUse;
+  /** Set for a software VLAN ({@link ResponderOptions.vlans}): its parent interface. */
+  readonly parent?: string;
+}
+
+/** What changed about an interface between two scans. A closed set. */
+export type LinkChange =
+  /** A new interface (every interface at start). */
+  | 'added'
+  /** The interface is gone (`link` is how it was last seen). */
+  | 'removed'
+  | 'up'
+  | 'down'
+  | 'carrier-up'
+  | 'carrier-down'
+  /** Its MAC or index changed (the socket is reopened). */
+  | 'mac-changed'
+  | 'addresses-changed'
+  /**
+   * The responder starts answering on it (socket opened): its announced addresses get a
+   * gratuitous round there at once and a new 5 s window ({@link Announcer.refreshLink}).
+   */
+  | 'answering'
+  /** The responder stops answering on it (`link.use` says why). */
+  | 'silent';
+
+/**
+ * An interface changed. A speaker withdraws and re-elects on `silent` / `carrier-down` for the
+ * addresses that have no answering interface left, and needs nothing on `answering`: the
+ * responder re-announces there itself.
+ */
+export interface LinkEvent {
+  readonly kind: 'link';
+  readonly change: LinkChange;
+  readonly link: ScannedLink;
+  /** {@link Clock.monotonic} ms. */
+  readonly at: number;
+}
+
+/** What {@link ResponderOptions.onEvent} receives. */
+export type ResponderEvent = AnnouncerEvent | LinkEvent;
 
 /** A software VLAN interface (see {@link ResponderOptions.vlans}). */
 export interface SoftwareVlan {
@@ -63,14 +153,30 @@ interface Open {
 const LINK_LOCAL = (ip: IPAddress): boolean => ip.isV6 && ip.value >> 118n === 0x3fan; // fe80::/10
 
 /**
- * Which interfaces can answer, and how (MetalLB §6.4): up, not enslaved, not NOARP, not
- * loopback; ARP if it has the BROADCAST flag, NDP if it has an IPv6 link-local address.
+ * Which interfaces can answer, and how (MetalLB §6.4): up, with carrier, not enslaved, not
+ * NOARP, not loopback; ARP if it has the BROADCAST flag, NDP if it has an IPv6 link-local address.
  */
 export function qualifyLink(l: LinkInfo): AnnounceLink | undefined {
-  if (!l.up || l.hasMaster || l.noArp || l.loopback) return undefined;
+  const u = linkUse(l);
+  return u.kind === 'answering' ? { name: l.name, mac: l.mac, arp: u.arp, ndp: u.ndp } : undefined;
+}
+
+/**
+ * {@link qualifyLink} with the reason, and the responder's name filters first (exclude patterns,
+ * then the `interfaces` list). Pure.
+ */
+export function linkUse(l: LinkInfo, filter: { readonly interfaces?: readonly string[] | undefined; readonly exclude?: readonly RegExp[] } = {}): LinkUse {
+  const skip = (reason: LinkSkipReason): LinkUse => ({ kind: 'skipped', reason });
+  if (isExcluded(l.name, filter.exclude ?? [])) return skip('excluded');
+  if (filter.interfaces && !filter.interfaces.includes(l.name)) return skip('not-selected');
+  if (l.loopback) return skip('loopback');
+  if (!l.up) return skip('down');
+  if (l.carrier === false) return skip('no-carrier');
+  if (l.hasMaster) return skip('enslaved');
+  if (l.noArp) return skip('no-arp');
   const arp = l.broadcast;
   const ndp = l.addresses.some((a) => LINK_LOCAL(a.ip));
-  return arp || ndp ? { name: l.name, mac: l.mac, arp, ndp } : undefined;
+  return arp || ndp ? { kind: 'answering', arp, ndp } : skip('no-protocol');
 }
 
 /**
@@ -91,13 +197,19 @@ export class Responder {
   private scanTimer: TimerHandle | undefined;
   private watcher: { close(): void } | undefined;
   private closed = false;
+  /** The last scan's view, by name (software VLANs included). */
+  private scanned = new Map<string, ScannedLink>();
+  private exclude: readonly RegExp[];
 
   private constructor(private readonly opts: ResponderOptions) {
+    this.exclude = opts.excludeInterfaces ?? DEFAULT_RESPONDER_OPTIONS.excludeInterfaces;
+    const onEvent = opts.onEvent;
     this.announcer = new Announcer(
       opts.clock,
       {
         send: (ifName, frame) => this.send(ifName, frame),
         conflict: (ev) => opts.onConflict?.(ev),
+        ...(onEvent ? { event: (ev: AnnouncerEvent) => onEvent(ev) } : {}),
       },
       opts.announcer,
     );
@@ -151,6 +263,30 @@ export class Responder {
     return this.announcer.stats();
   }
 
+  /** Per-address counters (see {@link Announcer.ipStats}): every address announced since the start, or one. */
+  ipStats(): IpStats[];
+  ipStats(ip: IPAddress): IpStats | undefined;
+  ipStats(ip?: IPAddress): IpStats[] | IpStats | undefined {
+    return ip ? this.announcer.ipStats(ip) : this.announcer.ipStats();
+  }
+
+  /**
+   * Every interface the last scan saw, in index order, then the software VLANs: name, index,
+   * MAC, up, carrier, addresses (link-local included) and whether it is answered on, or why not.
+   */
+  links(): ScannedLink[] {
+    return [...this.scanned.values()];
+  }
+
+  /**
+   * Replaces the exclude patterns (the `excludel2` ConfigMap changed) and re-scans at once.
+   * Returns the scan's errors.
+   */
+  setExcludeInterfaces(exclude: readonly RegExp[]): TransportError[] {
+    this.exclude = [...exclude];
+    return this.scan();
+  }
+
   /**
    * Re-reads the interfaces: opens sockets on new qualifying ones, closes the others. Returns
    * the errors met (it does not throw).
@@ -164,14 +300,14 @@ export class Responder {
     } catch (e) {
       return [asTransportError(e, undefined)];
     }
-    const exclude = this.opts.excludeInterfaces ?? [];
     const wanted = new Map<string, { link: AnnounceLink; index: number }>();
+    const uses = new Map<string, LinkUse>();
     for (const l of links) {
-      if (exclude.some((re) => re.test(l.name))) continue;
-      if (this.opts.interfaces && !this.opts.interfaces.includes(l.name)) continue;
-      const q = qualifyLink(l);
-      if (q) wanted.set(l.name, { link: q, index: l.index });
+      const u = linkUse(l, { interfaces: this.opts.interfaces, exclude: this.exclude });
+      uses.set(l.name, u);
+      if (u.kind === 'answering') wanted.set(l.name, { link: { name: l.name, mac: l.mac, arp: u.arp, ndp: u.ndp }, index: l.index });
     }
+    const opened = new Set<string>();
     for (const name of this.opts.interfaces ?? []) {
       if (!links.some((l) => l.name === name)) errors.push(new TransportError('interface-gone', name, `interface "${name}" does not exist`, 'ENODEV'));
     }
@@ -192,12 +328,60 @@ export class Responder {
           onError: (err) => this.onSocketError(name, err),
         });
         this.sockets.set(name, { socket, link: w.link, index: w.index, groups: new Map() });
+        opened.add(name);
       } catch (e) {
         errors.push(asTransportError(e, name));
+        uses.set(name, { kind: 'skipped', reason: 'open-failed' });
       }
     }
     this.updateLinks();
+    this.recordScan(links, uses, opened);
     return errors;
+  }
+
+  /** Updates {@link Responder.links}, emits the {@link LinkEvent}s, and re-announces on newly answering links. */
+  private recordScan(links: readonly LinkInfo[], uses: ReadonlyMap<string, LinkUse>, opened: ReadonlySet<string>): void {
+    const next = new Map<string, ScannedLink>();
+    for (const l of links) {
+      next.set(l.name, { name: l.name, index: l.index, mac: l.mac, up: l.up, carrier: l.carrier ?? true, addresses: l.addresses, use: uses.get(l.name)! });
+    }
+    for (const v of this.opts.vlans ?? []) {
+      const p = next.get(v.parent);
+      if (!p) continue;
+      const use: LinkUse = this.sockets.has(v.parent) ? p.use : { kind: 'skipped', reason: p.use.kind === 'skipped' ? p.use.reason : 'open-failed' };
+      next.set(v.name, { ...p, name: v.name, addresses: [], use, parent: v.parent });
+    }
+    const prev = this.scanned;
+    this.scanned = next;
+    const fresh = (name: string) => opened.has(name);
+    const emit = this.opts.onEvent;
+    const at = this.opts.clock.monotonic();
+    for (const [name, old] of prev) {
+      if (!next.has(name)) {
+        const gone: ScannedLink = { ...old, use: { kind: 'skipped', reason: 'gone' } };
+        if (old.use.kind === 'answering') emit?.({ kind: 'link', change: 'silent', link: gone, at });
+        emit?.({ kind: 'link', change: 'removed', link: gone, at });
+      }
+    }
+    for (const [name, l] of next) {
+      const old = prev.get(name);
+      const changes: LinkChange[] = [];
+      if (!old) changes.push('added');
+      else {
+        if (old.up !== l.up) changes.push(l.up ? 'up' : 'down');
+        if (old.carrier !== l.carrier) changes.push(l.carrier ? 'carrier-up' : 'carrier-down');
+        if (old.index !== l.index || !old.mac.equals(l.mac)) changes.push('mac-changed');
+        if (!sameAddresses(old.addresses, l.addresses)) changes.push('addresses-changed');
+      }
+      const parent = l.parent ?? name;
+      const nowAnswering = l.use.kind === 'answering';
+      const wasAnswering = old?.use.kind === 'answering';
+      if (nowAnswering && (!wasAnswering || fresh(parent))) changes.push('answering');
+      else if (!nowAnswering && wasAnswering) changes.push('silent');
+      for (const change of changes) emit?.({ kind: 'link', change, link: l, at });
+    }
+    // a socket opened on this scan (new, back up, carrier back): announce there again at once
+    for (const [name, l] of next) if (l.use.kind === 'answering' && fresh(l.parent ?? name)) this.announcer.refreshLink(name);
   }
 
   /** Closes every socket and stops the timers. */
@@ -290,6 +474,10 @@ export class Responder {
       }
     }
   }
+}
+
+function sameAddresses(a: ScannedLink['addresses'], b: ScannedLink['addresses']): boolean {
+  return a.length === b.length && a.every((x, i) => x.prefix === b[i]!.prefix && x.ip.equals(b[i]!.ip));
 }
 
 function asTransportError(e: unknown, ifName: string | undefined): TransportError {

@@ -10,6 +10,11 @@ export interface LinkInfo {
   readonly mac: MacAddress;
   /** IFF_UP. */
   readonly up: boolean;
+  /**
+   * IFF_LOWER_UP: the link has carrier (cable in, veth peer up). Undefined when the transport
+   * cannot tell (treated as carrier present). @default undefined
+   */
+  readonly carrier?: boolean;
   /** IFF_BROADCAST: ARP is possible here. */
   readonly broadcast: boolean;
   /** IFF_NOARP. */

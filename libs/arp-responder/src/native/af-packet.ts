@@ -46,6 +46,8 @@ const IFF_UP = 0x1;
 const IFF_BROADCAST = 0x2;
 const IFF_LOOPBACK = 0x8;
 const IFF_NOARP = 0x80;
+/** Carrier (RFC 2863 lower layer up); getifaddrs(3) reports the netlink flags, which include it. */
+const IFF_LOWER_UP = 0x10000;
 /** ETH_P_ALL: the BPF filter does the selection. */
 const ETH_P_ALL = 0x0003;
 
@@ -253,6 +255,7 @@ export class AfPacketTransport implements Transport {
         index: l.index,
         mac: l.mac ? MacAddress.fromBytes(l.mac) : MacAddress.ZERO,
         up: (l.flags & IFF_UP) !== 0,
+        carrier: (l.flags & IFF_LOWER_UP) !== 0,
         broadcast: (l.flags & IFF_BROADCAST) !== 0,
         noArp: (l.flags & IFF_NOARP) !== 0,
         loopback: (l.flags & IFF_LOOPBACK) !== 0,

@@ -101,6 +101,7 @@ interface MemLink {
   index: number;
   mac: MacAddress;
   up: boolean;
+  carrier: boolean;
   broadcast: boolean;
   noArp: boolean;
   loopback: boolean;
@@ -119,6 +120,8 @@ export interface MemoryLinkInit {
   segment?: MemorySegment;
   /** @default true */
   up?: boolean;
+  /** Carrier (IFF_LOWER_UP); without it nothing is delivered either way. @default true */
+  carrier?: boolean;
   /** @default true */
   broadcast?: boolean;
   /** @default false */
@@ -156,7 +159,7 @@ class MemorySocket implements FrameSocket {
     if (!this.owner.hasLink(this.link.name)) throw new TransportError('interface-gone', this.link.name, `interface "${this.link.name}" no longer exists`, 'ENXIO');
     if (!this.link.up) throw new TransportError('interface-down', this.link.name, `interface "${this.link.name}" is down`, 'ENETDOWN');
     this.owner.sent.push({ ifName: this.link.name, frame: Uint8Array.from(frame) });
-    this.link.segment?.transmit(this.owner.portOf(this.link), frame);
+    if (this.link.carrier) this.link.segment?.transmit(this.owner.portOf(this.link), frame);
   }
 
   joinGroup(mac: MacAddress): void {
@@ -208,16 +211,13 @@ export class MemoryTransport implements Transport {
   /** Adds a link (plugged into `init.segment` if given). */
   addLink(init: MemoryLinkInit): this {
     const mac = typeof init.mac === 'string' ? MacAddress.parse(init.mac) : init.mac;
-    const addresses = (init.addresses ?? [linkLocalFor(mac)]).map((t) => {
-      const [ip, prefix] = t.split('/');
-      const addr = IPAddress.parse(ip!);
-      return { ip: addr, prefix: prefix === undefined ? addr.bits : Number(prefix) };
-    });
+    const addresses = (init.addresses ?? [linkLocalFor(mac)]).map(parseAddress);
     const link: MemLink = {
       name: init.name,
       index: this.nextIndex++,
       mac,
       up: init.up ?? true,
+      carrier: init.carrier ?? true,
       broadcast: init.broadcast ?? true,
       noArp: init.noArp ?? false,
       loopback: false,
@@ -251,7 +251,26 @@ export class MemoryTransport implements Transport {
     this.notify();
   }
 
-  /** Like netlink: `onChange` is called after every addLink, removeLink and setUp. */
+  /**
+   * Plugs the cable in or out (IFF_LOWER_UP; for veth: the peer up or down). Sockets stay open
+   * and get no error, as on Linux; frames are neither delivered nor transmitted without carrier.
+   */
+  setCarrier(name: string, carrier: boolean): void {
+    const link = this.links.get(name);
+    if (!link) throw new Error(`no link "${name}"`);
+    link.carrier = carrier;
+    this.notify();
+  }
+
+  /** Changes a link's addresses (`ip/prefix` text), like `ip addr`. */
+  setAddresses(name: string, addresses: readonly string[]): void {
+    const link = this.links.get(name);
+    if (!link) throw new Error(`no link "${name}"`);
+    link.addresses = addresses.map(parseAddress);
+    this.notify();
+  }
+
+  /** Like netlink: `onChange` is called after every addLink, removeLink, setUp, setCarrier and setAddresses. */
   watchLinks(onChange: () => void): { close(): void } {
     this.watchers.add(onChange);
     return { close: () => this.watchers.delete(onChange) };
@@ -285,7 +304,7 @@ export class MemoryTransport implements Transport {
       p = {
         id: `${this.hostName}/${link.name}`,
         mac: () => link.mac,
-        up: () => link.up,
+        up: () => link.up && link.carrier,
         deliver: (f) => {
           for (const s of [...link.sockets]) s.deliver(f);
         },
@@ -303,6 +322,7 @@ export class MemoryTransport implements Transport {
         index: l.index,
         mac: l.mac,
         up: l.up,
+        carrier: l.carrier,
         broadcast: l.broadcast,
         noArp: l.noArp,
         loopback: l.loopback,
@@ -319,6 +339,12 @@ export class MemoryTransport implements Transport {
     link.sockets.add(s);
     return s;
   }
+}
+
+function parseAddress(t: string): { ip: IPAddress; prefix: number } {
+  const [ip, prefix] = t.split('/');
+  const addr = IPAddress.parse(ip!);
+  return { ip: addr, prefix: prefix === undefined ? addr.bits : Number(prefix) };
 }
 
 /** The EUI-64 link-local address (RFC 4291 App. A) of a MAC. */
