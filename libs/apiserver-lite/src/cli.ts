@@ -23,6 +23,9 @@ Options:
                         acknowledged), write (survives kill -9, not a power loss), or none
                         (debounced snapshots; a crash loses the last writes)
   --token TOKEN         require this bearer token (written to the kubeconfig)
+  --insecure-allow-remote
+                        allow a non-loopback --host without --token (anyone who reaches the
+                        port can read and write everything)
   --tls-cert-file FILE  serve HTTPS with this PEM certificate (needs --tls-private-key-file)
   --tls-private-key-file FILE
   --tls-ca-file FILE    CA certificate written to the kubeconfig (default: the certificate itself)
@@ -30,6 +33,12 @@ Options:
   --bookmark-interval-ms N  bookmark period for watches that ask for them (default 60000)
   -h, --help            show this help
 `;
+
+/** Whether `host` only listens on loopback (`localhost`, 127.0.0.0/8, `::1`). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 /** Runs the command with `argv` (without node and script); resolves when the server stops. */
 export async function main(argv: string[]): Promise<number> {
@@ -46,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
         snapshot: { type: 'string' },
         durability: { type: 'string', default: 'fsync' },
         token: { type: 'string' },
+        'insecure-allow-remote': { type: 'boolean', default: false },
         'tls-cert-file': { type: 'string' },
         'tls-private-key-file': { type: 'string' },
         'tls-ca-file': { type: 'string' },
@@ -66,6 +76,10 @@ export async function main(argv: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`apiserver-lite: --port must be an integer in 0..65535, got "${values.port}"\n`);
+    return 2;
+  }
+  if (!isLoopbackHost(values.host) && values.token === undefined && !values['insecure-allow-remote']) {
+    process.stderr.write(`apiserver-lite: --host ${values.host} is reachable from other machines: add --token TOKEN (or --insecure-allow-remote to serve without authentication)\n`);
     return 2;
   }
   const durability = values.durability;

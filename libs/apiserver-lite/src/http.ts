@@ -4,6 +4,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { systemClock, systemRng, type Clock, type Rng, type TimerHandle } from '@metallb-ts/clock';
 import { parse as parseYaml } from 'yaml';
@@ -188,7 +189,7 @@ export class ApiServer {
     const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query, contentType: req.headers['content-type'], authorization: req.headers.authorization };
     this.log(entry);
     try {
-      if (this.opts.token !== undefined && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+      if (this.opts.token !== undefined && !bearerMatches(req.headers.authorization, this.opts.token)) {
         throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       }
       const body = await readBody(req);
@@ -456,6 +457,13 @@ export class ApiServer {
     }
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
   }
+}
+
+/** Whether `Authorization` is `Bearer <token>`, compared in constant time. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const got = Buffer.from(header ?? '');
+  const want = Buffer.from(`Bearer ${token}`);
+  return got.length === want.length && timingSafeEqual(got, want);
 }
 
 function includeObject(q: Record<string, string>): IncludeObject {

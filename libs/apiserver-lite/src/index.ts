@@ -20,6 +20,6 @@ export { mergePatch, jsonPatch, strategicMergePatch, STRATEGIC_MERGE_KEYS, type 
 export { parseSelection, selects, parseFieldSelector, matchFields, SelectorParseError, type FieldRequirement } from './selectors.js';
 export { serverSideApply, recordUpdate, fieldPaths, toFieldsV1, fromFieldsV1, type ManagedFieldsEntry, type ApplyRequest } from './apply.js';
 export { desiredSlices, startEndpointSliceController } from './controllers.js';
-export { main as runCli, USAGE } from './cli.js';
+export { main as runCli, USAGE, isLoopbackHost } from './cli.js';
 export { BUILTIN_SCHEMAS, OBJECT_META_SCHEMA } from './builtin-schemas.js';
 export { MAX_DEPTH, exceedsDepth } from './depth.js';

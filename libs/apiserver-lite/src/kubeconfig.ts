@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 export interface KubeconfigOptions {
   /** The server URL, `http://127.0.0.1:PORT`. */
   server: string;
-  /** Bearer token. @default 'apiserver-lite' */
+  /** Bearer token; without one the user has no credentials (for a server that requires none). */
   token?: string;
   /** Default namespace of the context. @default 'default' */
   namespace?: string;
@@ -29,7 +29,7 @@ export function kubeconfigYaml(o: KubeconfigOptions): string {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name, cluster }],
-    users: [{ name, user: { token: o.token ?? 'apiserver-lite' } }],
+    users: [{ name, user: o.token === undefined ? {} : { token: o.token } }],
     contexts: [{ name, context: { cluster: name, user: name, namespace: o.namespace ?? 'default' } }],
     'current-context': name,
     preferences: {},

@@ -20,7 +20,11 @@ export interface StartOptions extends Omit<ApiServerOptions, 'persistence'> {
   host?: string;
   /** Where to write the kubeconfig. @default a new temporary directory */
   kubeconfigPath?: string;
-  /** Bearer token written to the kubeconfig (and required when `token` is set). */
+  /**
+   * Bearer token written to the kubeconfig instead of `token` (tests of a wrong token). A token
+   * that is written is always required: without `token`, the server requires this one.
+   * Without either, the kubeconfig has no token and the server requires none.
+   */
   kubeconfigToken?: string;
 }
 
@@ -56,7 +60,9 @@ export function readManifests(path: string): string[] {
  * await api.stop();
  */
 export async function startApiServer(opts: StartOptions = {}): Promise<RunningApiServer> {
-  const server = new ApiServer({ ...opts, persistence: opts.snapshotFile ? new SnapshotFile(opts.snapshotFile, { durability: opts.durability }) : undefined });
+  // A kubeconfig that carries a token promises it is needed: the server requires one whenever it writes one.
+  const token = opts.token ?? opts.kubeconfigToken;
+  const server = new ApiServer({ ...opts, token, persistence: opts.snapshotFile ? new SnapshotFile(opts.snapshotFile, { durability: opts.durability }) : undefined });
   if (opts.crdsDir) for (const text of readManifests(opts.crdsDir)) server.api.applyManifests(text, 'apiserver-lite');
   const url = await server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
   let tmp: string | undefined;
@@ -65,7 +71,7 @@ export async function startApiServer(opts: StartOptions = {}): Promise<RunningAp
     tmp = mkdtempSync(join(tmpdir(), 'apiserver-lite-'));
     kubeconfigPath = join(tmp, 'kubeconfig');
   }
-  writeKubeconfig(kubeconfigPath, { server: url, token: opts.kubeconfigToken ?? opts.token, caData: opts.tls ? String(opts.tls.ca ?? opts.tls.cert) : undefined });
+  writeKubeconfig(kubeconfigPath, { server: url, token: opts.kubeconfigToken ?? token, caData: opts.tls ? String(opts.tls.ca ?? opts.tls.cert) : undefined });
   return {
     url,
     kubeconfigPath,

@@ -77,7 +77,9 @@ export async function startControlPlane(lab: Lab, opts: ControlPlaneOptions = {}
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, kubeconfigFor(server));
   const bin = join(repoRoot(), 'libs', 'apiserver-lite', 'bin', 'apiserver-lite.mjs');
-  const argv = [process.execPath, bin, '--host', o.address, '--port', String(o.port), ...(o.crds ? ['--crds', o.crds] : []), ...(o.manifests ?? []).flatMap((m) => ['--manifests', m]), ...(o.args ?? [])];
+  // The segment exists only inside lab namespaces: serving it without a token is deliberate
+  // (apiserver-lite refuses a non-loopback --host without --token unless told so).
+  const argv = [process.execPath, bin, '--host', o.address, '--port', String(o.port), '--insecure-allow-remote', ...(o.crds ? ['--crds', o.crds] : []), ...(o.manifests ?? []).flatMap((m) => ['--manifests', m]), ...(o.args ?? [])];
   const apiserver = lab.process(ns, 'apiserver-lite', argv);
   try {
     // The first start may bundle apiserver-lite's sources (seconds on a busy machine).
