@@ -98,4 +98,5 @@ export {
 } from './rib/route.js';
 export { AdjRibOut, diffRib, buildUpdates, pathAttributes, familyOf, type PeerContext, type RibDiff } from './rib/adj-rib-out.js';
 export { createNodeSession } from './session/node.js';
+export { crc32, routerIdFor, routerIdFromNodeName, type RouterIdInputs, type RouterIdSource } from './session/router-id.js';
 export { metallbMetrics, type MetricSample } from './session/metrics.js';

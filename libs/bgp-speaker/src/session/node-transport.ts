@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import { IPAddress } from '@metallb-ts/netaddr';
 import type { Connection, ConnectAttempt, ConnectOptions, ListenOptions, ListeningSocket, ListenTransport, Transport } from './ports.js';
 
 /** The functions of the `tcp_md5` Node-API addon (libs/bgp-speaker/native). */
@@ -113,6 +115,11 @@ class NodeConnection implements Connection {
  * must be set before the SYN, which node:net cannot do); plain sessions need no addon.
  */
 export class NodeTransport implements Transport, ListenTransport {
+  /** The addresses of the interface owning `localAddress`, from `os.networkInterfaces()`. */
+  interfaceAddresses(localAddress: string): string[] {
+    return interfaceAddressesOf(localAddress, os.networkInterfaces());
+  }
+
   connect(opts: ConnectOptions, cb: (err: Error | undefined, conn?: Connection) => void): ConnectAttempt {
     let done = false;
     let sock: net.Socket;
@@ -185,4 +192,19 @@ export class NodeTransport implements Transport, ListenTransport {
       });
     });
   }
+}
+
+/**
+ * The addresses of the interface (in an `os.networkInterfaces()` result) that has
+ * `localAddress`, scope suffixes dropped; `[]` when no interface has it. Pure.
+ */
+export function interfaceAddressesOf(localAddress: string, ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>): string[] {
+  const want = IPAddress.tryParse(localAddress);
+  if (!want) return [];
+  const strip = (a: string) => a.split('%')[0]!;
+  for (const list of Object.values(ifaces)) {
+    if (!list?.some((i) => IPAddress.tryParse(strip(i.address))?.equals(want))) continue;
+    return list.map((i) => strip(i.address));
+  }
+  return [];
 }

@@ -7,6 +7,19 @@ import { checkSessionRoute, familyAfiSafi, sessionFamilies, sessionFsmConfig, va
 const base: SessionOptions = { peerAddress: '198.51.100.2', localAsn: 64512, peerAsn: 64513, routerId: '198.51.100.1' };
 
 describe('session options: validation', () => {
+  it('a VRF is refused with a clear error: not supported by the native speaker', () => {
+    expect(() => validateSessionOptions({ ...base, vrf: 'red' })).toThrow(SessionConfigError);
+    expect(() => validateSessionOptions({ ...base, vrf: 'red' })).toThrow(/VRFs are not supported by the native speaker/);
+    expect(() => validateSessionOptions({ ...base, vrf: '' })).not.toThrow(); // empty = default VRF
+  });
+
+  it('routerId may be left out when nodeName is given (MetalLB fallback)', () => {
+    const { routerId: _r, ...rest } = base;
+    expect(() => validateSessionOptions({ ...rest, nodeName: 'node1' })).not.toThrow();
+    expect(sessionFsmConfig({ ...rest, nodeName: 'node1' }, false).localOpen.bgpId.toString()).toBe('64.37.239.133');
+    expect(sessionFsmConfig({ ...rest, nodeName: 'node1', localAddress: '198.51.100.9' }, false).localOpen.bgpId.toString()).toBe('198.51.100.9');
+  });
+
   it.each<[string, Partial<SessionOptions>, string]>([
     ['localAsn 0', { localAsn: 0 }, 'localAsn'],
     ['peerAsn above 32 bits', { peerAsn: 2 ** 32 }, 'peerAsn'],
@@ -19,6 +32,10 @@ describe('session options: validation', () => {
     ['ebgpMultihop 0', { ebgpMultihop: 0 }, 'ebgpMultihop'],
     ['openHoldTime NaN', { openHoldTime: Number.NaN }, 'openHoldTime'],
     ['gracefulRestart.restartTime 4096', { gracefulRestart: { restartTime: 4096 } }, 'gracefulRestart.restartTime'],
+    ['neither routerId nor nodeName', { routerId: undefined }, 'routerId'],
+    ['a VRF', { vrf: 'red' }, 'vrf'],
+    ['nextHopV6 that is IPv4', { nextHopV6: '198.51.100.1' }, 'nextHopV6'],
+    ['nextHopV4 that is IPv6', { nextHopV4: '2001:db8::1' }, 'nextHopV4'],
   ])('%s → SessionConfigError naming the field', (_name, over, field) => {
     let err: unknown;
     try {

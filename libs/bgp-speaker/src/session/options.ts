@@ -6,6 +6,7 @@ import { checkRoute, type Route } from '../rib/route.js';
 import { Afi, Safi } from '../wire/constants.js';
 import { myAsField, type PeerAsnSpec } from '../wire/negotiate.js';
 import type { AfiSafi, Capability, Open } from '../wire/types.js';
+import { routerIdFor } from './router-id.js';
 
 /** Address families a session can carry. */
 export type Family = 'ipv4-unicast' | 'ipv6-unicast';
@@ -36,8 +37,34 @@ export interface SessionOptions {
   localAsn: number;
   /** The peer's ASN, or `'internal'`/`'external'` to accept any iBGP/eBGP peer (MetalLB dynamicASN). */
   peerAsn: PeerAsnSpec;
-  /** BGP identifier (IPv4). */
-  routerId: string;
+  /**
+   * BGP identifier (IPv4). When unset, MetalLB's fallback ({@link routerIdFor}) picks it per
+   * connection: the local IPv4 address of the connection (on an IPv6 connection, the first IPv4
+   * address of its interface), else the CRC-32 of {@link nodeName}. One of `routerId` and
+   * `nodeName` is required.
+   */
+  routerId?: string;
+  /** This node's name, for the router-ID fallback (MetalLB's `node1` → 64.37.239.133). */
+  nodeName?: string;
+  /**
+   * A VRF name. Not supported by the native speaker (MetalLB needs its FRR modes for VRFs):
+   * any non-empty value is refused with a {@link SessionConfigError}.
+   */
+  vrf?: string;
+  /**
+   * Next hop of routes without `nextHop` whose family is IPv4 while the connection is IPv6
+   * (RFC 8950 IPv4-over-IPv6 next hops are not supported). When unset, this node's IPv4 address
+   * on the session's interface is used, if the transport knows it; else such routes are not
+   * sent and are listed in `status().unsendable` (reason `no-ipv4-next-hop`).
+   */
+  nextHopV4?: string;
+  /**
+   * Next hop of routes without `nextHop` whose family is IPv6 while the connection is IPv4
+   * (sent in MP_REACH_NLRI). When unset, this node's global IPv6 address on the session's
+   * interface is used, if the transport knows it; else such routes are not sent and are listed
+   * in `status().unsendable` (reason `no-ipv6-next-hop`).
+   */
+  nextHopV6?: string;
   /** Proposed hold time, 0 or ≥ 3. @default 90 */
   holdTime?: number;
   /** Keepalive interval, capped at hold/3. @default hold/3 */
@@ -110,8 +137,18 @@ export function validateSessionOptions(o: SessionOptions): void {
   const asn = (v: number) => Number.isInteger(v) && v >= 1 && v <= 0xffffffff;
   if (!asn(o.localAsn)) throw new SessionConfigError('localAsn', `${o.localAsn} is not an ASN in 1..4294967295`);
   if (typeof o.peerAsn === 'number' && !asn(o.peerAsn)) throw new SessionConfigError('peerAsn', `${o.peerAsn} is not an ASN in 1..4294967295`);
-  const id = IPAddress.tryParse(o.routerId);
-  if (!id?.isV4 || id.value === 0n) throw new SessionConfigError('routerId', `${JSON.stringify(o.routerId)} is not a non-zero IPv4 address`);
+  if (o.vrf !== undefined && o.vrf !== '') {
+    throw new SessionConfigError('vrf', `VRF ${JSON.stringify(o.vrf)}: VRFs are not supported by the native speaker; remove vrf (peer from the default VRF) or use MetalLB's FRR mode`);
+  }
+  if (o.routerId !== undefined) {
+    const id = IPAddress.tryParse(o.routerId);
+    if (!id?.isV4 || id.value === 0n) throw new SessionConfigError('routerId', `${JSON.stringify(o.routerId)} is not a non-zero IPv4 address`);
+  } else if (!o.nodeName) {
+    throw new SessionConfigError('routerId', 'set routerId, or nodeName for the fallback (local IPv4 address, else CRC-32 of the node name)');
+  }
+  for (const [k, v, fam] of [['nextHopV4', o.nextHopV4, 'IPv4'], ['nextHopV6', o.nextHopV6, 'IPv6']] as const) {
+    if (v !== undefined && IPAddress.tryParse(v)?.family !== fam) throw new SessionConfigError(k, `${JSON.stringify(v)} is not an ${fam} address`);
+  }
   if (!IPAddress.tryParse(o.peerAddress)) throw new SessionConfigError('peerAddress', `${JSON.stringify(o.peerAddress)} is not an IP address`);
   if (o.localAddress !== undefined && !IPAddress.tryParse(o.localAddress)) throw new SessionConfigError('localAddress', `${JSON.stringify(o.localAddress)} is not an IP address`);
   const hold = o.holdTime ?? SESSION_DEFAULTS.holdTime;
@@ -141,12 +178,22 @@ export function checkSessionRoute(route: Route, families: readonly AfiSafi[]): v
 }
 
 /**
+ * The router ID before any connection: `routerId`, else the `localAddress` option when IPv4,
+ * else the CRC-32 of `nodeName` (sessions re-derive it from each connection's local address).
+ */
+export function initialRouterId(o: SessionOptions): IPAddress {
+  const r = routerIdFor({ configured: o.routerId, localIPv4: o.localAddress, nodeName: o.nodeName });
+  if (!r) throw new SessionConfigError('routerId', 'set routerId, or nodeName for the fallback');
+  return r.id;
+}
+
+/**
  * The pure FSM settings for validated options: our OPEN (capabilities for the families, route
  * refresh, 4-octet AS and, when asked, graceful restart with the R bit set from `restarting`)
  * and the timers with their defaults.
  */
-export function sessionFsmConfig(o: SessionOptions, restarting: boolean): FsmConfig {
-  const localId = IPAddress.parse(o.routerId);
+export function sessionFsmConfig(o: SessionOptions, restarting: boolean, routerId?: IPAddress): FsmConfig {
+  const localId = routerId ?? initialRouterId(o);
   const families = sessionFamilies(o);
   const caps: Capability[] = families.map((f) => ({ code: 'multiprotocol', afi: f.afi, safi: f.safi }));
   caps.push({ code: 'route-refresh' }, { code: 'four-octet-as', asn: o.localAsn });

@@ -34,6 +34,13 @@ export interface ConnectAttempt {
 /** Opens TCP connections. Callbacks must be asynchronous (never inside `connect`). */
 export interface Transport {
   connect(opts: ConnectOptions, cb: (err: Error | undefined, conn?: Connection) => void): ConnectAttempt;
+  /**
+   * The addresses (both families) of the interface that owns `localAddress`, or `[]` when
+   * unknown. Sessions use it for MetalLB's router-ID fallback on an IPv6 session (the first
+   * IPv4 address of that interface) and for next-hop-self of the other family (this node's
+   * address of that family on the session's interface). Optional.
+   */
+  interfaceAddresses?(localAddress: string): string[];
 }
 
 /** What a listener needs. */

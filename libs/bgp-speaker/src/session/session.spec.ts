@@ -368,3 +368,47 @@ describe('metallbMetrics', () => {
     expect(metallbMetrics(session.status()).find((x) => x.name === 'metallb_bgp_announced_prefixes_total')!.value).toBe(0);
   });
 });
+
+describe('router ID fallback per connection (MetalLB §7.3)', () => {
+  const opened = (peer: FakePeer) => peer.of('open').map((o) => o.bgpId.toString());
+  function setupNoId(over: Partial<SessionOptions>, local: string, ifaces: string[][] = []) {
+    const net = new MemoryNetwork();
+    net.interfaces = ifaces;
+    const peer = new FakePeer(net);
+    const { routerId: _r, ...rest } = { peerAddress: '198.51.100.2', localAsn: 64512, peerAsn: 64513, routerId: 'x', holdTime: 90, ...over };
+    const session = new BgpSession(rest, { clock: new ManualClock(), rng: new SeededRng(7), transport: net.transport(local) });
+    return { peer, session };
+  }
+
+  it('configured routerId is used as is', async () => {
+    const { peer, session } = setup({ nodeName: 'node1' });
+    session.start();
+    await settle();
+    expect(opened(peer)).toEqual(['198.51.100.1']);
+    expect(session.status().routerId).toBe('198.51.100.1');
+  });
+
+  it('unset → the local IPv4 address of the connection', async () => {
+    const { peer, session } = setupNoId({ nodeName: 'node1' }, '198.51.100.7');
+    expect(session.status().routerId).toBe('64.37.239.133'); // before connecting: from the node name
+    session.start();
+    await settle();
+    expect(session.state).toBe('established');
+    expect(opened(peer)).toEqual(['198.51.100.7']);
+    expect(session.status().routerId).toBe('198.51.100.7');
+  });
+
+  it('an IPv6 connection → the first IPv4 address of its interface', async () => {
+    const { peer, session } = setupNoId({ nodeName: 'node1', peerAddress: '198.51.100.2' }, '2001:db8::7', [['2001:db8::7', 'fe80::7', '198.51.100.77', '198.51.100.78']]);
+    session.start();
+    await settle();
+    expect(opened(peer)).toEqual(['198.51.100.77']);
+  });
+
+  it('an IPv6 connection on an interface without IPv4 → CRC-32 of the node name', async () => {
+    const { peer, session } = setupNoId({ nodeName: 'node1' }, '2001:db8::7', [['2001:db8::7']]);
+    session.start();
+    await settle();
+    expect(opened(peer)).toEqual(['64.37.239.133']);
+  });
+});

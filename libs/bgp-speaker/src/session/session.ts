@@ -12,7 +12,8 @@ import type { Negotiated } from '../wire/negotiate.js';
 import type { AfiSafi, BgpMessage, Notification, Open, Update } from '../wire/types.js';
 import { announcedPrefixes, endOfRib, endOfRibFamily, withdrawnPrefixes } from '../wire/update.js';
 import { Emitter } from './emitter.js';
-import { checkSessionRoute, familyAfiSafi, SESSION_DEFAULTS, sessionFamilies, sessionFsmConfig, validateSessionOptions, type Family, type SessionOptions } from './options.js';
+import { checkSessionRoute, familyAfiSafi, initialRouterId, SESSION_DEFAULTS, sessionFamilies, sessionFsmConfig, validateSessionOptions, type Family, type SessionOptions } from './options.js';
+import { routerIdFor } from './router-id.js';
 import type { Connection, ConnectAttempt, Transport } from './ports.js';
 import { SENT_LIST_LIMIT, zeroCounters, type NotificationInfo, type SentInfo, type SessionEvents, type SessionStatus, type StateChange } from './status.js';
 
@@ -36,7 +37,10 @@ export const PUMP_BATCH = 32;
 export class BgpSession extends Emitter<SessionEvents> {
   readonly name: string;
   private readonly opts: SessionOptions;
-  private readonly localId: IPAddress;
+  /** Our BGP identifier: `routerId`, or MetalLB's fallback re-derived for each connection. */
+  private localId: IPAddress;
+  /** Whether the next OPEN sets the graceful-restart R bit (first OPEN after a restart only). */
+  private restarting: boolean;
   private fsmCfg: FsmConfig;
   private fsm: FsmState = initialFsmState;
   private readonly timers = new Map<TimerKind, TimerHandle>();
@@ -66,12 +70,32 @@ export class BgpSession extends Emitter<SessionEvents> {
     validateSessionOptions(options);
     this.opts = { ...options };
     this.name = options.name ?? `${options.peerAddress}:${options.peerPort ?? SESSION_DEFAULTS.peerPort}`;
-    this.localId = IPAddress.parse(options.routerId);
-    this.fsmCfg = this.buildFsmConfig(options.gracefulRestart?.restarting ?? false);
+    this.localId = initialRouterId(options);
+    this.restarting = options.gracefulRestart?.restarting ?? false;
+    this.fsmCfg = this.buildFsmConfig();
   }
 
-  private buildFsmConfig(restarting: boolean): FsmConfig {
-    return sessionFsmConfig(this.opts, restarting);
+  private buildFsmConfig(): FsmConfig {
+    return sessionFsmConfig(this.opts, this.restarting, this.localId);
+  }
+
+  /**
+   * MetalLB's router-ID fallback for a new connection (when `routerId` is not set): its local
+   * IPv4 address, or for an IPv6 connection the first IPv4 address of its interface, else the
+   * CRC-32 of `nodeName`. Rebuilds our OPEN when the ID changes; called before the OPEN is sent.
+   */
+  private deriveRouterId(conn: Connection): void {
+    if (this.opts.routerId !== undefined) return;
+    const local = IPAddress.tryParse(conn.localAddress);
+    let v4: IPAddress | undefined = local?.isV4 || local?.isIPv4Mapped() ? local : undefined;
+    if (!v4 && local) {
+      v4 = (this.c.transport.interfaceAddresses?.(conn.localAddress) ?? []).map((a) => IPAddress.tryParse(a)).find((a) => a?.isV4);
+    }
+    const r = routerIdFor({ localIPv4: v4, nodeName: this.opts.nodeName });
+    if (r && !r.id.equals(this.localId)) {
+      this.localId = r.id;
+      this.fsmCfg = this.buildFsmConfig();
+    }
   }
 
   /** The FSM state name. */
@@ -139,6 +163,7 @@ export class BgpSession extends Emitter<SessionEvents> {
       name: this.name,
       state: this.fsm.name,
       counters: { ...this.counters },
+      routerId: this.localId.toString(),
       advertisedPrefixes: this.rib.advertisedCount,
       desiredPrefixes: this.rib.desiredCount,
     };
@@ -314,9 +339,10 @@ export class BgpSession extends Emitter<SessionEvents> {
   private onEstablished(n: Negotiated): void {
     this.negotiated = n;
     this.counters.establishedTransitions++;
-    if (this.opts.gracefulRestart?.restarting) {
+    if (this.restarting) {
       // The R bit is for the first OPEN after a restart only (RFC 4724 §3).
-      this.fsmCfg = this.buildFsmConfig(false);
+      this.restarting = false;
+      this.fsmCfg = this.buildFsmConfig();
     }
     this.emit('established', n);
     this.rib.reset();
@@ -432,6 +458,7 @@ export class BgpSession extends Emitter<SessionEvents> {
 
   private attach(conn: Connection, framer = new Framer()): void {
     this.conn = conn;
+    this.deriveRouterId(conn);
     this.framer = framer;
     conn.setHandlers({
       onData: (chunk) => this.onData(conn, chunk),

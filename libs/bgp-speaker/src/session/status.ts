@@ -86,6 +86,8 @@ export interface SessionEvents extends Record<string, unknown> {
 export interface SessionStatus {
   name: string;
   state: StateName;
+  /** The BGP identifier in use (configured, or MetalLB's fallback for the current connection). */
+  routerId: string;
   lastTransition?: StateChange & { at: number };
   negotiated?: Negotiated;
   counters: Readonly<SessionCounters>;

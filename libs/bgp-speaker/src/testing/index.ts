@@ -63,6 +63,8 @@ export class MemoryConnection implements Connection {
 export class MemoryNetwork {
   private readonly listeners = new Map<string, (conn: MemoryConnection) => void>();
   private nextPort = 40000;
+  /** Interfaces as address lists, for `Transport.interfaceAddresses` (e.g. `[['198.51.100.2', '2001:db8::2']]`). */
+  interfaces: string[][] = [];
 
   /** Accepts connections to `address:port`. */
   listen(address: string, port: number, onConnection: (conn: MemoryConnection) => void): () => void {
@@ -76,6 +78,7 @@ export class MemoryNetwork {
     const attempts: ConnectOptions[] = [];
     return {
       attempts,
+      interfaceAddresses: (local) => this.interfaces.find((i) => i.includes(local)) ?? [],
       connect: (opts, cb): ConnectAttempt => {
         attempts.push(opts);
         let cancelled = false;
