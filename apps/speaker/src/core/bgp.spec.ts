@@ -83,7 +83,7 @@ describe('BGP advertisements (§7.2)', () => {
     expect(out.advertisements[0]!.communities.map((c) => (c.kind === 'standard' ? `${c.asn}:${c.value}` : ''))).toEqual(['64512:3', '64512:20', '65535:65281']);
   });
 
-  it('LOCAL_PREF 0 (the CRD default) means unset', () => {
+  it('LOCAL_PREF not set stays unset (not 0)', () => {
     const out = bgp([P, ...PEERS, bgpadv('x', { ipAddressPools: ['p'] })], svc('a', [IP]));
     expect(out.kind === 'advertise' && out.advertisements[0]!.localPref).toBeUndefined();
   });

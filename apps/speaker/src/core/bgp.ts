@@ -75,7 +75,7 @@ export function prefixFor(ip: IPAddress, ad: Pick<BgpAdvertisement, 'aggregation
 /**
  * Whether this node advertises the Service, and what (§7.2): one route per status IP × matching
  * advertisement, the IP masked to the aggregation length, with the advertisement's LOCAL_PREF
- * (0 = unset, see the README) and communities.
+ * (undefined when the advertisement sets none) and communities.
  */
 export function bgpFor(svc: SpeakerService, ips: readonly IPAddress[], pool: Pool, config: Config, input: CoreInput, sessions: ReadonlyMap<string, DesiredSession>): BgpOutcome {
   if (pool.bgpAdvertisements.length === 0) return { kind: 'withdraw', reason: 'noAdvertisement' };
@@ -100,7 +100,7 @@ export function bgpFor(svc: SpeakerService, ips: readonly IPAddress[], pool: Poo
   for (const ip of ips) {
     for (const ad of ads) {
       if (!used.has(ad.name)) continue;
-      advertisements.push({ prefix: prefixFor(ip, ad), localPref: ad.localPref === 0 ? undefined : ad.localPref, communities: ad.communities, peers: ad.peers, source: ad.name });
+      advertisements.push({ prefix: prefixFor(ip, ad), localPref: ad.localPref, communities: ad.communities, peers: ad.peers, source: ad.name });
     }
   }
   const peers = e.peers.filter((p) => p.reason === 'receives').map((p) => p.peer).sort();

@@ -103,7 +103,7 @@ export type L2Outcome =
 export interface Advertisement {
   /** The status IP masked to the aggregation length. */
   readonly prefix: Cidr;
-  /** LOCAL_PREF; undefined when the advertisement sets none (0 in the CRD). */
+  /** LOCAL_PREF; undefined when the advertisement sets none (distinct from 0). */
   readonly localPref: number | undefined;
   /** Communities (aliases resolved), in MetalLB's order. */
   readonly communities: readonly BgpCommunity[];
