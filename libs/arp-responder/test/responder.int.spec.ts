@@ -37,6 +37,22 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number
   }
 }
 
+interface IpStatsLine {
+  ip: string;
+  requests: number;
+  responses: number;
+  gratuitous: number;
+  announcedAt?: number;
+  firstGratuitousAt?: number;
+}
+
+async function ipStatsOf(p: ResponderProc, ip: string): Promise<IpStatsLine> {
+  const all = (await p.command({ cmd: 'ipstats' }))['ipStats'] as IpStatsLine[];
+  const s = all.find((x) => x.ip === ip);
+  if (!s) throw new Error(`no counters for ${ip} in ${JSON.stringify(all)}`);
+  return s;
+}
+
 describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () => {
   const lab = new ArpLab('arp');
   let script = '';
@@ -91,6 +107,25 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     expect(a.macs).toEqual([R1, R1, R1]);
     const n = ndisc6(lab, c, 'eth0', VIP6);
     expect(n.mac, n.out).toBe(R1);
+  });
+
+  it('counts requests, responses and gratuitous frames per address, and lists the scanned links', async () => {
+    const before = await ipStatsOf(p1, VIP);
+    const a = arping(lab, c, 'eth0', VIP, 3);
+    expect(a.received, a.out).toBe(3);
+    const after = await ipStatsOf(p1, VIP);
+    expect(after.requests - before.requests).toBeGreaterThanOrEqual(3);
+    expect(after.responses - before.responses).toBeGreaterThanOrEqual(3);
+    expect(after.gratuitous).toBeGreaterThanOrEqual(2 * 2); // at least the first round, request + reply form, on eth0 and eth1
+    expect(after.firstGratuitousAt).toBeGreaterThanOrEqual(after.announcedAt!);
+    const first = p1.events.filter((e) => e.event === 'gratuitous' && e['ip'] === VIP && e['first'] === true);
+    expect(first).toHaveLength(1);
+    const links = (await p1.command({ cmd: 'links' }))['links'] as { name: string; mac: string; up: boolean; carrier: boolean; addresses: string[]; use: { kind: string } }[];
+    const eth0 = links.find((l) => l.name === 'eth0')!;
+    expect(eth0).toMatchObject({ mac: R1, up: true, carrier: true, use: { kind: 'answering' } });
+    expect(eth0.addresses).toEqual(expect.arrayContaining(['198.51.100.11/24', '2001:db8::11/64']));
+    expect(eth0.addresses.some((x) => x.startsWith('fe80:'))).toBe(true);
+    expect(links.find((l) => l.name === 'lo')).toMatchObject({ use: { kind: 'skipped', reason: 'loopback' } });
   });
 
   it('a unicast NUD solicitation (to our MAC and the target address) is answered too', async () => {
@@ -170,6 +205,22 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     expect(viaEth0.macs).toEqual([R1, R1]);
     expect(arping(lab, c2, 'eth0', '203.0.113.200', 2).macs).toEqual([R1_ETH1, R1_ETH1]);
     expect(arping(lab, c, 'eth0', '203.0.113.200', 1).received).toBe(0);
+  });
+
+  it('carrier down on an interface: reported and silent there; carrier up: answering again with a gratuitous round at once', async () => {
+    const from = p1.events.length;
+    lab.ip('-n', c2, 'link', 'set', 'eth0', 'down'); // r1's eth1 (the veth peer) loses carrier
+    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'carrier-down', 5000, from);
+    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'silent', 5000, from);
+    const links = (await p1.command({ cmd: 'links' }))['links'] as { name: string; up: boolean; carrier: boolean; use: { reason?: string } }[];
+    expect(links.find((l) => l.name === 'eth1')).toMatchObject({ up: true, carrier: false, use: { reason: 'no-carrier' } });
+    expect(((await p1.command({ cmd: 'stats' }))['interfaces'] as string[]).includes('eth1')).toBe(false);
+    const back = p1.events.length;
+    lab.ip('-n', c2, 'link', 'set', 'eth0', 'up');
+    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'carrier-up', 5000, back);
+    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'answering', 5000, back);
+    await p1.waitFor((e) => e.event === 'gratuitous' && e['ifName'] === 'eth1' && e['ip'] === '203.0.113.200', 5000, back);
+    expect(arping(lab, c2, 'eth0', '203.0.113.200', 2).macs).toEqual([R1_ETH1, R1_ETH1]);
   });
 
   it('releasing an address stops the answers', async () => {
