@@ -39,7 +39,7 @@ describe('bgp announce arguments', () => {
     expect(a.routerId.toString()).toBe('198.51.100.1');
     expect(a.routes.map((r) => r.prefix.toString())).toEqual(['198.51.100.0/24', '2001:db8::/32']);
     expect(a.routes[0]).toMatchObject({ localPref: 200, communities: [{ kind: 'standard', asn: 64512, value: 1 }, { kind: 'standard', asn: 64512, value: 2 }, { kind: 'large', global: 64512, local1: 1, local2: 2 }] });
-    expect(a.routes[1]!.nextHop.toString()).toBe('2001:db8::1');
+    expect(a.routes[1]!.nextHop?.toString()).toBe('2001:db8::1');
   });
   it('defaults: peer port 179, hold 90, router id = IPv4 local address, no routes, no password', () => {
     const a = bgp();

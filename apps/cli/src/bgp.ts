@@ -23,7 +23,7 @@ export async function checkBindable(address: string, port: number, flag: string)
 
 const routeView = (r: Route) => ({
   prefix: r.prefix.toString(),
-  nextHop: r.nextHop.toString(),
+  nextHop: r.nextHop?.toString() ?? 'self',
   ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
   ...(r.med !== undefined ? { med: r.med } : {}),
 });

@@ -127,7 +127,7 @@ describe('parseRouteSpec (the --route syntax of metallb-ts bgp announce)', () =>
   it('parses every option', () => {
     const r = parseRouteSpec('203.0.113.0/24,next-hop=198.51.100.1,local-pref=200,med=5,communities=64512:1;no-export,large-communities=64512:1:2;64512:3:4');
     expect(r.prefix.toString()).toBe('203.0.113.0/24');
-    expect(r.nextHop.toString()).toBe('198.51.100.1');
+    expect(r.nextHop?.toString()).toBe('198.51.100.1');
     expect([r.localPref, r.med]).toEqual([200, 5]);
     expect(r.communities).toEqual([standardCommunity(64512, 1), WellKnownCommunity['no-export'], largeCommunity(64512, 1, 2), largeCommunity(64512, 3, 4)]);
     expect(parseRouteSpec('2001:db8:ffff::10/128,next-hop=2001:db8::10').prefix.family).toBe('IPv6');

@@ -42,7 +42,7 @@ export function diffRib(advertised: ReadonlyMap<string, string>, desired: Readon
   const announceKeys: string[] = [];
   const withdraw: Cidr[] = [];
   for (const [k, r] of desired) {
-    if (!negotiated(ctx, r.prefix)) continue;
+    if (!r.nextHop || !negotiated(ctx, r.prefix)) continue; // no next hop yet: see resolveNextHops
     if (advertised.get(k) !== attributeKey(r, ctx.ibgp)) {
       announce.push(r);
       announceKeys.push(k);
@@ -60,7 +60,7 @@ export function pathAttributes(r: Route, ctx: PeerContext): PathAttribute[] {
   if (ctx.ibgp) attrs.push({ type: 'as-path', segments: [] });
   else if (ctx.fourOctetAs || ctx.localAsn <= 0xffff) attrs.push({ type: 'as-path', segments: [{ kind: 'sequence', asns: [ctx.localAsn] }] });
   else attrs.push({ type: 'as-path', segments: [{ kind: 'sequence', asns: [myAsField(ctx.localAsn)] }] });
-  if (r.prefix.network.isV4) attrs.push({ type: 'next-hop', nextHop: r.nextHop });
+  if (r.prefix.network.isV4) attrs.push({ type: 'next-hop', nextHop: r.nextHop! });
   if (r.med !== undefined) attrs.push({ type: 'med', med: r.med });
   // LOCAL_PREF: iBGP only, and only when set — 0 is a value and is sent; undefined sends none.
   if (ctx.ibgp && r.localPref !== undefined) attrs.push({ type: 'local-pref', localPref: r.localPref });
@@ -139,8 +139,8 @@ export function buildUpdates(diff: RibDiff, ctx: PeerContext): Update[] {
       const mpOverhead = 4 + 3 + 1 + (first.linkLocalNextHop ? 32 : 16) + 1;
       for (const chunk of pack(prefixes, room(attributesSize(attrs) + mpOverhead))) {
         const mp: PathAttribute = first.linkLocalNextHop
-          ? { type: 'mp-reach', afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: first.nextHop, linkLocal: first.linkLocalNextHop, nlri: chunk }
-          : { type: 'mp-reach', afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: first.nextHop, nlri: chunk };
+          ? { type: 'mp-reach', afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: first.nextHop!, linkLocal: first.linkLocalNextHop, nlri: chunk }
+          : { type: 'mp-reach', afi: Afi.IPV6, safi: Safi.UNICAST, nextHop: first.nextHop!, nlri: chunk };
         out.push({ type: 'update', withdrawn: [], attributes: [...attrs, mp], nlri: [] });
       }
     }

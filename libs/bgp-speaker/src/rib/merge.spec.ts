@@ -10,7 +10,7 @@ const r = (prefix: string, o: { nh?: string; lp?: number; med?: number; comms?: 
   ...(o.med !== undefined ? { med: o.med } : {}),
   ...(o.comms ? { communities: o.comms.map(c) } : {}),
 });
-const view = (x: Route) => ({ prefix: x.prefix.toString(), nextHop: x.nextHop.toString(), localPref: x.localPref, med: x.med, communities: (x.communities ?? []).map(formatCommunity) });
+const view = (x: Route) => ({ prefix: x.prefix.toString(), nextHop: x.nextHop?.toString(), localPref: x.localPref, med: x.med, communities: (x.communities ?? []).map(formatCommunity) });
 
 describe('duplicate prefixes are merged as MetalLB does (first attributes, union of communities)', () => {
   it.each<[string, Route[], ReturnType<typeof view>[]]>([

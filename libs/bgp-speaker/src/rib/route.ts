@@ -16,8 +16,13 @@ import {
 export interface Route {
   /** The prefix (IPv4 goes in classic NLRI, IPv6 in MP_REACH_NLRI). */
   prefix: Cidr;
-  /** NEXT_HOP; same family as `prefix`. Avoid 127/8: routers refuse it (FRR resets the session). */
-  nextHop: IPAddress;
+  /**
+   * NEXT_HOP; same family as `prefix`. Leave it out for **next-hop-self**: the session uses its
+   * connection's local address when the families match, else `nextHopV4`/`nextHopV6` or this
+   * node's address of that family on the session's interface (see {@link resolveNextHops}).
+   * Avoid 127/8: routers refuse it (FRR resets the session).
+   */
+  nextHop?: IPAddress;
   /** IPv6 only: a link-local next hop sent beside the global one (RFC 2545). */
   linkLocalNextHop?: IPAddress;
   /**
@@ -95,7 +100,7 @@ export function formatLargeCommunity(c: LargeCommunity): string {
  * at most 1000 communities. Returns the reason, or undefined when valid.
  */
 export function checkRoute(r: Route): string | undefined {
-  if (r.nextHop.family !== r.prefix.family) return `next hop ${r.nextHop} is not ${r.prefix.family} like ${r.prefix}`;
+  if (r.nextHop && r.nextHop.family !== r.prefix.family) return `next hop ${r.nextHop} is not ${r.prefix.family} like ${r.prefix}`;
   if (r.linkLocalNextHop && (!r.prefix.network.isV6 || !r.linkLocalNextHop.isV6)) return 'a link-local next hop is for IPv6 routes only';
   for (const [k, v] of [['localPref', r.localPref], ['med', r.med]] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 0xffffffff)) return `${k} ${v} is not a 32-bit unsigned integer`;
@@ -148,7 +153,66 @@ const addrKey = (a: IPAddress) => `${a.isV4 ? 4 : 6}:${a.value.toString(16)}`;
 
 function computeAttributeKey(r: Route, ibgp: boolean): string {
   const comms = r.communities?.length ? sortCommunities(r.communities).map(formatCommunity).join(',') : '';
-  return [addrKey(r.nextHop), r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? '-') : '', r.med ?? '', comms].join('|');
+  return [r.nextHop ? addrKey(r.nextHop) : 'self', r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? '-') : '', r.med ?? '', comms].join('|');
+}
+
+/** Why a route is not sent to a peer (closed union; see {@link UnsendableRoute}). */
+export type UnsendableReason = 'no-ipv4-next-hop' | 'no-ipv6-next-hop' | 'family-not-negotiated';
+
+/** A desired route the session does not send, and why — for status, Events and logs. */
+export interface UnsendableRoute {
+  /** The prefix, e.g. `2001:db8::10/128`. */
+  prefix: string;
+  reason: UnsendableReason;
+  /** One line saying what to change. */
+  message: string;
+}
+
+/** The next hops a session uses for routes without `nextHop`, per family (undefined: none). */
+export interface NextHops {
+  ipv4?: IPAddress | undefined;
+  ipv6?: IPAddress | undefined;
+}
+
+const selfCache = new WeakMap<Route, Route>();
+
+/**
+ * Next-hop-self: fills `nextHop` of the routes that leave it out from `nextHops` (the
+ * session's local address for its own family; the configured or discovered address for the
+ * other). Routes whose family has no next hop are returned in `unsendable` (reason
+ * `no-ipv4-next-hop` / `no-ipv6-next-hop`) instead. Routes with a next hop are returned as the
+ * same objects, and a resolved route is reused while its next hop does not change (so
+ * attribute keys stay cached). Pure apart from that cache.
+ */
+export function resolveNextHops(routes: Iterable<Route>, nextHops: NextHops, what = 'the session'): { routes: Route[]; unsendable: UnsendableRoute[] } {
+  const out: Route[] = [];
+  const unsendable: UnsendableRoute[] = [];
+  for (const r of routes) {
+    if (r.nextHop) {
+      out.push(r);
+      continue;
+    }
+    const v4 = r.prefix.network.isV4;
+    const nh = v4 ? nextHops.ipv4 : nextHops.ipv6;
+    if (!nh) {
+      const fam = v4 ? 'IPv4' : 'IPv6';
+      unsendable.push({
+        prefix: r.prefix.toString(),
+        reason: v4 ? 'no-ipv4-next-hop' : 'no-ipv6-next-hop',
+        message: `${r.prefix} is not sent: ${what} runs over ${v4 ? 'IPv6' : 'IPv4'} and this node has no ${fam} address on its interface to use as next hop (set nextHop${v4 ? 'V4' : 'V6'})`,
+      });
+      continue;
+    }
+    const cached = selfCache.get(r);
+    if (cached?.nextHop?.equals(nh)) {
+      out.push(cached);
+      continue;
+    }
+    const resolved: Route = { ...r, nextHop: nh };
+    selfCache.set(r, resolved);
+    out.push(resolved);
+  }
+  return { routes: out, unsendable };
 }
 
 /**

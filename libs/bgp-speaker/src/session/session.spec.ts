@@ -412,3 +412,102 @@ describe('router ID fallback per connection (MetalLB §7.3)', () => {
     expect(opened(peer)).toEqual(['64.37.239.133']);
   });
 });
+
+describe('next-hop-self', () => {
+  const self = (p: string, over: Partial<Route> = {}): Route => ({ prefix: Cidr.parse(p), ...over });
+  function setupSelf(over: Partial<SessionOptions>, local: string, ifaces: string[][] = []) {
+    const net = new MemoryNetwork();
+    net.interfaces = ifaces;
+    const peer = new FakePeer(net);
+    const session = new BgpSession({ peerAddress: '198.51.100.2', localAsn: 64512, peerAsn: 64513, routerId: '198.51.100.1', holdTime: 90, ...over }, { clock: new ManualClock(), rng: new SeededRng(7), transport: net.transport(local) });
+    const events: unknown[] = [];
+    session.on('unsendable', (u) => events.push(u));
+    return { peer, session, events };
+  }
+  const nextHopOf = (u: Extract<BgpMessage, { type: 'update' }>) => {
+    for (const a of u.attributes) {
+      if (a.type === 'next-hop') return a.nextHop.toString();
+      if (a.type === 'mp-reach') return a.nextHop.toString();
+    }
+    return undefined;
+  };
+
+  it('an IPv4 route without nextHop gets the connection’s local IPv4 address, resolved before the first UPDATE', async () => {
+    const { peer, session } = setupSelf({}, '198.51.100.7');
+    session.setRoutes([self('203.0.113.1/32'), route('203.0.113.2/32')]);
+    session.start();
+    await settle();
+    const ups = peer.of('update').filter((u) => announcedPrefixes(u).length > 0);
+    expect(ups.map((u) => [announcedPrefixes(u).map(String), nextHopOf(u)])).toEqual([
+      [['203.0.113.1/32'], '198.51.100.7'],
+      [['203.0.113.2/32'], '198.51.100.10'],
+    ]);
+    expect(session.status().nextHops).toEqual({ ipv4: '198.51.100.7' });
+    expect(session.routes()[0]!.nextHop).toBeUndefined(); // the caller's routes are not rewritten
+    expect(session.status().unsendable).toEqual([]);
+  });
+
+  it('an IPv6 route on an IPv4 session uses nextHopV6 in MP_REACH_NLRI', async () => {
+    const { peer, session } = setupSelf({ nextHopV6: '2001:db8::7' }, '198.51.100.7');
+    session.setRoutes([self('2001:db8:1::1/128')]);
+    session.start();
+    await settle();
+    const mp = peer.of('update').flatMap((u) => u.attributes).find((a) => a.type === 'mp-reach');
+    expect(mp && mp.type === 'mp-reach' && [mp.nextHop.toString(), mp.nlri.map(String)]).toEqual(['2001:db8::7', ['2001:db8:1::1/128']]);
+  });
+
+  it('… or this node’s global IPv6 address on the session’s interface (not link-local, not loopback)', async () => {
+    const { peer, session } = setupSelf({}, '198.51.100.7', [['127.0.0.1', '::1'], ['fe80::7', '198.51.100.7', '2001:db8::77']]);
+    session.setRoutes([self('2001:db8:1::1/128')]);
+    session.start();
+    await settle();
+    expect(peer.of('update').map(nextHopOf).filter(Boolean)).toEqual(['2001:db8::77']);
+    expect(session.status().nextHops).toEqual({ ipv4: '198.51.100.7', ipv6: '2001:db8::77' });
+  });
+
+  it('… else it is not sent, with a reason in status and an `unsendable` event; the rest still goes', async () => {
+    const { peer, session, events } = setupSelf({}, '198.51.100.7', [['198.51.100.7', 'fe80::7']]);
+    session.setRoutes([self('2001:db8:1::1/128'), self('203.0.113.1/32')]);
+    session.start();
+    await settle();
+    expect(session.state).toBe('established');
+    expect(peer.of('update').flatMap((u) => announcedPrefixes(u).map(String))).toEqual(['203.0.113.1/32']);
+    const u = session.status().unsendable;
+    expect(u.map((x) => [x.prefix, x.reason])).toEqual([['2001:db8:1::1/128', 'no-ipv6-next-hop']]);
+    expect(u[0]!.message).toMatch(/2001:db8:1::1\/128 is not sent: .* no IPv6 address .*nextHopV6/);
+    expect(events).toEqual([u]);
+    expect(session.status().desiredPrefixes).toBe(2);
+    // An explicit next hop makes it sendable at once; the event reports the empty list.
+    session.setRoutes([self('2001:db8:1::1/128', { nextHop: IPAddress.parse('2001:db8::99') }), self('203.0.113.1/32')]);
+    await settle();
+    expect(session.status().unsendable).toEqual([]);
+    expect(events.at(-1)).toEqual([]);
+    expect(peer.of('update').flatMap((x) => announcedPrefixes(x).map(String))).toContain('2001:db8:1::1/128');
+  });
+
+  it('an IPv4 route on an IPv6 session: nextHopV4, else refused with no-ipv4-next-hop (no RFC 8950)', async () => {
+    const a = setupSelf({ peerAddress: '198.51.100.2' }, '2001:db8::7', [['2001:db8::7']]);
+    a.session.setRoutes([self('203.0.113.1/32'), self('2001:db8:1::/64')]);
+    a.session.start();
+    await settle();
+    expect(a.session.status().unsendable.map((x) => [x.prefix, x.reason])).toEqual([['203.0.113.1/32', 'no-ipv4-next-hop']]);
+    expect(a.peer.of('update').map(nextHopOf).filter(Boolean)).toEqual(['2001:db8::7']);
+    const b = setupSelf({ nextHopV4: '198.51.100.8' }, '2001:db8::7');
+    b.session.setRoutes([self('203.0.113.1/32')]);
+    b.session.start();
+    await settle();
+    expect(b.peer.of('update').map(nextHopOf).filter(Boolean)).toEqual(['198.51.100.8']);
+  });
+
+  it('a family the peer did not negotiate is listed as family-not-negotiated', async () => {
+    const net = new MemoryNetwork();
+    const peer = new FakePeer(net, '198.51.100.2', 179, { type: 'open', version: 4, myAs: 64513, holdTime: 9, bgpId: IPAddress.parse('198.51.100.2'), capabilities: [{ code: 'multiprotocol', afi: 1, safi: 1 }, { code: 'four-octet-as', asn: 64513 }], otherParameters: [] });
+    const session = new BgpSession({ peerAddress: '198.51.100.2', localAsn: 64512, peerAsn: 64513, routerId: '198.51.100.1' }, { clock: new ManualClock(), rng: new SeededRng(7), transport: net.transport('198.51.100.7') });
+    session.setRoutes([route('2001:db8:1::/64'), route('203.0.113.1/32')]);
+    session.start();
+    await settle();
+    expect(session.state).toBe('established');
+    expect(session.status().unsendable.map((x) => [x.prefix, x.reason])).toEqual([['2001:db8:1::/64', 'family-not-negotiated']]);
+    expect(peer.of('update').flatMap((u) => announcedPrefixes(u).map(String))).toEqual(['203.0.113.1/32']);
+  });
+});

@@ -3,8 +3,8 @@ import { assertNever } from '@metallb-ts/errors';
 import { IPAddress } from '@metallb-ts/netaddr';
 import { resolveCollision, step, initialFsmState } from '../fsm/step.js';
 import type { FsmAction, FsmConfig, FsmEvent, FsmState, StateName, TimerKind } from '../fsm/types.js';
-import { AdjRibOut, buildUpdates, type PeerContext } from '../rib/adj-rib-out.js';
-import type { Route } from '../rib/route.js';
+import { AdjRibOut, buildUpdates, familyOf, type PeerContext } from '../rib/adj-rib-out.js';
+import { mergeDuplicateRoutes, resolveNextHops, type NextHops, type Route, type UnsendableRoute } from '../rib/route.js';
 import { CeaseSubcode, ErrCode } from '../wire/constants.js';
 import { BgpDecodeError, errorCodeName } from '../wire/errors.js';
 import { decodeMessage, encodeMessage, Framer } from '../wire/message.js';
@@ -48,6 +48,14 @@ export class BgpSession extends Emitter<SessionEvents> {
   private attempt?: ConnectAttempt;
   private framer = new Framer();
   private readonly rib = new AdjRibOut();
+  /** The routes given to {@link setRoutes}, duplicates merged; next hops possibly left to us. */
+  private wanted: Route[] = [];
+  /** Next-hop-self per family, from the current (or last) connection; undefined before any. */
+  private nextHops?: NextHops;
+  /** The last negotiation, for `family-not-negotiated`. */
+  private lastNegotiated?: Negotiated;
+  private unsendable: UnsendableRoute[] = [];
+  private unsendableKey = '';
   private negotiated?: Negotiated;
   private counters = zeroCounters();
   private lastTransition?: StateChange & { at: number };
@@ -140,13 +148,62 @@ export class BgpSession extends Emitter<SessionEvents> {
     const list = [...routes];
     const fams = sessionFamilies(this.opts);
     for (const r of list) checkSessionRoute(r, fams);
-    this.rib.setDesired(list);
+    this.wanted = mergeDuplicateRoutes(list);
+    this.applyRoutes();
     if (this.fsm.name === 'established') this.flush();
   }
 
-  /** The routes last given to {@link setRoutes}. */
+  /** The routes last given to {@link setRoutes} (duplicates merged; next hops as given). */
   routes(): Route[] {
-    return this.rib.desiredRoutes();
+    return [...this.wanted];
+  }
+
+  /**
+   * Resolves next-hop-self with the current next hops, hands the sendable routes to the
+   * Adj-RIB-Out and refreshes the unsendable list (emitting `unsendable` when it changes).
+   */
+  private applyRoutes(): void {
+    let unsendable: UnsendableRoute[] = [];
+    if (this.nextHops) {
+      const r = resolveNextHops(this.wanted, this.nextHops, `the session to ${this.name}`);
+      this.rib.setDesired(r.routes);
+      unsendable = r.unsendable;
+    } else {
+      this.rib.setDesired(this.wanted.filter((r) => r.nextHop)); // next-hop-self waits for a connection
+    }
+    const n = this.lastNegotiated;
+    if (n) {
+      for (const r of this.wanted) {
+        const f = familyOf(r.prefix);
+        if (!n.families.some((x) => x.afi === f.afi && x.safi === f.safi)) {
+          unsendable.push({ prefix: r.prefix.toString(), reason: 'family-not-negotiated', message: `${r.prefix} is not sent: the peer ${this.name} did not negotiate ${r.prefix.family} unicast (check its address families)` });
+        }
+      }
+    }
+    const key = unsendable.map((u) => `${u.prefix} ${u.reason}`).join(',');
+    this.unsendable = unsendable;
+    if (key !== this.unsendableKey) {
+      this.unsendableKey = key;
+      this.emit('unsendable', unsendable);
+    }
+  }
+
+  /**
+   * Next-hop-self for a new connection: its local address for its own family; for the other,
+   * `nextHopV4`/`nextHopV6`, else this node's address of that family on the connection's
+   * interface (global scope, not loopback), else none. Called before the OPEN is sent.
+   */
+  private deriveNextHops(conn: Connection): void {
+    let local = IPAddress.tryParse(conn.localAddress);
+    if (local?.isIPv4Mapped()) local = IPAddress.fromBigInt('IPv4', local.value & 0xffffffffn);
+    if (!local) return;
+    const iface = () => (this.c.transport.interfaceAddresses?.(conn.localAddress) ?? []).map((a) => IPAddress.tryParse(a)).filter((a): a is IPAddress => !!a && usableNextHop(a));
+    const other = (fam: 'IPv4' | 'IPv6', configured: string | undefined) => (configured !== undefined ? IPAddress.parse(configured) : iface().find((a) => a.family === fam));
+    const nh: NextHops = local.isV4 ? { ipv4: local, ipv6: other('IPv6', this.opts.nextHopV6) } : { ipv6: local, ipv4: other('IPv4', this.opts.nextHopV4) };
+    const same = (a?: IPAddress, b?: IPAddress) => (a && b ? a.equals(b) : a === b);
+    if (this.nextHops && same(this.nextHops.ipv4, nh.ipv4) && same(this.nextHops.ipv6, nh.ipv6)) return;
+    this.nextHops = nh;
+    this.applyRoutes();
   }
 
   /** Asks the peer to re-send its routes (RFC 2918), if it supports ROUTE-REFRESH. */
@@ -165,8 +222,14 @@ export class BgpSession extends Emitter<SessionEvents> {
       counters: { ...this.counters },
       routerId: this.localId.toString(),
       advertisedPrefixes: this.rib.advertisedCount,
-      desiredPrefixes: this.rib.desiredCount,
+      desiredPrefixes: this.wanted.length,
+      unsendable: [...this.unsendable],
     };
+    if (this.nextHops?.ipv4 || this.nextHops?.ipv6) {
+      s.nextHops = {};
+      if (this.nextHops.ipv4) s.nextHops.ipv4 = this.nextHops.ipv4.toString();
+      if (this.nextHops.ipv6) s.nextHops.ipv6 = this.nextHops.ipv6.toString();
+    }
     if (this.lastTransition) s.lastTransition = this.lastTransition;
     if (this.negotiated && this.fsm.name === 'established') s.negotiated = this.negotiated;
     if (this.lastSent) s.lastNotificationSent = this.lastSent;
@@ -338,6 +401,8 @@ export class BgpSession extends Emitter<SessionEvents> {
 
   private onEstablished(n: Negotiated): void {
     this.negotiated = n;
+    this.lastNegotiated = n;
+    this.applyRoutes();
     this.counters.establishedTransitions++;
     if (this.restarting) {
       // The R bit is for the first OPEN after a restart only (RFC 4724 §3).
@@ -459,6 +524,7 @@ export class BgpSession extends Emitter<SessionEvents> {
   private attach(conn: Connection, framer = new Framer()): void {
     this.conn = conn;
     this.deriveRouterId(conn);
+    this.deriveNextHops(conn);
     this.framer = framer;
     conn.setHandlers({
       onData: (chunk) => this.onData(conn, chunk),
@@ -555,4 +621,11 @@ export class BgpSession extends Emitter<SessionEvents> {
     this.timers.get(kind)?.cancel();
     this.timers.delete(kind);
   }
+}
+
+/** Whether an interface address may serve as a next hop: not loopback, link-local or unspecified. */
+function usableNextHop(a: IPAddress): boolean {
+  if (a.value === 0n) return false;
+  if (a.isV4) return a.value >> 24n !== 127n && a.value >> 16n !== 0xa9fen; // 127/8, 169.254/16
+  return a.value !== 1n && a.value >> 118n !== 0x3fan && !a.isIPv4Mapped(); // ::1, fe80::/10
 }

@@ -1,6 +1,7 @@
 import type { StateName, TransitionReason } from '../fsm/types.js';
 import type { BgpDecodeError } from '../wire/errors.js';
 import type { Negotiated } from '../wire/negotiate.js';
+import type { UnsendableRoute } from '../rib/route.js';
 import type { AfiSafi, Capability } from '../wire/types.js';
 
 /** Per-session counters (the speaker maps them to `metallb_bgp_*` metrics). */
@@ -80,6 +81,8 @@ export interface SessionEvents extends Record<string, unknown> {
   sent: SentInfo;
   notification: NotificationInfo;
   'update-received': { announced: number; withdrawn: number; endOfRib?: AfiSafi; issues: BgpDecodeError[] };
+  /** The unsendable routes changed (the full new list; empty when all are sent again). */
+  unsendable: UnsendableRoute[];
 }
 
 /** A point-in-time view of a session. */
@@ -93,8 +96,15 @@ export interface SessionStatus {
   counters: Readonly<SessionCounters>;
   /** Prefixes the peer has from us now (`metallb_bgp_announced_prefixes_total`). */
   advertisedPrefixes: number;
-  /** Prefixes we want advertised (`metallb_bgp_pending_prefixes_total`). */
+  /** Prefixes we want advertised (`metallb_bgp_pending_prefixes_total`), sendable or not. */
   desiredPrefixes: number;
+  /**
+   * Desired routes that are not sent, with the reason (no next hop of their family for
+   * next-hop-self, family not negotiated) — for the app's status and Events. Empty when all go.
+   */
+  unsendable: UnsendableRoute[];
+  /** The next hops used for routes without `nextHop` (from the current or last connection). */
+  nextHops?: { ipv4?: string; ipv6?: string };
   lastNotificationSent?: NotificationInfo;
   lastNotificationReceived?: NotificationInfo;
   localAddress?: string;

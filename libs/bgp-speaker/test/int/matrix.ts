@@ -75,7 +75,7 @@ function expectedView(c: Cell, routes: Route[], localAsn: number): ViewRoute[] {
     .map((r) => {
       const v: ViewRoute = {
         prefix: r.prefix.toString(),
-        nextHop: r.nextHop.toString(),
+        nextHop: r.nextHop?.toString() ?? "",
         communities: sortCommunities(r.communities ?? []).flatMap((n) => (n.kind === 'standard' ? [`${n.asn}:${n.value}`] : [])),
         largeCommunities: sortCommunities(r.communities ?? []).flatMap((l) => (l.kind === 'large' ? [formatLargeCommunity(l)] : [])),
         asPath: c.ibgp ? '' : String(localAsn),
