@@ -19,7 +19,7 @@ export class SpeakerMetrics extends AppMetrics {
   readonly l2Responses = this.counter('metallb_layer2_responses_sent', 'Number of layer2 responses sent for owned IPs', ['ip']);
   readonly l2Gratuitous = this.counter('metallb_layer2_gratuitous_sent', 'Number of gratuitous layer2 packets sent for owned IPs as a result of failovers', ['ip']);
   readonly bgpSessionUp = this.gauge('metallb_bgp_session_up', 'BGP session state (1 is up, 0 is down)', ['peer']);
-  readonly bgpUpdates = this.gauge('metallb_bgp_updates_total', 'Number of BGP UPDATE messages sent', ['peer']);
+  readonly bgpUpdates = this.counter('metallb_bgp_updates_total', 'Number of BGP UPDATE messages sent', ['peer']);
   readonly bgpAnnounced = this.gauge('metallb_bgp_announced_prefixes_total', 'Number of prefixes currently being advertised on the BGP session', ['peer']);
   readonly bgpPending = this.gauge('metallb_bgp_pending_prefixes_total', 'Number of prefixes that should be advertised on the BGP session', ['peer']);
   readonly failover = new client.Histogram({

@@ -1,10 +1,10 @@
 import { announcerOrder } from '@metallb-ts/election';
 import { describe, expect, it } from 'vitest';
-import { announcedIps, eventsBetween, l2Changes, statusChanges } from './diff.js';
+import { announcedOutsidePools } from '@metallb-ts/config';
+import { announcedServices, eventsBetween, l2Changes, statusChanges } from './diff.js';
 import type { SpeakerService } from './model.js';
 import { computePlan } from './plan.js';
 import { config, input, l2adv, pool, svc } from './test-fixtures.js';
-import { vetoConfig } from './veto.js';
 
 const IP = '198.51.100.10';
 const me = announcerOrder(IP, ['n1', 'n2', 'n3'])[0]!;
@@ -78,19 +78,19 @@ describe('statusChanges', () => {
   });
 });
 
-describe('configuration veto (§2.5)', () => {
-  const plan = planOf([svc('a', [IP])]);
+describe('configuration veto (§2.5) through @metallb-ts/config', () => {
+  const plan = planOf([svc('a', [IP]), svc('b', [IP], { endpoints: [] })]);
 
-  it('announced IPs', () => {
-    expect(announcedIps(plan)).toEqual(new Map([['default/a', [IP]]]));
+  it('announced Services and their IPs (not the ones withdrawn)', () => {
+    expect(announcedServices(plan).map((a) => [a.service, a.ips.map(String)])).toEqual([['default/a', [IP]]]);
   });
 
   it('a configuration that still contains the announced IP is accepted', () => {
-    expect(vetoConfig(config([pool('q', ['198.51.100.0/25'])]), announcedIps(plan))).toEqual({ kind: 'accept' });
+    expect(announcedOutsidePools(config([pool('q', ['198.51.100.0/25'])]), announcedServices(plan))).toEqual([]);
   });
 
-  it('one that would drop it is refused, naming the Service', () => {
-    const v = vetoConfig(config([pool('q', ['203.0.113.0/24'])]), announcedIps(plan));
-    expect(v).toMatchObject({ kind: 'veto', service: 'default/a', ips: [IP] });
+  it('one that would drop it is refused with a retry, naming the Service', () => {
+    const v = announcedOutsidePools(config([pool('q', ['203.0.113.0/24'])]), announcedServices(plan));
+    expect(v).toEqual([expect.objectContaining({ reason: 'drops-announced-ip', retry: true, message: expect.stringContaining('default/a') })]);
   });
 });

@@ -3,6 +3,8 @@
  * record, the status objects to write and delete. Drivers apply only these differences, so a
  * recomputation that changes nothing does nothing (no gratuitous burst, no Event, no write).
  */
+import type { AnnouncedService } from '@metallb-ts/config';
+import { IPAddress } from '@metallb-ts/netaddr';
 import type { CorePlan, L2Ip, PlannedEvent } from './model.js';
 
 /** Layer 2 registrations to change. */
@@ -76,9 +78,15 @@ export function statusChanges(written: ReadonlyMap<string, string>, desired: Rea
   return { keep, remove };
 }
 
-/** Every IP this plan announces over Layer 2 or BGP, per Service key (for the configuration veto). */
-export function announcedIps(plan: CorePlan | undefined): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const s of plan?.services.values() ?? []) if (s.l2.kind === 'announce' || s.bgp.kind === 'advertise') out.set(s.key, [...s.ips]);
+/**
+ * The Services this plan announces over Layer 2 or BGP with their IPs: the input of
+ * `@metallb-ts/config`'s configuration veto (`vetoDroppedAnnouncements`, MetalLB §2.5).
+ */
+export function announcedServices(plan: CorePlan | undefined): AnnouncedService[] {
+  const out: AnnouncedService[] = [];
+  for (const s of plan?.services.values() ?? []) {
+    if (s.l2.kind !== 'announce' && s.bgp.kind !== 'advertise') continue;
+    out.push({ service: s.key, ips: s.ips.map((t) => IPAddress.tryParse(t)).filter((x): x is IPAddress => x !== undefined) });
+  }
   return out;
 }

@@ -7,5 +7,4 @@ export { checkService, owningPool, type ServiceCheck } from './service.js';
 export { l2For, l2AdvertisementInput, electionNodes, l2Reason } from './l2.js';
 export { bgpFor, bgpAdvertisementInput, desiredSessions, sessionKey, prefixFor, routesForPeers } from './bgp.js';
 export { computePlan } from './plan.js';
-export { l2Changes, eventsBetween, statusChanges, announcedIps, type L2Changes, type StatusChanges } from './diff.js';
-export { vetoConfig, type ConfigVerdict } from './veto.js';
+export { l2Changes, eventsBetween, statusChanges, announcedServices, type L2Changes, type StatusChanges } from './diff.js';

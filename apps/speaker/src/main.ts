@@ -1,0 +1,69 @@
+/**
+ * `speaker`: the metallb-ts speaker binary, a composition of `@metallb-ts/app-runtime` (flags,
+ * logging, probes, shutdown) and the {@link Speaker}. Bundled to `dist/apps/speaker/main.mjs`
+ * with the Node-API addons beside it.
+ *
+ *   node dist/apps/speaker/main.mjs --node-name n1 --kubeconfig FILE --namespace metallb-system
+ */
+import { closeServer, createLogger, exitCodeOf, onShutdown, parseCommandLine, startProbeServer } from '@metallb-ts/app-runtime';
+import { KubeClient, loadClientConfig } from '@metallb-ts/k8s-watch';
+import type { Server } from 'node:http';
+import { bgpTypeProblem, FLAGS, PROGRAM, validateFlags } from './flags.js';
+import { SpeakerMetrics } from './metrics.js';
+import { Speaker } from './speaker.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const cl = parseCommandLine({ ...PROGRAM, table: FLAGS, argv, validate: validateFlags });
+  if (cl.kind === 'exit') return cl.code;
+  const flags = cl.flags;
+  const bgpType = bgpTypeProblem(process.env);
+  if (bgpType) {
+    process.stderr.write(`speaker: ${bgpType}\n`);
+    return 2;
+  }
+  const log = createLogger({ level: flags.logLevel, fields: { node: flags.nodeName } });
+  let clientConfig;
+  try {
+    clientConfig = loadClientConfig({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), userAgent: 'metallb-ts-speaker' });
+  } catch (e) {
+    process.stderr.write(`speaker: cannot load the Kubernetes client configuration: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const client = new KubeClient(clientConfig);
+  const metrics = new SpeakerMetrics();
+  const speaker = new Speaker({ client, flags, log, metrics });
+  const probe = { notReady: () => speaker.notReady() };
+  const servers: Server[] = [];
+  try {
+    // Host network: metrics on every interface (MetalLB), health probes on loopback only.
+    if (flags.port) servers.push(await startProbeServer({ port: flags.port, host: '0.0.0.0', metrics, probe }));
+    if (flags.healthProbePort) servers.push(await startProbeServer({ port: flags.healthProbePort, host: '127.0.0.1', probe }));
+  } catch (e) {
+    process.stderr.write(`speaker: cannot listen for metrics/health: ${(e as Error).message}\n`);
+    for (const s of servers) s.close();
+    client.close();
+    return 2;
+  }
+  log.info('starting', { op: 'startup', server: clientConfig.server, namespace: flags.namespace, lbClass: flags.lbClass, memberlist: flags.mlBindAddr && flags.mlLabels ? `${flags.mlBindAddr}:${flags.mlBindPort}` : 'disabled' });
+
+  const shutdown = onShutdown({
+    cleanup: async (signal) => {
+      log.info('shutting down: leaving memberlist, withdrawing BGP routes, no more ARP/NDP answers', { op: 'shutdown', signal });
+      await speaker.stop();
+      await Promise.all(servers.map(closeServer));
+      client.close();
+    },
+  });
+  void speaker.start().catch((e) => log.error('start-up failed', { op: 'startup', error: (e as Error).stack ?? String(e) }));
+  const outcome = await shutdown.done;
+  if (outcome.kind !== 'clean') log.error('shutdown did not finish cleanly', { op: 'shutdown', outcome: outcome.kind, ...(outcome.kind === 'failed' ? { error: outcome.error } : {}) });
+  return exitCodeOf(outcome);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`speaker: fatal: ${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,139 @@
+/**
+ * Memberlist for the Layer 2 election (§8): a `@metallb-ts/memberlist` node named after this
+ * Kubernetes node, MetalLB's key derivation from the secret file, discovery of the other speakers
+ * from their Pods, joins of the addresses that are not members yet, and a graceful leave on
+ * shutdown. Every membership change asks the caller to recompute.
+ */
+import type { Logger } from '@metallb-ts/app-runtime';
+import type { Clock, TimerHandle } from '@metallb-ts/clock';
+import { parseMetallbMemberlistConfig, startMemberlist, type Memberlist } from '@metallb-ts/memberlist';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** MetalLB's optional tuning file (ConfigMap `metallb-memberlist-config`). */
+export const MEMBERLIST_CONFIG_FILE = '/etc/metallb/memberlist/config.json';
+
+/** MetalLB re-joins the collected pod IPs every minute. */
+export const REJOIN_INTERVAL_MS = 60_000;
+
+/** Options of {@link MemberlistDriver}. */
+export interface MemberlistDriverOptions {
+  log: Logger;
+  clock: Clock;
+  nodeName: string;
+  bindAddr: string;
+  bindPort: number;
+  /** `lan`, `fast` or `wan` (`--ml-wan-config`). */
+  preset: 'lan' | 'fast' | 'wan';
+  /** `--ml-secret-key-path`; empty: unencrypted (warned). */
+  secretKeyPath: string;
+  /** @default MEMBERLIST_CONFIG_FILE */
+  configFile?: string;
+  /** Membership changed. */
+  onChange(): void;
+}
+
+/**
+ * Which pod IPs to join: speaker pods' IPs (not this node's own bind address) that are not the
+ * address of a current member.
+ */
+export function joinTargets(podIPs: Iterable<string>, memberAddrs: Iterable<string>, self: string): string[] {
+  const have = new Set(memberAddrs);
+  return [...new Set(podIPs)].filter((ip) => ip && ip !== self && !have.has(ip)).sort();
+}
+
+/** The memberlist driver. */
+export class MemberlistDriver {
+  private ml: Memberlist | undefined;
+  private timer: TimerHandle | undefined;
+  private podIPs: readonly string[] = [];
+  private joining = false;
+  /** True once the first join attempt finished (whatever its outcome). */
+  joinedOnce = false;
+
+  constructor(private readonly opts: MemberlistDriverOptions) {}
+
+  /** Starts the node. @throws when it cannot bind or the secret/config file is unusable. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    const file = o.configFile ?? MEMBERLIST_CONFIG_FILE;
+    let tuning: ReturnType<typeof parseMetallbMemberlistConfig> | undefined;
+    if (existsSync(file)) {
+      tuning = parseMetallbMemberlistConfig(readFileSync(file, 'utf8'));
+      o.log.info('memberlist tuning file replaces the preset', { op: 'memberlist', file });
+    }
+    if (!o.secretKeyPath) o.log.warn('memberlist runs unencrypted: no --ml-secret-key-path', { op: 'memberlist' });
+    const log = o.log.child({ op: 'memberlist' });
+    this.ml = await startMemberlist({
+      name: o.nodeName,
+      bind: o.bindAddr.includes(':') ? `[${o.bindAddr}]:${o.bindPort}` : `${o.bindAddr}:${o.bindPort}`,
+      preset: o.preset,
+      ...(tuning ? { tunables: tuning.tunables, gossipVerifyIncoming: tuning.gossipVerifyIncoming, gossipVerifyOutgoing: tuning.gossipVerifyOutgoing } : {}),
+      ...(o.secretKeyPath ? { secretKeyPath: o.secretKeyPath } : {}),
+      clock: o.clock,
+      logger: { debug: (m, f) => log.debug(m, f), info: (m, f) => log.info(m, f), warn: (m, f) => log.warn(m, f), error: (m, f) => log.error(m, f) },
+      onEvent: (e) => {
+        if (e.member.name !== o.nodeName) o.log.info('memberlist event', { op: 'memberlist', event: e.type, member: e.member.name, reason: e.reason });
+        o.onChange();
+      },
+    });
+    this.timer = o.clock.setInterval(REJOIN_INTERVAL_MS, () => void this.join());
+    o.log.info('memberlist started', { op: 'memberlist', bind: `${o.bindAddr}:${o.bindPort}`, preset: o.preset, encrypted: o.secretKeyPath !== '' });
+  }
+
+  /** Live member names (alive + suspect, as MetalLB's `UsableSpeakers`). */
+  members(): string[] {
+    return (this.ml?.members() ?? []).map((m) => m.name);
+  }
+
+  /** The speaker pods' IPs changed: joins the new ones. */
+  setPodIPs(ips: readonly string[]): void {
+    const before = this.podIPs.join(',');
+    this.podIPs = [...ips].sort();
+    if (this.podIPs.join(',') !== before || !this.joinedOnce) void this.join();
+  }
+
+  /** Joins every known speaker address that is not a member (MetalLB: every minute and on our Node's events). */
+  async join(): Promise<void> {
+    const ml = this.ml;
+    if (!ml || this.joining) return;
+    const targets = joinTargets(
+      this.podIPs,
+      ml.members().map((m) => m.addr),
+      this.opts.bindAddr,
+    ).map((ip) => (ip.includes(':') ? `[${ip}]:${this.opts.bindPort}` : `${ip}:${this.opts.bindPort}`));
+    if (targets.length === 0) {
+      this.finishFirstJoin();
+      return;
+    }
+    this.joining = true;
+    try {
+      const n = await ml.join(targets);
+      this.opts.log.info('memberlist joined', { op: 'memberlist', contacted: n, targets });
+    } catch (e) {
+      this.opts.log.warn('memberlist join failed; retrying within a minute', { op: 'memberlist', targets, error: (e as Error).message });
+    } finally {
+      this.joining = false;
+      this.finishFirstJoin();
+    }
+  }
+
+  private finishFirstJoin(): void {
+    if (this.joinedOnce) return;
+    this.joinedOnce = true;
+    this.opts.onChange();
+  }
+
+  /** Leaves gracefully (1 s, as MetalLB), then shuts the node down. */
+  async stop(): Promise<void> {
+    this.timer?.cancel();
+    const ml = this.ml;
+    this.ml = undefined;
+    if (!ml) return;
+    try {
+      await ml.leave(1000);
+    } catch (e) {
+      this.opts.log.warn('memberlist leave failed', { op: 'memberlist', error: (e as Error).message });
+    }
+    await ml.shutdown();
+  }
+}
