@@ -14,3 +14,4 @@ export * from './peers.js';
 export * from './bundle.js';
 export * from './arp.js';
 export * from './control-plane.js';
+export * from './relay.js';

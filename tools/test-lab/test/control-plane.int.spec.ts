@@ -10,6 +10,7 @@ import { startControlPlane, type ControlPlane } from '../src/control-plane.js';
 import { haveTool, removeDir, tempDir } from '../src/exec.js';
 import { Lab } from '../src/netns.js';
 import { runChild } from '../src/process.js';
+import { relayToLoopback } from '../src/relay.js';
 import { labDescribe } from '../src/vitest.js';
 
 labDescribe('control plane', ['ip', 'ss'])('control plane', () => {
@@ -46,6 +47,17 @@ labDescribe('control plane', ['ip', 'ss'])('control plane', () => {
     const r = await runChild(['kubectl', '--kubeconfig', cp.kubeconfig, 'get', 'configmaps', '-o', 'name'], { netns: node, timeoutMs: 60_000, env: { ...process.env, HOME: dir } });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('configmap/lab-seed');
+  });
+
+  it('relayToLoopback reaches the API server from the test process through a Unix socket, without a route', async () => {
+    const relay = await relayToLoopback(lab, cp.ns, '198.51.100.1', 6443);
+    try {
+      const l = (await (await fetch(`${relay.url}/api/v1/namespaces/default/configmaps`)).json()) as { items: { metadata: { name: string } }[] };
+      expect(l.items.map((i) => i.metadata.name)).toEqual(['lab-seed']);
+    } finally {
+      await relay.close();
+    }
+    await expect(fetch(`${relay.url}/version`)).rejects.toThrow();
   });
 
   it('adds nothing to the root namespace (the segment lives only in lab namespaces)', async () => {
