@@ -98,8 +98,8 @@ export interface BgpAdvertisement {
   readonly aggregationLengthV6: number;
   /**
    * LOCAL_PREF (iBGP), or `undefined` when `spec.localPref` is not set — distinct from an explicit
-   * 0, which the speaker sends as 0; unset sends no LOCAL_PREF. (Rule A6 compares unset as 0, as
-   * MetalLB does.)
+   * 0, which the speaker sends as 0; unset sends the routers' default 100 (bgp-speaker's
+   * `DEFAULT_LOCAL_PREF`), not MetalLB native's 0. (Rule A6 compares unset as 0, as MetalLB does.)
    */
   readonly localPref: number | undefined;
   /**

@@ -42,7 +42,7 @@ describe('Adj-RIB-Out', () => {
   });
 
   it.each([
-    ['iBGP, unset → no LOCAL_PREF (the router applies its default)', true, undefined, undefined],
+    ['iBGP, unset → DEFAULT_LOCAL_PREF 100 (mandatory on iBGP: FRR withdraws an UPDATE without it)', true, undefined, 100],
     ['iBGP, 0 → LOCAL_PREF 0 (a real value)', true, 0, 0],
     ['iBGP, 200 → LOCAL_PREF 200', true, 200, 200],
     ['eBGP, 0 → none', false, 0, undefined],

@@ -4,7 +4,7 @@ import { myAsField } from '../wire/negotiate.js';
 import { prefixLength } from '../wire/nlri.js';
 import type { AfiSafi, PathAttribute, Update } from '../wire/types.js';
 import { communityValue, sortCommunities, type LargeCommunity } from '../wire/community.js';
-import { attributeKey, cidrFromPrefixKey, mergeRoutesByPrefix, prefixKey, type Route } from './route.js';
+import { attributeKey, cidrFromPrefixKey, DEFAULT_LOCAL_PREF, mergeRoutesByPrefix, prefixKey, type Route } from './route.js';
 
 /** What the UPDATE builder needs to know about the session. */
 export interface PeerContext {
@@ -62,8 +62,9 @@ export function pathAttributes(r: Route, ctx: PeerContext): PathAttribute[] {
   else attrs.push({ type: 'as-path', segments: [{ kind: 'sequence', asns: [myAsField(ctx.localAsn)] }] });
   if (r.prefix.network.isV4) attrs.push({ type: 'next-hop', nextHop: r.nextHop! });
   if (r.med !== undefined) attrs.push({ type: 'med', med: r.med });
-  // LOCAL_PREF: iBGP only, and only when set — 0 is a value and is sent; undefined sends none.
-  if (ctx.ibgp && r.localPref !== undefined) attrs.push({ type: 'local-pref', localPref: r.localPref });
+  // LOCAL_PREF: iBGP only (RFC 4271 makes it mandatory there: FRR treats an iBGP UPDATE without
+  // it as withdrawn). Unset → DEFAULT_LOCAL_PREF (what routers assume), 0 is a value and is sent.
+  if (ctx.ibgp) attrs.push({ type: 'local-pref', localPref: r.localPref ?? DEFAULT_LOCAL_PREF });
   const sorted = r.communities?.length ? sortCommunities(r.communities) : [];
   const std: number[] = [];
   const large: LargeCommunity[] = [];

@@ -1,7 +1,7 @@
 import { Cidr, IPAddress } from '@metallb-ts/netaddr';
 import { describe, expect, it } from 'vitest';
 import { resolveNextHops, type NextHops, type Route } from '../index.js';
-import { interfaceAddressesOf } from '../session/node-transport.js';
+import { interfaceAddressesOf, procInterfaceAddresses } from '../session/node-transport.js';
 
 const r = (p: string, nh?: string): Route => ({ prefix: Cidr.parse(p), ...(nh ? { nextHop: IPAddress.parse(nh) } : {}) });
 const ip = (s: string) => IPAddress.parse(s);
@@ -38,10 +38,31 @@ describe('interfaceAddressesOf (what NodeTransport reports for a local address)'
   it.each([
     ['198.51.100.7', ['198.51.100.7', 'fe80::7', '2001:db8::7']],
     ['2001:DB8::7', ['198.51.100.7', 'fe80::7', '2001:db8::7']],
+    ['::ffff:198.51.100.7', ['198.51.100.7', 'fe80::7', '2001:db8::7']],
     ['127.0.0.1', ['127.0.0.1', '::1']],
     ['203.0.113.1', []],
     ['not-an-ip', []],
   ])('%s → %j', (local, want) => {
     expect(interfaceAddressesOf(local, ifaces)).toEqual(want);
+  });
+});
+
+describe('procInterfaceAddresses (the /proc fallback for interfaces libuv leaves out)', () => {
+  const ifInet6 = ['20010db8005100000000000000000002 02 40 00 80     eth0', 'fe800000000000000000000000005202 02 40 20 80     eth0', '00000000000000000000000000000001 01 80 10 80       lo', '20010db8009900000000000000000009 03 40 00 80     eth1'].join('\n');
+  const route = [
+    'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+    'eth1\t00000000\t016433C6\t0003\t0\t0\t0\t00000000\t0\t0\t0', // default via 198.51.100.1: not connected
+    'eth1\t000033C6\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0', // 198.51.0.0/16
+    'eth0\t006433C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0', // 198.51.100.0/24 (longer)
+  ].join('\n');
+  it.each([
+    ['198.51.100.2', ['198.51.100.2', '2001:db8:51::2', 'fe80::5202']],
+    ['::ffff:198.51.100.2', ['198.51.100.2', '2001:db8:51::2', 'fe80::5202']],
+    ['198.51.7.7', ['198.51.7.7', '2001:db8:99::9']],
+    ['2001:db8:51::2', ['2001:db8:51::2', 'fe80::5202']],
+    ['203.0.113.1', []],
+    ['2001:db8::dead', []],
+  ])('%s → %j', (local, want) => {
+    expect(procInterfaceAddresses(local, ifInet6, route)).toEqual(want);
   });
 });

@@ -26,8 +26,9 @@ export interface Route {
   /** IPv6 only: a link-local next hop sent beside the global one (RFC 2545). */
   linkLocalNextHop?: IPAddress;
   /**
-   * LOCAL_PREF, sent to iBGP peers only. `undefined` means not configured: no LOCAL_PREF
-   * attribute is sent and the router applies its default (100 on FRR, BIRD, gobgpd); `0` is a
+   * LOCAL_PREF, sent to iBGP peers only. `undefined` means not configured: iBGP peers get
+   * {@link DEFAULT_LOCAL_PREF} (100, what routers assume; the attribute is mandatory on iBGP and
+   * FRR withdraws an UPDATE without it), unlike MetalLB's native mode, which sends 0. `0` is a
    * real value and is sent as 0 (least preferred).
    */
   localPref?: number;
@@ -42,8 +43,8 @@ export interface Route {
 }
 
 /**
- * The LOCAL_PREF routers assume for an iBGP route that carries none (RFC 4271 leaves it to
- * them; FRR, BIRD and gobgpd use 100). A {@link Route} without `localPref` sends no attribute.
+ * The LOCAL_PREF sent to iBGP peers for a {@link Route} without `localPref` (the value FRR, BIRD
+ * and gobgpd use by default).
  */
 export const DEFAULT_LOCAL_PREF = 100;
 
@@ -153,7 +154,7 @@ const addrKey = (a: IPAddress) => `${a.isV4 ? 4 : 6}:${a.value.toString(16)}`;
 
 function computeAttributeKey(r: Route, ibgp: boolean): string {
   const comms = r.communities?.length ? sortCommunities(r.communities).map(formatCommunity).join(',') : '';
-  return [r.nextHop ? addrKey(r.nextHop) : 'self', r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? '-') : '', r.med ?? '', comms].join('|');
+  return [r.nextHop ? addrKey(r.nextHop) : 'self', r.linkLocalNextHop ? addrKey(r.linkLocalNextHop) : '', ibgp ? (r.localPref ?? DEFAULT_LOCAL_PREF) : '', r.med ?? '', comms].join('|');
 }
 
 /** Why a route is not sent to a peer (closed union; see {@link UnsendableRoute}). */

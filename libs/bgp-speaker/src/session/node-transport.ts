@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { IPAddress } from '@metallb-ts/netaddr';
@@ -115,9 +115,22 @@ class NodeConnection implements Connection {
  * must be set before the SYN, which node:net cannot do); plain sessions need no addon.
  */
 export class NodeTransport implements Transport, ListenTransport {
-  /** The addresses of the interface owning `localAddress`, from `os.networkInterfaces()`. */
+  /**
+   * The addresses of the interface owning `localAddress`, from `os.networkInterfaces()`; for an
+   * interface it leaves out (libuv lists only interfaces flagged RUNNING, and some veths carry
+   * traffic without a carrier flag), from `/proc/net/if_inet6` and `/proc/net/route`.
+   */
   interfaceAddresses(localAddress: string): string[] {
-    return interfaceAddressesOf(localAddress, os.networkInterfaces());
+    const found = interfaceAddressesOf(localAddress, os.networkInterfaces());
+    if (found.length > 0) return found;
+    const read = (f: string) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    return procInterfaceAddresses(localAddress, read('/proc/net/if_inet6'), read('/proc/net/route'));
   }
 
   connect(opts: ConnectOptions, cb: (err: Error | undefined, conn?: Connection) => void): ConnectAttempt {
@@ -199,12 +212,48 @@ export class NodeTransport implements Transport, ListenTransport {
  * `localAddress`, scope suffixes dropped; `[]` when no interface has it. Pure.
  */
 export function interfaceAddressesOf(localAddress: string, ifaces: NodeJS.Dict<os.NetworkInterfaceInfo[]>): string[] {
-  const want = IPAddress.tryParse(localAddress);
+  let want = IPAddress.tryParse(localAddress);
   if (!want) return [];
+  if (want.isIPv4Mapped()) want = IPAddress.fromBigInt('IPv4', want.value & 0xffffffffn); // a dual-stack socket's view
   const strip = (a: string) => a.split('%')[0]!;
   for (const list of Object.values(ifaces)) {
     if (!list?.some((i) => IPAddress.tryParse(strip(i.address))?.equals(want))) continue;
     return list.map((i) => strip(i.address));
   }
   return [];
+}
+
+/**
+ * The fallback of {@link NodeTransport.interfaceAddresses} from `/proc` texts: the interface of
+ * `localAddress` (an IPv6 address by `/proc/net/if_inet6`; an IPv4 address by the connected
+ * route of `/proc/net/route` that contains it), then that interface's IPv6 addresses plus the
+ * IPv4 address itself. `[]` when not found. Pure.
+ */
+export function procInterfaceAddresses(localAddress: string, ifInet6: string, route: string): string[] {
+  let local = IPAddress.tryParse(localAddress);
+  if (!local) return [];
+  if (local.isIPv4Mapped()) local = IPAddress.fromBigInt('IPv4', local.value & 0xffffffffn);
+  const v6 = ifInet6
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 6 && /^[0-9a-f]{32}$/i.test(f[0]!))
+    .map((f) => ({ addr: IPAddress.fromBigInt('IPv6', BigInt(`0x${f[0]}`)), iface: f[5]! }));
+  let iface: string | undefined;
+  if (local.isV6) iface = v6.find((x) => x.addr.equals(local))?.iface;
+  else {
+    // Destination and Mask are little-endian hex; a connected route has gateway 0.
+    const le = (h: string) => BigInt(`0x${h.match(/../g)!.reverse().join('')}`);
+    let best = 0n;
+    for (const f of route.split('\n').slice(1).map((l) => l.trim().split(/\s+/))) {
+      if (f.length < 8 || !/^[0-9A-F]{8}$/i.test(f[1]!) || !/^[0-9A-F]{8}$/i.test(f[7]!) || le(f[2]!) !== 0n) continue;
+      const mask = le(f[7]!);
+      if (mask > best && (local.value & mask) === le(f[1]!)) {
+        best = mask; // the longest connected prefix
+        iface = f[0];
+      }
+    }
+  }
+  if (!iface) return [];
+  const out = v6.filter((x) => x.iface === iface).map((x) => x.addr.toString());
+  return local.isV4 ? [local.toString(), ...out] : out;
 }

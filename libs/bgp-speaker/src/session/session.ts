@@ -197,7 +197,7 @@ export class BgpSession extends Emitter<SessionEvents> {
     let local = IPAddress.tryParse(conn.localAddress);
     if (local?.isIPv4Mapped()) local = IPAddress.fromBigInt('IPv4', local.value & 0xffffffffn);
     if (!local) return;
-    const iface = () => (this.c.transport.interfaceAddresses?.(conn.localAddress) ?? []).map((a) => IPAddress.tryParse(a)).filter((a): a is IPAddress => !!a && usableNextHop(a));
+    const iface = () => (this.c.transport.interfaceAddresses?.(local.toString()) ?? []).map((a) => IPAddress.tryParse(a)).filter((a): a is IPAddress => !!a && usableNextHop(a));
     const other = (fam: 'IPv4' | 'IPv6', configured: string | undefined) => (configured !== undefined ? IPAddress.parse(configured) : iface().find((a) => a.family === fam));
     const nh: NextHops = local.isV4 ? { ipv4: local, ipv6: other('IPv6', this.opts.nextHopV6) } : { ipv6: local, ipv4: other('IPv4', this.opts.nextHopV4) };
     const same = (a?: IPAddress, b?: IPAddress) => (a && b ? a.equals(b) : a === b);
