@@ -1,0 +1,149 @@
+/**
+ * Layer 2 end to end, as a user sees it: three node namespaces each running the bundled speaker
+ * (memberlist `fast`, encrypted), the bundled controller assigning IPs, and a client namespace
+ * that asks with `arping`/`ndisc6` and looks at its own neighbour table.
+ */
+import { labDescribe } from '@metallb-ts/test-lab/vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mlObject, R, SpeakerLab } from './lab.js';
+
+const V4 = /^198\.51\.100\.(20\d|21\d|220)$/;
+const V6 = /^2001:db8::(20\d|21\d|220)$/;
+const measured: Record<string, number> = {};
+
+labDescribe('speaker layer 2', ['ip', 'arping', 'ndisc6', 'curl', 'ping'])('speaker layer 2 (3 nodes, client, controller)', () => {
+  let lab: SpeakerLab;
+
+  beforeAll(async () => {
+    lab = await SpeakerLab.start({ tag: 'spl' });
+    await lab.apply(R.pools, mlObject('IPAddressPool', 'l2pool', { addresses: ['198.51.100.200-198.51.100.220', '2001:db8::200-2001:db8::220'] }));
+    await lab.apply(R.l2ads, mlObject('L2Advertisement', 'l2', { ipAddressPools: ['l2pool'] }));
+    await lab.startController();
+    await lab.startSpeakers();
+  }, 150_000);
+
+  afterAll(async () => {
+    await lab?.stop();
+    if (Object.keys(measured).length) console.log(`[speaker l2] measured: ${JSON.stringify(measured)}`);
+  });
+
+  /** The single node answering ARP for `ip` (asserts exactly one MAC). */
+  async function owner(ip: string, timeoutMs = 15_000) {
+    let macs: string[] = [];
+    const end = performance.now() + timeoutMs;
+    while (performance.now() < end) {
+      macs = lab.arpOwners(ip);
+      if (macs.length === 1) break;
+    }
+    expect(macs, `one MAC answers ARP for ${ip}\n${lab.tails()}`).toHaveLength(1);
+    const n = lab.nodeByMac(macs[0]);
+    expect(n, `MAC ${macs[0]} belongs to a node`).toBeDefined();
+    return n!;
+  }
+
+  async function l2StatusNode(svc: string, node: string, timeoutMs = 15_000): Promise<void> {
+    const end = performance.now() + timeoutMs;
+    let seen: unknown[] = [];
+    while (performance.now() < end) {
+      const l = await lab.statuses(R.l2status, svc);
+      seen = l.map((o) => o.status);
+      if (l.length === 1 && (l[0]!.status as { node?: string }).node === node) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen, `exactly one ServiceL2Status for ${svc}, on ${node}`).toEqual([{ node, serviceName: svc, serviceNamespace: 'default' }]);
+  }
+
+  it('a LoadBalancer Service gets an IP from the pool; exactly one node answers ARP and NDP; the client learns its MAC; status, Event and metrics name it', async () => {
+    await lab.createService('web');
+    await lab.setEndpoints('web', ['n1', 'n2', 'n3']);
+    const [v4, v6] = await lab.ingress('web', 2);
+    expect(v4).toMatch(V4);
+    expect(v6).toMatch(V6);
+    const winner = await owner(v4!);
+    expect(lab.ndpOwners(v6!)).toEqual([winner.mac]);
+    expect(lab.resolve(v4!)).toBe(winner.mac);
+    expect(lab.resolve(v6!)).toBe(winner.mac);
+
+    await l2StatusNode('web', winner.name);
+    const [st] = await lab.statuses(R.l2status, 'web');
+    expect(st!.metadata.name).toMatch(/^l2-/);
+    expect(st!.metadata.labels).toMatchObject({ 'metallb.io/node': winner.name, 'metallb.io/service-name': 'web', 'metallb.io/service-namespace': 'default' });
+    expect(st!.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Pod', name: `speaker-${winner.name}` });
+
+    for (const n of lab.nodes) {
+      const on = n.name === winner.name ? 1 : undefined;
+      expect(lab.metric(n.name, 'metallb_speaker_announced', { service: 'default/web', protocol: 'layer2', ip: v4! }), `announced on ${n.name}`).toBe(on);
+      expect(lab.metric(n.name, 'metallb_speaker_announced', { service: 'default/web', protocol: 'layer2', ip: v6! }), `announced v6 on ${n.name}`).toBe(on);
+    }
+    expect(lab.metric(winner.name, 'metallb_layer2_requests_received', { ip: v4! })).toBeGreaterThan(0);
+    expect(lab.metric(winner.name, 'metallb_layer2_responses_sent', { ip: v4! })).toBeGreaterThan(0);
+    expect(lab.metric(winner.name, 'metallb_layer2_gratuitous_sent', { ip: v4! })).toBeGreaterThan(0);
+    const ev = (await lab.events('web')).find((e) => e['reason'] === 'nodeAssigned');
+    expect(ev?.['message']).toBe(`announcing from node "${winner.name}" with protocol "layer2"`);
+  });
+
+  it('kill -9 the winner: the client neighbour entry moves to another node and ServiceL2Status follows', async () => {
+    const [v4, v6] = await lab.ingress('web', 2);
+    const winner = await owner(v4!);
+    expect(lab.resolve(v4!)).toBe(winner.mac);
+    expect(lab.resolve(v6!)).toBe(winner.mac);
+    const t0 = performance.now();
+    winner.speaker!.proc.signal('SIGKILL');
+    const moved = await lab.waitNeighMoves(v4!, winner.mac, 20_000);
+    measured['kill9_neigh_v4_ms'] = Math.round(moved.at - t0);
+    const next = lab.nodeByMac(moved.mac);
+    expect(next, `new MAC ${moved.mac} is a node's`).toBeDefined();
+    expect(next!.name).not.toBe(winner.name);
+    const moved6 = await lab.waitNeighMoves(v6!, winner.mac, 10_000);
+    measured['kill9_neigh_v6_ms'] = Math.round(moved6.at - t0);
+    expect(moved6.mac).toBe(next!.mac);
+    expect((await owner(v4!)).name).toBe(next!.name);
+    expect(lab.ndpOwners(v6!)).toEqual([next!.mac]);
+    await l2StatusNode('web', next!.name);
+    // Bring the killed node back for the next tests (the IP may move back: it sorts first).
+    await lab.startSpeakers();
+  });
+
+  it('SIGTERM the winner: ownership moves before the process exits, and it exits 0', async () => {
+    const [v4] = await lab.ingress('web', 2);
+    const winner = await owner(v4!);
+    expect(lab.resolve(v4!)).toBe(winner.mac);
+    const sp = winner.speaker!;
+    const t0 = performance.now();
+    sp.proc.signal('SIGTERM');
+    const moved = await lab.waitNeighMoves(v4!, winner.mac, 10_000, 10);
+    const code = await sp.proc.exited;
+    measured['sigterm_neigh_v4_ms'] = Math.round(moved.at - t0);
+    measured['sigterm_exit_ms'] = Math.round(sp.exitedAt! - t0);
+    expect(code).toBe(0);
+    expect(lab.nodeByMac(moved.mac)?.name).not.toBe(winner.name);
+    expect(moved.at, `the client saw the new MAC (${measured['sigterm_neigh_v4_ms']} ms) before the old speaker exited (${measured['sigterm_exit_ms']} ms)`).toBeLessThanOrEqual(sp.exitedAt!);
+    await l2StatusNode('web', lab.nodeByMac(moved.mac)!.name);
+    await lab.startSpeakers();
+  });
+
+  it('externalTrafficPolicy Local follows the serving endpoints (and nobody answers without one)', async () => {
+    await lab.createService('local', { local: true, v4only: true });
+    await lab.setEndpoints('local', ['n2']);
+    const [ip] = await lab.ingress('local', 1);
+    expect((await owner(ip!)).name).toBe('n2');
+    await l2StatusNode('local', 'n2');
+    await lab.setEndpoints('local', ['n3']);
+    await l2StatusNode('local', 'n3');
+    expect((await owner(ip!)).name).toBe('n3');
+    expect(lab.metric('n3', 'metallb_speaker_announced', { service: 'default/local', protocol: 'layer2', ip: ip! })).toBe(1);
+    expect(lab.metric('n2', 'metallb_speaker_announced', { service: 'default/local', protocol: 'layer2', ip: ip! })).toBeUndefined();
+    await lab.setEndpoints('local', ['n3'], { serving: false });
+    await waitGone(async () => (await lab.statuses(R.l2status, 'local')).length === 0, 'ServiceL2Status of local deleted');
+    expect(lab.arpOwners(ip!)).toEqual([]);
+  });
+});
+
+async function waitGone(fn: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out: ${what}`);
+}
