@@ -103,8 +103,8 @@ export class SpeakerLab {
     return l;
   }
 
-  /** A namespace plugged into the segment with an IPv4 and an IPv6 address. */
-  private addHost(suffix: string, v4: string, v6: string): string {
+  /** A namespace plugged into the segment with an IPv4 and an IPv6 address (e.g. a second router). */
+  addHost(suffix: string, v4: string, v6: string): string {
     const ns = this.cp.addNode(suffix, v4);
     this.lab.ip('-n', ns, 'addr', 'add', `${v6}/64`, 'dev', 'eth0', 'nodad');
     return ns;
