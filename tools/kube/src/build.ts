@@ -16,13 +16,13 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheRoot, GO, goEnv as labGoEnv, goSkipReason as labGoSkipReason } from '@metallb-ts/test-lab';
+import { cacheRoot, GO, goEnv as labGoEnv, goSkipReason as labGoSkipReason } from '@metallb-ts/test-lab/go';
 import { buildModuleGoMod, kubernetesLdflags } from './build-module.js';
 import { lockHolderIsAlive, readProcess } from './pids.js';
 import { ETCD_VERSION, KUBERNETES_VERSION } from './versions.js';
 
-/** The Go toolchain, its cache root and its environment are the test lab's (one place for all Go builds). */
-export { GO, cacheRoot } from '@metallb-ts/test-lab';
+/** The Go toolchain, its cache root and its environment are the test lab's (one place for all Go builds; `./go` alone, because this CLI runs under Node's type stripping). */
+export { GO, cacheRoot } from '@metallb-ts/test-lab/go';
 
 /** Why the binaries cannot be built here, or undefined when they can. */
 export function goSkipReason(): string | undefined {
