@@ -374,7 +374,9 @@ export class Speaker {
 
   /** Status objects are written one batch at a time, outside the pass; failures retry in 2 s. */
   private queueStatusWrites(): void {
-    this.statusChain = this.statusChain.then(() => this.writeStatuses()).catch(() => undefined);
+    this.statusChain = this.statusChain
+      .then(() => this.writeStatuses())
+      .catch((e: unknown) => this.log.error('status writes failed', { op: 'status', error: (e as Error)?.stack ?? String(e) }));
   }
 
   private async writeStatuses(): Promise<void> {
@@ -389,8 +391,9 @@ export class Speaker {
       const ch = statusChanges(written, desired);
       for (const { key, extra } of ch.keep) {
         try {
-          await keeper.keep(refOf(key), { ...extra });
+          const out = await keeper.keep(refOf(key), { ...extra });
           written.set(key, JSON.stringify(extra));
+          this.log.debug('status object kept', { op: 'status', kind, service: key, name: out.name, outcome: out.kind, deleted: out.deleted });
         } catch (e) {
           failed = true;
           this.warn.warn(`api:status:${kind}`, 'status object write failed, retrying', { service: key, error: (e as Error).message });
