@@ -7,7 +7,7 @@
  * measured in two ways: in-process (`Api.create` in a loop, no HTTP: the persistence cost
  * alone) and over HTTP against `apiserver-lite` in a separate process (1 and 16 clients in flight).
  *
- * Run (from the repository root): npx node bench/apiserver-lite/run.mjs creates.ts [--creates 2000] [--dir /path/on/the/disk/to/test]
+ * Run (from the repository root): npx node bench/run.mjs apiserver-lite/creates.ts [--creates 2000] [--dir /path/on/the/disk/to/test]
  * Not a test: prints a Markdown table; nothing is asserted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

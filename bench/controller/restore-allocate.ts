@@ -4,7 +4,7 @@
  *     of its initial pass (every IP restored and re-validated, nothing written).
  *  2. 10,000 new Services created at once: time until every one has an IP.
  *  3. Controller RSS with 10,000 (then 20,000) Services.
- * Run: npm run build && node bench/k8s/run.mjs ../controller/restore-allocate.ts [-- --services N] [--restore-only]
+ * Run: npm run build && node bench/run.mjs controller/restore-allocate.ts [-- --services N] [--restore-only]
  */
 import { startApiServer } from '@metallb-ts/apiserver-lite';
 import { spawn } from 'node:child_process';

@@ -3,7 +3,7 @@
  * our Informer (KubeClient, paged list) and client-node's informer — against apiserver-lite
  * running in a separate process, plus watch throughput for a burst of updates.
  *
- * Run: node bench/k8s/run.mjs list-watch.ts [--services 10000] [--updates 2000]
+ * Run: node bench/run.mjs k8s/list-watch.ts [--services 10000] [--updates 2000]
  * Not a test: prints a Markdown table; nothing is asserted.
  */
 import * as k8s from '@kubernetes/client-node';
