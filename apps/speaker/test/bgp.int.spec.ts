@@ -165,10 +165,34 @@ labDescribe('speaker bgp', ['ip', 'curl', 'vtysh', 'gobgpd', 'gobgp'])('speaker 
     await gobgpPathsFrom(`${ip}/32`, ['n1', 'n2'], undefined, 15_000);
     measured['kill9_gobgp_withdraw_ms'] = Math.round(performance.now() - t0);
     await lab.startSpeakers();
+    const back = performance.now();
     await frrPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3']);
+    measured['restart_frr_paths_back_ms'] = Math.round(performance.now() - back);
     await gobgpPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3']);
+    measured['restart_gobgp_paths_back_ms'] = Math.round(performance.now() - back);
     // The killed node's ServiceBGPStatus is its own: it is there again after the restart.
     expect((await lab.statuses(R.bgpstatus, 'web')).map((o) => o.status?.['node']).sort()).toEqual(['n1', 'n2', 'n3']);
+  });
+
+  it('SIGTERM a speaker: the routers lose its paths before the process exits (Cease), and it exits 0', async () => {
+    const [ip] = await lab.ingress('web', 1);
+    await frrPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3']);
+    const sp = lab.node('n2').speaker!;
+    const t0 = performance.now();
+    sp.proc.signal('SIGTERM');
+    await frrPathsFrom(`${ip}/32`, ['n1', 'n3'], undefined, 10_000);
+    const withdrawnAt = performance.now();
+    expect(await sp.proc.exited).toBe(0);
+    measured['sigterm_frr_withdraw_ms'] = Math.round(withdrawnAt - t0);
+    measured['sigterm_exit_ms'] = Math.round(sp.exitedAt! - t0);
+    await gobgpPathsFrom(`${ip}/32`, ['n1', 'n3'], undefined, 5_000);
+    const nb = (await frr.json<Record<string, any>>('show bgp neighbors'))[lab.node('n2').v4];
+    expect(`${nb?.lastResetDueTo ?? ''} ${nb?.lastNotificationReason ?? ''}`, `FRR's view of n2's reset: ${JSON.stringify({ lastResetDueTo: nb?.lastResetDueTo, lastNotificationReason: nb?.lastNotificationReason })}`).toMatch(/Cease/i);
+    // Polling FRR takes tens of milliseconds: the withdrawal must not lag the exit by more than one poll.
+    expect(withdrawnAt, `withdrawn at ${measured['sigterm_frr_withdraw_ms']} ms, exited at ${measured['sigterm_exit_ms']} ms`).toBeLessThanOrEqual(sp.exitedAt! + 250);
+    await lab.startSpeakers();
+    await frrPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3']);
+    await gobgpPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3']);
   });
 
   it('a configuration edit adds a community without resetting any session', async () => {

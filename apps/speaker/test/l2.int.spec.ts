@@ -5,7 +5,8 @@
  */
 import { labDescribe } from '@metallb-ts/test-lab/vitest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mlObject, R, SpeakerLab } from './lab.js';
+import type { KubeObject } from '@metallb-ts/k8s-watch';
+import { MS, mlObject, R, SpeakerLab } from './lab.js';
 
 const V4 = /^198\.51\.100\.(20\d|21\d|220)$/;
 const V6 = /^2001:db8::(20\d|21\d|220)$/;
@@ -78,6 +79,11 @@ labDescribe('speaker layer 2', ['ip', 'arping', 'ndisc6', 'curl', 'ping'])('spea
     expect(lab.metric(winner.name, 'metallb_layer2_requests_received', { ip: v4! })).toBeGreaterThan(0);
     expect(lab.metric(winner.name, 'metallb_layer2_responses_sent', { ip: v4! })).toBeGreaterThan(0);
     expect(lab.metric(winner.name, 'metallb_layer2_gratuitous_sent', { ip: v4! })).toBeGreaterThan(0);
+    for (const n of lab.nodes) {
+      const cs = await lab.client.get<KubeObject>(R.configStates, MS, `speaker-${n.name}`);
+      expect(cs.status?.['result'], `ConfigurationState speaker-${n.name}`).toBe('Valid');
+      expect(cs.metadata.labels).toMatchObject({ 'metallb.io/component-type': 'speaker', 'metallb.io/node-name': n.name });
+    }
     const ev = (await lab.events('web')).find((e) => e['reason'] === 'nodeAssigned');
     expect(ev?.['message']).toBe(`announcing from node "${winner.name}" with protocol "layer2"`);
   });
@@ -100,6 +106,10 @@ labDescribe('speaker layer 2', ['ip', 'arping', 'ndisc6', 'curl', 'ping'])('spea
     expect((await owner(v4!)).name).toBe(next!.name);
     expect(lab.ndpOwners(v6!)).toEqual([next!.mac]);
     await l2StatusNode('web', next!.name);
+    const count = lab.metric(next!.name, 'metallb_ts_speaker_failover_seconds_count');
+    const sum = lab.metric(next!.name, 'metallb_ts_speaker_failover_seconds_sum');
+    expect(count, 'the new winner observed a failover').toBeGreaterThanOrEqual(1);
+    measured['kill9_speaker_failover_histogram_mean_ms'] = Math.round((sum! / count!) * 1000);
     // Bring the killed node back for the next tests (the IP may move back: it sorts first).
     await lab.startSpeakers();
   });
