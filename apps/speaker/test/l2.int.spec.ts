@@ -69,7 +69,7 @@ labDescribe('speaker layer 2', ['ip', 'arping', 'ndisc6', 'curl', 'ping'])('spea
     const [st] = await lab.statuses(R.l2status, 'web');
     expect(st!.metadata.name).toMatch(/^l2-/);
     expect(st!.metadata.labels).toMatchObject({ 'metallb.io/node': winner.name, 'metallb.io/service-name': 'web', 'metallb.io/service-namespace': 'default' });
-    expect(st!.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'Pod', name: `speaker-${winner.name}` });
+    expect((st!.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences?.[0]).toMatchObject({ kind: 'Pod', name: `speaker-${winner.name}` });
 
     for (const n of lab.nodes) {
       const on = n.name === winner.name ? 1 : undefined;
