@@ -4,8 +4,8 @@
  * (incremental UPDATEs only, never a reset for a route change), with MetalLB's per-peer metrics.
  */
 import type { Logger } from '@metallb-ts/app-runtime';
-import { createNodeSession, metallbMetrics, type BgpSession, type Route, type SessionOptions } from '@metallb-ts/bgp-speaker';
-import { IPAddress, type Family } from '@metallb-ts/netaddr';
+import { createNodeSession, metallbMetrics, type BgpSession, type Route, type SessionOptions, type UnsendableRoute } from '@metallb-ts/bgp-speaker';
+import { IPAddress } from '@metallb-ts/netaddr';
 import type { DesiredSession, PeerRoute } from './core/index.js';
 import type { SpeakerMetrics } from './metrics.js';
 
@@ -42,31 +42,12 @@ export function sessionOptions(d: DesiredSession, nodeName: string, nodeAddresse
 }
 
 /**
- * NEXT_HOP = this side of the session for the connection's family (next-hop-self); for the
- * other family, this node's address of that family (Node InternalIP/ExternalIP), else the route
- * cannot be sent (undefined).
+ * The routes of one peer as the session takes them. No `nextHop`: the session applies
+ * next-hop-self (the connection's local address for its family; for the other family
+ * `nextHopV4`/`nextHopV6`, i.e. this node's address, else the route is reported unsendable).
  */
-export function nextHopFor(family: Family, localAddress: string | undefined, sourceAddress: string | undefined, nodeAddresses: readonly string[]): IPAddress | undefined {
-  for (const text of [localAddress, sourceAddress, ...nodeAddresses]) {
-    const ip = text ? IPAddress.tryParse(text) : undefined;
-    if (ip && ip.family === family) return ip;
-  }
-  return undefined;
-}
-
-/** The routes of one peer as the session takes them; unsendable prefixes are returned apart. */
-export function toRoutes(routes: readonly PeerRoute[], hop: (f: Family) => IPAddress | undefined): { routes: Route[]; unsendable: string[] } {
-  const out: Route[] = [];
-  const unsendable: string[] = [];
-  for (const r of routes) {
-    const nextHop = hop(r.prefix.family);
-    if (!nextHop) {
-      unsendable.push(r.prefix.toString());
-      continue;
-    }
-    out.push({ prefix: r.prefix, nextHop, ...(r.localPref !== undefined ? { localPref: r.localPref } : {}), ...(r.communities.length ? { communities: r.communities } : {}) });
-  }
-  return { routes: out, unsendable };
+export function toRoutes(routes: readonly PeerRoute[]): Route[] {
+  return routes.map((r) => ({ prefix: r.prefix, ...(r.localPref !== undefined ? { localPref: r.localPref } : {}), ...(r.communities.length ? { communities: r.communities } : {}) }));
 }
 
 interface Running {
@@ -74,7 +55,6 @@ interface Running {
   session: BgpSession;
   label: string;
   routes: readonly PeerRoute[];
-  lastUnsendable: string;
   updatesSeen: number;
 }
 
@@ -85,6 +65,8 @@ export interface BgpDriverOptions {
   metrics?: SpeakerMetrics;
   /** @default createNodeSession */
   createSession?(o: SessionOptions): BgpSession;
+  /** A peer's unsendable routes changed (the full list; empty when all are sent again). */
+  onUnsendable?(peer: string, routes: readonly UnsendableRoute[]): void;
 }
 
 /** The BGP driver. */
@@ -150,11 +132,13 @@ export class BgpDriver {
       this.opts.log.error('BGP session refused', { op: 'bgp', peer: d.name, error: (e as Error).message });
       return undefined;
     }
-    const r: Running = { desired: d, session, label: peerLabel(d.peer), routes: [], lastUnsendable: '', updatesSeen: 0 };
+    const r: Running = { desired: d, session, label: peerLabel(d.peer), routes: [], updatesSeen: 0 };
     session.on('state', ({ from, to, reason }) => {
       this.opts.log.info('BGP session state', { op: 'bgp', peer: d.name, address: r.label, from, to, reason, ...(session.status().lastError ? { error: session.status().lastError!.message } : {}) });
-      // Next-hop-self: the local address is known once connected; routes follow it.
-      if (to === 'established') this.push(r);
+    });
+    session.on('unsendable', (list) => {
+      if (list.length) this.opts.log.warn('routes not sent to a peer', { op: 'bgp', peer: d.name, routes: list.map((u) => `${u.prefix}: ${u.reason}`) });
+      this.opts.onUnsendable?.(d.name, list);
     });
     session.on('notification', (n) => this.opts.log.warn('BGP NOTIFICATION', { op: 'bgp', peer: d.name, direction: n.direction, code: n.code, subcode: n.subcode, name: n.codeName }));
     this.sessions.set(d.name, r);
@@ -171,16 +155,8 @@ export class BgpDriver {
   }
 
   private push(r: Running): void {
-    const st = r.session.status();
-    const source = r.desired.peer.sourceAddress?.toString();
-    const { routes, unsendable } = toRoutes(r.routes, (f) => nextHopFor(f, st.localAddress, source, this.nodeAddresses));
-    const text = unsendable.join(',');
-    if (text && text !== r.lastUnsendable) {
-      this.opts.log.warn('routes not sent: no next hop of their family on this node', { op: 'bgp', peer: r.desired.name, prefixes: unsendable });
-    }
-    r.lastUnsendable = text;
     try {
-      r.session.setRoutes(routes);
+      r.session.setRoutes(toRoutes(r.routes));
     } catch (e) {
       this.opts.log.error('routes refused by the BGP session', { op: 'bgp', peer: r.desired.name, error: (e as Error).message });
     }

@@ -35,7 +35,7 @@ import { MemberlistDriver } from './memberlist-driver.js';
 import type { SpeakerMetrics } from './metrics.js';
 import { parseExcludeList, sliceEndpoints, sliceServiceKey, speakerNode, speakerService } from './transforms.js';
 import type { Transport as L2Transport } from '@metallb-ts/arp-responder';
-import type { BgpSession, SessionOptions } from '@metallb-ts/bgp-speaker';
+import type { BgpSession, SessionOptions, UnsendableRoute } from '@metallb-ts/bgp-speaker';
 
 /** `source.component` of the speaker's Events (MetalLB's). */
 export const COMPONENT = 'metallb-speaker';
@@ -107,6 +107,7 @@ export class Speaker {
   private statusRetry: TimerHandle | undefined;
   private configRetry: TimerHandle | undefined;
   private readonly debounceMs: number;
+  private readonly reportedUnsendable = new Map<string, Set<string>>();
 
   constructor(opts: SpeakerOptions) {
     this.client = opts.client;
@@ -147,7 +148,13 @@ export class Speaker {
       onConflict: (e) => this.conflict(e),
       onLinksChanged: () => this.schedule(),
     });
-    this.bgp = new BgpDriver({ log: this.log, nodeName: this.flags.nodeName, ...(this.metrics ? { metrics: this.metrics } : {}), ...(opts.createSession ? { createSession: opts.createSession } : {}) });
+    this.bgp = new BgpDriver({
+      log: this.log,
+      nodeName: this.flags.nodeName,
+      ...(this.metrics ? { metrics: this.metrics } : {}),
+      ...(opts.createSession ? { createSession: opts.createSession } : {}),
+      onUnsendable: (peer, routes) => this.unsendable(peer, routes),
+    });
     this.memberlist = memberlistEnabled(this.flags)
       ? new MemberlistDriver({
           log: this.log,
@@ -482,6 +489,24 @@ export class Speaker {
     this.schedule();
   }
 
+  /**
+   * A session cannot send some routes (e.g. an IPv6 prefix on an IPv4 session and no IPv6
+   * address on this node): a Warning Event on each Service concerned, once per peer and reason.
+   */
+  private unsendable(peer: string, routes: readonly UnsendableRoute[]): void {
+    const seen = this.reportedUnsendable.get(peer) ?? new Set<string>();
+    const now = new Set(routes.map(unsendableKey));
+    for (const u of routes) {
+      if (seen.has(unsendableKey(u))) continue;
+      for (const s of this.plan?.services.values() ?? []) {
+        if (s.bgp.kind !== 'advertise' || !s.bgp.advertisements.some((a) => a.prefix.toString() === u.prefix)) continue;
+        const svc = this.services.store.get(s.key);
+        if (svc) void this.events.record(svc, SERVICE_KIND, 'Warning', 'routeNotSent', `${u.message} (BGPPeer ${peer}, node "${this.flags.nodeName}")`.slice(0, 1024));
+      }
+    }
+    this.reportedUnsendable.set(peer, now);
+  }
+
   /** Another MAC answers for an IP we announce: a Warning Event on its Service and a log line. */
   private conflict(e: ConflictEvent): void {
     const ip = e.ip.toString();
@@ -490,6 +515,11 @@ export class Speaker {
     const svc = owner ? this.services.store.get(owner.key) : undefined;
     if (svc) void this.events.record(svc, SERVICE_KIND, 'Warning', CONFLICT_REASON, `${e.mac} also answers for ${ip} on ${e.ifName} of node "${this.flags.nodeName}" (seen in ${e.via})`);
   }
+}
+
+/** Unsendable routes already reported, per peer (`prefix reason`), so each gets one Event. */
+function unsendableKey(u: UnsendableRoute): string {
+  return `${u.prefix} ${u.reason}`;
 }
 
 function refOf(key: string): { namespace: string; name: string } {
