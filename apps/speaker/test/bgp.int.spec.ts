@@ -236,4 +236,21 @@ labDescribe('speaker bgp', ['ip', 'curl', 'vtysh', 'gobgpd', 'gobgp'])('speaker 
     expect(lab.metric('n2', 'metallb_speaker_announced', { service: 'default/local', protocol: 'bgp' })).toBeUndefined();
     expect(lab.metric('n3', 'metallb_speaker_announced', { service: 'default/local', protocol: 'bgp', ip: ip! })).toBe(1);
   });
+
+  it('a BGPPeer node selector limits its sessions to the selected node; the other peer keeps its sessions', async () => {
+    const [ip] = await lab.ingress('web', 1);
+    await gobgpPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3']);
+    const before = await frrSessions();
+    await lab.apply(R.peers, mlObject('BGPPeer', 'gobgp', { myASN: ASN, peerASN: GOBGP_ASN, peerAddress: GOBGP_ADDR, nodeSelectors: [{ matchLabels: { 'kubernetes.io/hostname': 'n1' } }] }, 'metallb.io/v1beta2'));
+    await gobgpPathsFrom(`${ip}/32`, ['n1']);
+    await waitFor('ServiceBGPStatus peers follow the selector', async () => {
+      const l = await lab.statuses(R.bgpstatus, 'web');
+      const peers = Object.fromEntries(l.map((o) => [String(o.status?.['node']), ((o.status?.['peers'] as string[] | undefined) ?? []).join()]));
+      return peers['n1'] === 'frr,gobgp' && peers['n2'] === 'frr' && peers['n3'] === 'frr';
+    }, { timeoutMs: 15_000, everyMs: 150 });
+    expect(lab.metric('n2', 'metallb_bgp_session_up', { peer: `${GOBGP_ADDR}:179` }), 'n2 has no gobgp session series').toBeUndefined();
+    await frrPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3']);
+    const after = await frrSessions();
+    for (const n of lab.nodes) expect(after[n.v4]!.established, `${n.name}: FRR session kept`).toBe(before[n.v4]!.established);
+  });
 });
