@@ -43,6 +43,12 @@ export const COMPONENT = 'metallb-speaker';
 export const FIELD_MANAGER = 'metallb-ts-speaker';
 /** The ConfigMap MetalLB ships for `announcedInterfacesToExclude`, and its key. */
 export const EXCLUDE_CONFIGMAP = { name: 'metallb-excludel2', key: 'excludel2.yaml' } as const;
+/**
+ * How long a leaving speaker keeps answering after its memberlist leave: the other speakers
+ * re-elect on the leave (their debounce plus one pass, tens of ms) and send gratuitous frames, so
+ * clients move before this one falls silent — no gap for a SIGTERM'd node.
+ */
+export const HANDOVER_MS = 500;
 /** Reason of the Warning Event when another MAC answers for an IP this node announces. */
 export const CONFLICT_REASON = 'ipConflict';
 
@@ -218,7 +224,9 @@ export class Speaker {
 
   /**
    * Shutdown (SIGTERM): leave memberlist (the others re-elect at once) while the BGP sessions
-   * close with a Cease (routers withdraw our routes), then stop answering ARP/NDP.
+   * close with a Cease (routers withdraw our routes); keep answering ARP/NDP for a short
+   * hand-over ({@link HANDOVER_MS}) so the new owner's gratuitous frames reach the clients before
+   * we go silent, then stop answering.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -226,6 +234,8 @@ export class Speaker {
     this.statusRetry?.cancel();
     this.configRetry?.cancel();
     await Promise.all([this.memberlist?.stop(), this.bgp.stopAll()]);
+    const announcing = [...(this.plan?.services.values() ?? [])].some((s) => s.l2.kind === 'announce');
+    if (this.memberlist && announcing && this.l2.answering().length > 0) await this.clock.sleep(HANDOVER_MS);
     this.l2.close();
     await Promise.all(this.allInformers.map((i) => i.stop()));
   }
