@@ -4,9 +4,9 @@
  * from their Pods, joins of the addresses that are not members yet, and a graceful leave on
  * shutdown. Every membership change asks the caller to recompute.
  */
-import type { Logger } from '@metallb-ts/app-runtime';
+import type { Fields, Logger } from '@metallb-ts/app-runtime';
 import type { Clock, TimerHandle } from '@metallb-ts/clock';
-import { parseMetallbMemberlistConfig, startMemberlist, type Memberlist } from '@metallb-ts/memberlist';
+import { parseMetallbMemberlistConfig, startMemberlist, type Memberlist, type Logger as MemberlistLogger } from '@metallb-ts/memberlist';
 import { existsSync, readFileSync } from 'node:fs';
 
 /** MetalLB's optional tuning file (ConfigMap `metallb-memberlist-config`). */
@@ -41,6 +41,27 @@ export function joinTargets(podIPs: Iterable<string>, memberAddrs: Iterable<stri
   return [...new Set(podIPs)].filter((ip) => ip && ip !== self && !have.has(ip)).sort();
 }
 
+/**
+ * The memberlist library's log fields as the speaker prints them: the library names the peer it
+ * talks about `node`, which would overwrite the speaker's own `node` field (this node's name), so
+ * it becomes `member` (`memberNode` if the library already set `member`). Other fields pass as is.
+ */
+export function libraryFields(fields: Fields | undefined): Fields | undefined {
+  if (!fields || !('node' in fields)) return fields;
+  const { node, ...rest } = fields;
+  return 'member' in rest ? { ...rest, memberNode: node } : { ...rest, member: node };
+}
+
+/** The memberlist library's logger port over the speaker's logger (fields through {@link libraryFields}). */
+export function memberlistLogger(log: Logger): MemberlistLogger {
+  return {
+    debug: (m, f) => log.debug(m, libraryFields(f)),
+    info: (m, f) => log.info(m, libraryFields(f)),
+    warn: (m, f) => log.warn(m, libraryFields(f)),
+    error: (m, f) => log.error(m, libraryFields(f)),
+  };
+}
+
 /** The memberlist driver. */
 export class MemberlistDriver {
   private ml: Memberlist | undefined;
@@ -70,7 +91,7 @@ export class MemberlistDriver {
       ...(tuning ? { tunables: tuning.tunables, gossipVerifyIncoming: tuning.gossipVerifyIncoming, gossipVerifyOutgoing: tuning.gossipVerifyOutgoing } : {}),
       ...(o.secretKeyPath ? { secretKeyPath: o.secretKeyPath } : {}),
       clock: o.clock,
-      logger: { debug: (m, f) => log.debug(m, f), info: (m, f) => log.info(m, f), warn: (m, f) => log.warn(m, f), error: (m, f) => log.error(m, f) },
+      logger: memberlistLogger(log),
       onEvent: (e) => {
         if (e.member.name !== o.nodeName) o.log.info('memberlist event', { op: 'memberlist', event: e.type, member: e.member.name, reason: e.reason });
         o.onChange();
