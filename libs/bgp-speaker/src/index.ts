@@ -47,7 +47,7 @@ export {
   type PeerAsnSpec,
 } from './wire/negotiate.js';
 export { step, initialFsmState, resolveCollision } from './fsm/step.js';
-export type { FsmAction, FsmConfig, FsmEvent, FsmState, StateName, TimerKind, Transition, TransitionReason } from './fsm/types.js';
+export type { FsmAction, FsmConfig, FsmEvent, FsmState, ReconnectMode, StateName, TimerKind, Transition, TransitionReason } from './fsm/types.js';
 export { BgpSession, PUMP_BATCH, type SessionComponents } from './session/session.js';
 export { SessionConfigError, SESSION_DEFAULTS, type Family, type GracefulRestartOptions, type SessionOptions } from './session/options.js';
 export {

@@ -152,6 +152,37 @@ describe('FSM transition table (RFC 4271 §8.2.2)', () => {
     expect(est.state.connectRetryCounter).toBe(0);
   });
 
+  it("reconnect 'backoff' (MetalLB): retries after 0 s, then 1, 2, 4 s… capped; reset on Established", () => {
+    const b = cfg({ reconnect: 'backoff', idleHold: { initialMs: 1000, maxMs: 8000, factor: 2 } });
+    let s: FsmState = step(initialFsmState, { type: 'manual-start' }, b).state;
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t = step(s, { type: 'tcp-failed' }, b);
+      expect(t.state.name).toBe('idle');
+      const a = t.actions.find((x) => x.type === 'start-timer' && x.timer === 'idle-hold');
+      delays.push(a && a.type === 'start-timer' ? a.ms : -1);
+      s = step(t.state, { type: 'timer-expired', timer: 'idle-hold' }, b).state;
+      expect(s.name).toBe('connect');
+    }
+    expect(delays).toEqual([0, 1000, 2000, 4000, 8000, 8000]);
+    expect(step(S('open-confirm', 5), KA, b).state.connectRetryCounter).toBe(0);
+  });
+
+  it("reconnect 'backoff': a connection closed in OpenSent and an unanswered connect go to Idle (no ConnectRetryTime wait)", () => {
+    const b = cfg({ reconnect: 'backoff' });
+    const closed = step(S('open-sent'), { type: 'tcp-failed' }, b);
+    expect(closed.state).toEqual({ name: 'idle', connectRetryCounter: 1 });
+    expect(render(closed.actions)).toEqual([...stopAll, 'close', 'start:idle-hold:0']);
+    const timedOut = step(S('connect', 1), { type: 'timer-expired', timer: 'connect-retry' }, b);
+    expect(timedOut.state).toEqual({ name: 'idle', connectRetryCounter: 2 });
+    expect(render(timedOut.actions)).toEqual([...stopAll, 'close', 'start:idle-hold:1000']);
+    expect(timedOut.reason).toBe('connect-retry-expired');
+    // The default stays RFC 4271: Active with ConnectRetryTime.
+    expect(step(S('open-sent'), { type: 'tcp-failed' }, cfg()).state.name).toBe('active');
+    // Passive sessions keep waiting for the peer.
+    expect(render(step(S('active'), { type: 'timer-expired', timer: 'connect-retry' }, cfg({ reconnect: 'backoff', passive: true })).actions)).toEqual(['start:connect-retry:10000']);
+  });
+
   it('iBGP with our own BGP identifier is refused (RFC 6286 §2.2)', () => {
     const t = step(S('open-sent'), { type: 'message', message: peerOpen({ myAs: 64512, bgpId: localOpen.bgpId, capabilities: [] }) }, cfg({ expectations: { localAsn: 64512, peerAsn: 'internal', localId: localOpen.bgpId } }));
     expect(render(t.actions)[0]).toBe('send:notification:2/3');

@@ -49,9 +49,15 @@ function toIdle(s: FsmState, cfg: FsmConfig, reason: TransitionReason, pre: FsmA
   const actions: FsmAction[] = [...pre, ...ALL_TIMERS.map(stop), { type: 'close' }];
   if (s.name === 'established') actions.push({ type: 'down' });
   if ((opts.restart ?? true) && cfg.autoRestart) {
-    actions.push({ type: 'start-timer', timer: 'idle-hold', ms: Math.round(exponentialBackoff(Math.max(0, counter - 1), cfg.idleHold)) });
+    actions.push({ type: 'start-timer', timer: 'idle-hold', ms: idleHoldMs(counter, cfg) });
   }
   return { state: { name: 'idle', connectRetryCounter: counter }, actions, reason };
+}
+
+/** The automatic-restart delay after the `counter`-th consecutive failure (see {@link FsmConfig.reconnect}). */
+function idleHoldMs(counter: number, cfg: FsmConfig): number {
+  if (cfg.reconnect === 'backoff') return counter <= 1 ? 0 : Math.round(exponentialBackoff(counter - 2, cfg.idleHold));
+  return Math.round(exponentialBackoff(Math.max(0, counter - 1), cfg.idleHold));
 }
 
 function startConnecting(s: FsmState, cfg: FsmConfig, reason: TransitionReason, counter: number): Transition {
@@ -122,6 +128,8 @@ function connecting(s: FsmState, e: FsmEvent, cfg: FsmConfig): Transition {
       switch (e.timer) {
         case 'connect-retry':
           if (cfg.passive) return { state: s, actions: [start('connect-retry', cfg.connectRetryTime)] };
+          // `backoff`: an unanswered connect counts as a failure, paced by the idle-hold back-off.
+          if (cfg.reconnect === 'backoff' && !delayOpen) return toIdle(s, cfg, 'connect-retry-expired', []);
           // §8.2.2 Connect/Active, event 9: drop the attempt, restart the timer, try again.
           return { state: { name: 'connect', connectRetryCounter: s.connectRetryCounter }, actions: [{ type: 'close' }, start('connect-retry', cfg.connectRetryTime), { type: 'connect' }], reason: 'connect-retry-expired' };
         case 'delay-open':
@@ -204,7 +212,7 @@ function opened(s: FsmState, e: FsmEvent, cfg: FsmConfig): Transition {
       // A second connection while one is open: the driver resolves collisions; refuse here.
       return { state: s, actions: [] };
     case 'tcp-failed':
-      if (s.name === 'open-sent') {
+      if (s.name === 'open-sent' && cfg.reconnect !== 'backoff') {
         // §8.2.2 OpenSent, event 18: close, restart ConnectRetryTimer, go to Active.
         return { state: { name: 'active', connectRetryCounter: s.connectRetryCounter }, actions: [stop('hold'), { type: 'close' }, start('connect-retry', cfg.connectRetryTime)], reason: 'tcp-failed' };
       }

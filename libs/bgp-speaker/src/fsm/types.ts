@@ -3,6 +3,9 @@ import type { BgpDecodeError } from '../wire/errors.js';
 import type { OpenExpectations, Negotiated } from '../wire/negotiate.js';
 import type { BgpMessage, Notification, Open, Update } from '../wire/types.js';
 
+/** How a session retries failed connection attempts; see {@link FsmConfig.reconnect}. */
+export type ReconnectMode = 'rfc4271' | 'backoff';
+
 /** Session states, RFC 4271 §8.2.2. */
 export type StateName = 'idle' | 'connect' | 'active' | 'open-sent' | 'open-confirm' | 'established';
 
@@ -107,6 +110,16 @@ export interface FsmConfig {
   autoRestart: boolean;
   /** Back-off between automatic restarts. @default { initialMs: 1000, maxMs: 120000, factor: 2 } */
   idleHold: BackoffOptions;
+  /**
+   * How failures before Established are retried. `rfc4271` (default): RFC 4271 §8.2.2 — a refused
+   * connection goes to Idle (`idleHold` back-off), a connection closed in OpenSent waits
+   * ConnectRetryTime in Active, an unanswered connect is retried when ConnectRetryTime expires.
+   * `backoff`: every failure (refused, closed in OpenSent, connect timed out after
+   * ConnectRetryTime) goes to Idle and the next attempt starts after 0 s the first time, then
+   * `idleHold` (initial, doubling, capped) — MetalLB's native speaker; reset on Established.
+   * @default 'rfc4271'
+   */
+  reconnect?: ReconnectMode;
   /** The OPEN we send. */
   localOpen: Open;
   /** What a received OPEN must satisfy. */

@@ -1,6 +1,6 @@
 import type { BackoffOptions } from '@metallb-ts/clock';
 import { IPAddress } from '@metallb-ts/netaddr';
-import type { FsmConfig } from '../fsm/types.js';
+import type { FsmConfig, ReconnectMode } from '../fsm/types.js';
 import { familyOf } from '../rib/adj-rib-out.js';
 import { checkRoute, type Route } from '../rib/route.js';
 import { Afi, Safi } from '../wire/constants.js';
@@ -91,6 +91,12 @@ export interface SessionOptions {
   gracefulRestart?: GracefulRestartOptions;
   /** Back-off between automatic reconnects (ms). @default { initialMs: 1000, maxMs: 120000, factor: 2, jitter: 0 } */
   idleHold?: BackoffOptions;
+  /**
+   * How failed connection attempts are retried: `rfc4271` (RFC 4271 §8.2.2, ConnectRetryTime
+   * after a connection closed in OpenSent) or `backoff` (every failure → Idle, retried after 0 s,
+   * then `idleHold` doubling to its cap — MetalLB's native speaker). @default 'rfc4271'
+   */
+  reconnect?: ReconnectMode;
   /** A name for logs and events. @default `${peerAddress}:${peerPort}` */
   name?: string;
 }
@@ -161,6 +167,7 @@ export function validateSessionOptions(o: SessionOptions): void {
   for (const [k, v] of [['keepaliveTime', o.keepaliveTime], ['connectRetryTime', o.connectRetryTime], ['openHoldTime', o.openHoldTime], ['delayOpenTime', o.delayOpenTime]] as const) {
     if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new SessionConfigError(k, `${v} is not a non-negative number of seconds`);
   }
+  if (o.reconnect !== undefined && o.reconnect !== 'rfc4271' && o.reconnect !== 'backoff') throw new SessionConfigError('reconnect', `${String(o.reconnect)} is not 'rfc4271' or 'backoff'`);
   if (o.password !== undefined && Buffer.byteLength(o.password) > 80) throw new SessionConfigError('password', 'TCP MD5 keys are at most 80 bytes');
   const rt = o.gracefulRestart?.restartTime;
   if (rt !== undefined && (!Number.isInteger(rt) || rt < 0 || rt > 4095)) throw new SessionConfigError('gracefulRestart.restartTime', `${rt} is outside 0..4095`);
@@ -223,6 +230,7 @@ export function sessionFsmConfig(o: SessionOptions, restarting: boolean, routerI
     delayOpenTime: o.delayOpenTime ?? 0,
     autoRestart: true,
     idleHold: o.idleHold ?? SESSION_DEFAULTS.idleHold,
+    ...(o.reconnect ? { reconnect: o.reconnect } : {}),
     localOpen,
     expectations: { localAsn: o.localAsn, peerAsn: o.peerAsn, localId },
   };

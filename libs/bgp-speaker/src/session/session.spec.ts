@@ -244,6 +244,26 @@ describe('BgpSession over an in-memory transport', () => {
     expect(session.status().lastError?.message).toMatch(/ECONNREFUSED/);
   });
 
+  it("reconnect 'backoff': a refused connection is retried at once, then after 1 s and 2 s (MetalLB)", async () => {
+    const net = new MemoryNetwork();
+    const clock = new ManualClock();
+    const transport = net.transport();
+    const session = new BgpSession({ peerAddress: '198.51.100.9', localAsn: 64512, peerAsn: 64513, routerId: '198.51.100.1', reconnect: 'backoff' }, { clock, rng: new SeededRng(1), transport });
+    session.start();
+    await settle();
+    await clock.advanceAsync(0);
+    await settle();
+    expect(transport.attempts.length).toBe(2);
+    await clock.advanceAsync(1000);
+    await settle();
+    expect(transport.attempts.length).toBe(3);
+    await clock.advanceAsync(2000);
+    await settle();
+    expect(transport.attempts.length).toBe(4);
+    expect(() => new BgpSession({ peerAddress: '198.51.100.9', localAsn: 1, peerAsn: 2, routerId: '198.51.100.1', reconnect: 'x' as never }, { clock, rng: new SeededRng(), transport })).toThrow(/reconnect/);
+    await session.stop();
+  });
+
   it('refuses bad options and routes with a clear error', () => {
     const { session } = setup();
     expect(() => new BgpSession({ peerAddress: 'x', localAsn: 1, peerAsn: 2, routerId: '198.51.100.1' }, { clock: new ManualClock(), rng: new SeededRng(), transport: new MemoryNetwork().transport() })).toThrow(SessionConfigError);
