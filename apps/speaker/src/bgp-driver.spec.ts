@@ -41,6 +41,9 @@ describe('session options from a BGPPeer', () => {
   it('dynamic ASN and a configured router ID; IPv6 peers are labelled [ip]:port', () => {
     const d = sessionsOf([peer('v6', { peerAddress: '2001:db8::1', peerASN: undefined, dynamicASN: 'external', routerID: '198.51.100.99' })]).get('v6')!;
     expect(sessionOptions(d, 'n1', [])).toMatchObject({ peerAsn: 'external', routerId: '198.51.100.99' });
+    // No connectTime: MetalLB's reconnect back-off (0 s, 1, 2, 4 s…), not a 10 s ConnectRetryTime.
+    expect(sessionOptions(d, 'n1', [])).toMatchObject({ reconnect: 'backoff' });
+    expect(sessionOptions(d, 'n1', [])).not.toHaveProperty('connectRetryTime');
     expect(peerLabel(d.peer)).toBe('[2001:db8::1]:179');
   });
 

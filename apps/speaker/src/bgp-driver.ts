@@ -31,7 +31,9 @@ export function sessionOptions(d: DesiredSession, nodeName: string, nodeAddresse
     nodeName,
     ...(p.holdTimeMs !== undefined ? { holdTime: Math.floor(p.holdTimeMs / 1000) } : {}),
     ...(p.keepaliveTimeMs !== undefined ? { keepaliveTime: Math.floor(p.keepaliveTimeMs / 1000) } : {}),
-    ...(p.connectTimeMs !== undefined ? { connectRetryTime: Math.floor(p.connectTimeMs / 1000) } : {}),
+    // No connectTime: reconnect as MetalLB's native speaker (0 s, then 1, 2, 4 s… up to 120 s);
+    // with one, RFC 4271's ConnectRetryTime paces the attempts.
+    ...(p.connectTimeMs !== undefined ? { connectRetryTime: Math.floor(p.connectTimeMs / 1000) } : { reconnect: 'backoff' as const }),
     ...(p.password ? { password: p.password } : {}),
     ...(p.ebgpMultiHop ? { ebgpMultihop: true } : {}),
     ...(p.enableGracefulRestart ? { gracefulRestart: { restartTime: 120 } } : {}),
