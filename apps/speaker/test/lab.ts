@@ -22,6 +22,8 @@ export const SPEAKER = join(ROOT, 'dist', 'apps', 'speaker', 'main.mjs');
 export const CONTROLLER = join(ROOT, 'dist', 'apps', 'controller', 'main.mjs');
 export const MS = 'metallb-system';
 export const SPEAKER_LABELS = { app: 'metallb', component: 'speaker' } as const;
+/** The memberlist secret in the lab's `secretkey` file (`--ml-secret-key-path`); MetalLB derives the AES key from it. */
+export const ML_SECRET = 'metallb-ts-lab-memberlist-key-0123456789';
 
 const metallb = (plural: string, version = 'v1beta1'): ResourceRef => ({ group: 'metallb.io', version, plural });
 /** The metallb.io resources the tests touch. */
@@ -89,7 +91,7 @@ export class SpeakerLab {
     writeFileSync(kc, kubeconfigFor(l.relay.url));
     l.client = new KubeClient(loadClientConfig({ kubeconfig: kc, qps: 1000, burst: 1000 }));
     await createIgnoringConflict(l.client, Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: MS } });
-    writeFileSync(join(l.dir, 'secretkey'), 'metallb-ts-lab-memberlist-key-0123456789');
+    writeFileSync(join(l.dir, 'secretkey'), ML_SECRET);
     for (let i = 1; i <= (opts.nodes ?? 3); i++) {
       const name = `n${i}`;
       const v4 = `198.51.100.${10 + i}`;
