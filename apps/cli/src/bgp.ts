@@ -94,10 +94,12 @@ export async function runBgpAnnounce(a: BgpAnnounceArgs, io: Io): Promise<number
     io.emit('routes', { routes: [...routes.values()].map(routeView) });
   });
 
+  // Listen before anything is reported: a supervisor may signal as soon as it sees the first line.
+  const signal = untilSignal();
   io.log(`bgp: AS${a.localAsn} ${a.localAddress.toString()} → AS${a.peerAsn} ${a.peerAddress.toString()}:${a.peerPort}, ${routes.size} route(s)`);
   io.emit('routes', { routes: [...routes.values()].map(routeView) });
   session.start();
-  const sig = await untilSignal();
+  const sig = await signal;
   io.log(`bgp: ${sig}: sending Cease and closing`);
   rl.close();
   const r = await within(session.stop(), 5000);

@@ -60,12 +60,14 @@ export async function runL2Respond(a: L2RespondArgs, io: Io): Promise<number> {
     if (e instanceof TransportError) throw new UsageError(e.kind === 'interface-gone' ? `--interface ${a.interface}: no such interface` : e.message.split('\n')[0]!);
     throw e;
   }
+  // Listen before anything is reported: a supervisor may signal as soon as it sees `ready`.
+  const signal = untilSignal();
   gate.muted = !a.gratuitous;
   for (const ip of a.ips) responder.announce('cli', ip);
   gate.muted = false;
   io.emit('ready', { interface: a.interface, ips: a.ips.map((i) => i.toString()), gratuitous: a.gratuitous });
   io.log(`l2: answering for ${a.ips.map((i) => i.toString()).join(', ')} on ${a.interface}`);
-  const sig = await untilSignal();
+  const sig = await signal;
   io.log(`l2: ${sig}: closing`);
   responder.withdraw('cli');
   responder.close();

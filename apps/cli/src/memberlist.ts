@@ -42,10 +42,11 @@ export async function runMemberlistAgent(a: MemberlistAgentArgs, io: Io): Promis
     io.emit(e.type, { node: e.member.name, addr: addrOf(e.member.addr, e.member.port), reason: e.reason, meta: dec.decode(e.member.meta), incarnation: e.member.incarnation });
     io.log(`memberlist: ${e.type} ${e.member.name} ${addrOf(e.member.addr, e.member.port)} (${e.reason})`);
   });
+  // Listen before anything is reported: a supervisor may signal as soon as it sees `start`.
+  const signal = untilSignal();
   const self = ml.localMember();
   io.emit('start', { node: self.name, addr: addrOf(self.addr, self.port), encrypted: a.secretKeyPath !== undefined, preset: a.preset });
   io.log(`memberlist: ${self.name} on ${addrOf(self.addr, self.port)}`);
-  const signal = untilSignal();
   if (a.join.length > 0) {
     try {
       const n = await ml.join(a.join);

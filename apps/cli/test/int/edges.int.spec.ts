@@ -103,3 +103,18 @@ describe('memberlist agent with an empty secret (issue 15 §6)', () => {
     expect(c.out()).toBe('');
   });
 });
+
+describe('a signal right after the first output line (regression: SIGTERM raced the handler)', () => {
+  // The CLI used to print its first lines (and BGP state changes) before it listened for signals:
+  // a supervisor that sent SIGTERM on the first line could kill it with the default action (exit
+  // status null) instead of a clean exit 0. It failed once in the full suite under load.
+  it('bgp announce exits 0 when SIGTERM arrives as soon as its first byte is read (20 runs)', async () => {
+    const port = await closedPort();
+    for (let i = 0; i < 20; i++) {
+      const c = cli(bgpArgs(port, '--route', '203.0.113.0/24,next-hop=198.51.100.1'));
+      await new Promise<void>((r) => c.p.stdout!.once('data', () => r()));
+      c.p.kill('SIGTERM');
+      expect(await c.exited, `run ${i}: ${c.err()}`).toBe(0);
+    }
+  }, 120_000);
+});
