@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkChoice, checkPort, FlagError, flagEnvName, parseCommandLine, parseFlags, usage, type FlagSpec } from './flags.js';
+import { checkChoice, checkPort, FlagError, flagEnvName, flagEnvNames, parseCommandLine, parseFlags, usage, type FlagSpec } from './flags.js';
 
 interface Demo {
   kubeconfig?: string;
@@ -69,6 +69,8 @@ describe('flag engine', () => {
     expect(u).toContain('  --port N\n      HTTP port (default 7472) [env METALLB_PORT]');
     expect(u).toContain('  --verbose[=true|false]');
     expect(u).toContain('[env METALLB_KUBECONFIG, KUBECONFIG]');
+    // an explicit alias equal to the derived name is listed once (regression: `[env METALLB_ML_LABELS, METALLB_ML_LABELS]`)
+    expect(flagEnvNames({ name: 'ml-labels', key: 'x', type: 'string', help: '', env: ['METALLB_ML_LABELS'] })).toEqual(['METALLB_ML_LABELS']);
   });
 });
 

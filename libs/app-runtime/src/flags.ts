@@ -42,9 +42,9 @@ export function flagEnvName(flag: string): string {
   return `METALLB_${flag.toUpperCase().replace(/-/g, '_')}`;
 }
 
-/** Every environment name a flag is read from, derived name first. */
+/** Every environment name a flag is read from, derived name first, each once. */
 export function flagEnvNames<F>(spec: FlagSpec<F>): string[] {
-  return [flagEnvName(spec.name), ...(spec.env ?? [])];
+  return [...new Set([flagEnvName(spec.name), ...(spec.env ?? [])])];
 }
 
 function defaultOf<F>(spec: FlagSpec<F>, env: Env): FlagValue | undefined {
