@@ -5,8 +5,7 @@
  * exactly the derived ones, and `KUBECONFIG` is an alias of `--kubeconfig`. A flag on the
  * command line wins over the environment.
  */
-import { BindAddressError, checkChoice, checkPort, FlagError, LOG_LEVELS, parseBindAddress, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel } from '@metallb-ts/app-runtime';
-import { readFileSync } from 'node:fs';
+import { BindAddressError, checkChoice, checkPort, FlagError, LOG_LEVELS, parseBindAddress, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel, serviceAccountNamespace } from '@metallb-ts/app-runtime';
 import { hostname } from 'node:os';
 
 export { FlagError };
@@ -33,20 +32,10 @@ export interface ControllerFlags {
   kubeApiBurst: number;
 }
 
-const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-
-function saNamespace(): string | undefined {
-  try {
-    return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Every flag, in `--help` order. */
 export const FLAGS: readonly FlagSpec<ControllerFlags>[] = [
   { name: 'kubeconfig', key: 'kubeconfig', type: 'string', env: ['KUBECONFIG'], help: 'kubeconfig file; default: in-cluster service account, then ~/.kube/config' },
-  { name: 'namespace', key: 'namespace', type: 'string', help: 'namespace of the MetalLB configuration objects', default: () => saNamespace() ?? 'metallb-system' },
+  { name: 'namespace', key: 'namespace', type: 'string', help: 'namespace of the MetalLB configuration objects', default: () => serviceAccountNamespace() ?? 'metallb-system' },
   { name: 'lb-class', key: 'lbClass', type: 'string', help: 'load-balancer class to serve; empty: only Services without spec.loadBalancerClass', default: '' },
   { name: 'log-level', key: 'logLevel', type: 'string', help: `one of ${LOG_LEVELS.join('|')}`, default: 'info' },
   { name: 'port', key: 'port', type: 'int', help: 'HTTP port for /metrics, /healthz and /readyz (0 disables)', default: 7472 },

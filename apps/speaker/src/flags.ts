@@ -4,10 +4,9 @@
  * explicit aliases, `--help`, one-line errors, exit 2) is `@metallb-ts/app-runtime`'s. A flag on
  * the command line wins over the environment.
  */
-import { checkChoice, checkPort, FlagError, LOG_LEVELS, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel } from '@metallb-ts/app-runtime';
+import { checkChoice, checkPort, FlagError, LOG_LEVELS, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel, serviceAccountNamespace } from '@metallb-ts/app-runtime';
 import { parseSelectorText } from '@metallb-ts/labels';
 import { IPAddress } from '@metallb-ts/netaddr';
-import { readFileSync } from 'node:fs';
 
 export { FlagError };
 
@@ -37,16 +36,6 @@ export interface SpeakerFlags {
   interfacesExcludeFile: string;
 }
 
-const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
-
-function saNamespace(): string | undefined {
-  try {
-    return readFileSync(SA_NAMESPACE_FILE, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** MetalLB's mount of the `metallb-excludel2` ConfigMap. */
 export const DEFAULT_EXCLUDE_FILE = '/etc/metallb/excludel2.yaml';
 
@@ -54,7 +43,7 @@ export const DEFAULT_EXCLUDE_FILE = '/etc/metallb/excludel2.yaml';
 export const FLAGS: readonly FlagSpec<SpeakerFlags>[] = [
   { name: 'node-name', key: 'nodeName', type: 'string', help: 'this node (required; the memberlist member name)', default: '' },
   { name: 'pod-name', key: 'podName', type: 'string', help: 'own pod (owner of the status objects and ConfigurationState)', default: '' },
-  { name: 'namespace', key: 'namespace', type: 'string', help: 'namespace of the MetalLB configuration objects', default: () => saNamespace() ?? 'metallb-system' },
+  { name: 'namespace', key: 'namespace', type: 'string', help: 'namespace of the MetalLB configuration objects', default: () => serviceAccountNamespace() ?? 'metallb-system' },
   { name: 'kubeconfig', key: 'kubeconfig', type: 'string', env: ['KUBECONFIG'], help: 'kubeconfig file; default: in-cluster service account, then ~/.kube/config' },
   { name: 'ml-bindaddr', key: 'mlBindAddr', type: 'string', env: ['METALLB_ML_BIND_ADDR'], help: 'memberlist bind address (memberlist runs when this and --ml-labels are set)', default: '' },
   { name: 'ml-bindport', key: 'mlBindPort', type: 'int', env: ['METALLB_ML_BIND_PORT'], help: 'memberlist port (TCP and UDP)', default: 7946 },

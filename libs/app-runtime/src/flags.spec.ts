@@ -112,3 +112,22 @@ function parseCommandLineErr(validate: () => void) {
   const r = parseCommandLine<Demo>({ program: 'demo', description: '', table: TABLE, argv: [], env: {}, validate, stdout: () => {}, stderr: (t) => err.push(t) });
   return { r, err: err.join('') };
 }
+
+describe('serviceAccountNamespace', () => {
+  it('reads the pod namespace from the service-account mount, trimmed; undefined when absent or empty', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { serviceAccountNamespace } = await import('./flags.js');
+    const dir = mkdtempSync(join(tmpdir(), 'sa-ns-'));
+    try {
+      writeFileSync(join(dir, 'ns'), 'metallb-system\n');
+      writeFileSync(join(dir, 'empty'), '  \n');
+      expect(serviceAccountNamespace(join(dir, 'ns'))).toBe('metallb-system');
+      expect(serviceAccountNamespace(join(dir, 'empty'))).toBeUndefined();
+      expect(serviceAccountNamespace(join(dir, 'missing'))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -6,6 +6,7 @@
  * command line wins over the environment; `--help` prints the table; a bad value is one line on
  * stderr and exit status 2.
  */
+import { readFileSync } from 'node:fs';
 
 /** How a flag's text becomes a value. */
 export type FlagType = 'string' | 'int' | 'bool';
@@ -169,5 +170,20 @@ export function parseCommandLine<F>(opts: CommandLineOptions<F>): CommandLine<F>
     if (!(e instanceof FlagError)) throw e;
     err(`${opts.program}: ${e.message.replace(/\n/g, ' ')}\n`);
     return { kind: 'exit', code: 2, reason: 'bad-flag' };
+  }
+}
+
+/** Where Kubernetes mounts the pod's namespace in every container with a service account token. */
+export const SERVICE_ACCOUNT_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/**
+ * The pod's own namespace from its service-account mount, or undefined outside a pod — the default
+ * of both apps' `--namespace` (then `metallb-system`), as MetalLB's binaries do.
+ */
+export function serviceAccountNamespace(file = SERVICE_ACCOUNT_NAMESPACE_FILE): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
   }
 }

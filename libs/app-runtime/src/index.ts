@@ -24,6 +24,8 @@ export {
   type CommandLine,
   type CommandLineIo,
   type CommandLineOptions,
+  serviceAccountNamespace,
+  SERVICE_ACCOUNT_NAMESPACE_FILE,
 } from './flags.js';
 export { createLogger, LOG_LEVELS, type LogLevel, type Logger, type LoggerOptions, type Fields } from './log.js';
 export { AppMetrics, K8sClientMetrics, type MetricsSource } from './metrics.js';
