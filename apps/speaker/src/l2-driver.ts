@@ -5,7 +5,7 @@
  * failover time, conflicts and interface changes.
  */
 import type { Logger } from '@metallb-ts/app-runtime';
-import { AfPacketTransport, Responder, type ConflictEvent, type LinkEvent, type ResponderEvent, type Transport, type TransportError } from '@metallb-ts/arp-responder';
+import { AfPacketTransport, Responder, type ConflictEvent, type LinkEvent, type ResponderEvent, type ScannedLink, type Transport, type TransportError } from '@metallb-ts/arp-responder';
 import { assertNever } from '@metallb-ts/errors';
 import type { Clock } from '@metallb-ts/clock';
 import { IPAddress } from '@metallb-ts/netaddr';
@@ -27,7 +27,7 @@ export interface L2DriverOptions {
 }
 
 /** Link changes after which the set of answering interfaces may differ. */
-const RECOMPUTE_ON: ReadonlySet<LinkEvent['change']> = new Set(['added', 'removed', 'answering', 'silent']);
+const RECOMPUTE_ON: ReadonlySet<LinkEvent['change']> = new Set(['added', 'removed', 'answering', 'silent', 'up', 'down', 'carrier-up', 'carrier-down']);
 
 /** The Layer 2 driver. */
 export class L2Driver {
@@ -94,6 +94,11 @@ export class L2Driver {
   /** Names of the interfaces answered on now (up, carrier, qualifying). */
   answering(): string[] {
     return this.responder?.activeInterfaces() ?? [];
+  }
+
+  /** The responder's last scan (carrier, use), or undefined while it is not running. */
+  links(): ScannedLink[] | undefined {
+    return this.responder?.links();
   }
 
   /** Applies a Layer 2 difference; `observedAt` ({@link Clock.monotonic}) is when its cause was seen. */

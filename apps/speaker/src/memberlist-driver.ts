@@ -68,7 +68,12 @@ export class MemberlistDriver {
   private timer: TimerHandle | undefined;
   private podIPs: readonly string[] = [];
   private joining = false;
-  /** True once the first join attempt finished (whatever its outcome). */
+  private stopped = false;
+  /** Left because this node has no usable Layer 2 interface ({@link pause}); rejoins on {@link resume}. */
+  private pausedWanted = false;
+  /** Pause/resume transitions, one at a time, in order. */
+  private transitions: Promise<void> = Promise.resolve();
+  /** True once the first join attempt finished (whatever its outcome); reset by {@link resume}. */
   joinedOnce = false;
 
   constructor(private readonly opts: MemberlistDriverOptions) {}
@@ -101,9 +106,66 @@ export class MemberlistDriver {
     o.log.info('memberlist started', { op: 'memberlist', bind: `${o.bindAddr}:${o.bindPort}`, preset: o.preset, encrypted: o.secretKeyPath !== '' });
   }
 
-  /** Live member names (alive + suspect, as MetalLB's `UsableSpeakers`). */
+  /** Live member names (alive + suspect, as MetalLB's `UsableSpeakers`); none while paused. */
   members(): string[] {
+    if (this.pausedWanted) return [];
     return (this.ml?.members() ?? []).map((m) => m.name);
+  }
+
+  /** True while left on purpose ({@link pause}). */
+  get paused(): boolean {
+    return this.pausedWanted;
+  }
+
+  /**
+   * Leaves the cluster gracefully (the other speakers see a leave and re-elect at once) and stops
+   * the node, because this node cannot answer on any interface. Idempotent; {@link resume} undoes it.
+   */
+  pause(): Promise<void> {
+    if (this.pausedWanted || this.stopped) return this.transitions;
+    this.pausedWanted = true;
+    this.opts.onChange();
+    return this.enqueue(async () => {
+      if (!this.pausedWanted || !this.ml) return;
+      this.timer?.cancel();
+      this.timer = undefined;
+      const ml = this.ml;
+      this.ml = undefined;
+      try {
+        await ml.leave(1000);
+      } catch (e) {
+        this.opts.log.warn('memberlist leave failed', { op: 'memberlist', error: (e as Error).message });
+      }
+      await ml.shutdown();
+      this.opts.log.info('memberlist left: no usable Layer 2 interface', { op: 'memberlist' });
+    });
+  }
+
+  /**
+   * Starts a fresh memberlist node and joins the speakers through the normal discovery path
+   * (the known speaker Pod IPs); Layer 2 is held until that join attempt finished, as at start-up.
+   */
+  resume(): Promise<void> {
+    if (!this.pausedWanted || this.stopped) return this.transitions;
+    this.pausedWanted = false;
+    return this.enqueue(async () => {
+      if (this.pausedWanted || this.ml || this.stopped) return;
+      this.joinedOnce = false;
+      try {
+        await this.start();
+      } catch (e) {
+        this.opts.log.error('memberlist could not restart; Layer 2 elects without this node', { op: 'memberlist', error: (e as Error).message });
+        this.finishFirstJoin();
+        return;
+      }
+      this.opts.onChange();
+      await this.join();
+    });
+  }
+
+  private enqueue(f: () => Promise<void>): Promise<void> {
+    this.transitions = this.transitions.then(f).catch((e: unknown) => this.opts.log.error('memberlist transition failed', { op: 'memberlist', error: (e as Error)?.message ?? String(e) }));
+    return this.transitions;
   }
 
   /** The speaker pods' IPs changed: joins the new ones. */
@@ -146,6 +208,8 @@ export class MemberlistDriver {
 
   /** Leaves gracefully (1 s, as MetalLB), then shuts the node down. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.transitions;
     this.timer?.cancel();
     const ml = this.ml;
     this.ml = undefined;

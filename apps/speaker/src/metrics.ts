@@ -22,6 +22,10 @@ export class SpeakerMetrics extends AppMetrics {
   readonly bgpUpdates = this.counter('metallb_bgp_updates_total', 'Number of BGP UPDATE messages sent', ['peer']);
   readonly bgpAnnounced = this.gauge('metallb_bgp_announced_prefixes_total', 'Number of prefixes currently being advertised on the BGP session', ['peer']);
   readonly bgpPending = this.gauge('metallb_bgp_pending_prefixes_total', 'Number of prefixes that should be advertised on the BGP session', ['peer']);
+  /** Interfaces this node may answer ARP/NDP on that are up with carrier (issue 17's link watch). */
+  readonly l2LinksUsable = this.gauge('metallb_ts_speaker_l2_links_usable', 'Interfaces allowed by the L2Advertisements selecting this node (after the exclusion list) that are up with carrier; -1 while unknown or Layer 2 is not in use here');
+  /** Times this node withdrew Layer 2 (and left memberlist when on) because no interface had carrier. */
+  readonly l2LinkLoss = this.counter('metallb_ts_speaker_l2_link_loss_total', 'Times every interface this node may answer on lost carrier for longer than the hold: Layer 2 withdrawn, memberlist left (when on)');
   readonly failover = new client.Histogram({
     name: 'metallb_ts_speaker_failover_seconds',
     help: 'Time from this node gaining ownership of a Layer 2 IP (the change that made it the winner was observed) to its first gratuitous frame',

@@ -28,7 +28,22 @@ import { CONDITION_REASONS, ConfigTracker, vetoDroppedAnnouncements, type Config
 import { EventRecorder, type ApiClient, type Informer, type KubeObject } from '@metallb-ts/k8s-watch';
 import { existsSync, readFileSync } from 'node:fs';
 import { BgpDriver } from './bgp-driver.js';
-import { announcedServices, computePlan, eventsBetween, l2Changes, statusChanges, type CorePlan, type ServicePlan, type SpeakerNode } from './core/index.js';
+import {
+  announcedServices,
+  computePlan,
+  eventsBetween,
+  GATE_IN,
+  l2Changes,
+  l2LinkState,
+  LINK_LOSS_HOLD_MS,
+  statusChanges,
+  stepLinkGate,
+  type CorePlan,
+  type L2LinkState,
+  type LinkGate,
+  type ServicePlan,
+  type SpeakerNode,
+} from './core/index.js';
 import { memberlistEnabled, type SpeakerFlags } from './flags.js';
 import { L2Driver } from './l2-driver.js';
 import { MemberlistDriver } from './memberlist-driver.js';
@@ -68,6 +83,8 @@ export interface SpeakerOptions {
   l2Transport?: L2Transport;
   /** BGP sessions (tests). @default createNodeSession */
   createSession?(o: SessionOptions): BgpSession;
+  /** How long every allowed interface must lack carrier before Layer 2 is withdrawn and memberlist left. @default LINK_LOSS_HOLD_MS */
+  linkLossHoldMs?: number;
 }
 
 const sortKeys = (v: unknown): string => JSON.stringify(v);
@@ -114,6 +131,11 @@ export class Speaker {
   private configRetry: TimerHandle | undefined;
   private readonly debounceMs: number;
   private readonly reportedUnsendable = new Map<string, Set<string>>();
+  private readonly linkLossHoldMs: number;
+  /** Carrier-loss debounce (`core/link-gate.ts`). */
+  private linkGate: LinkGate = GATE_IN;
+  private linkRecheck: TimerHandle | undefined;
+  private lastLinkState = '';
 
   constructor(opts: SpeakerOptions) {
     this.client = opts.client;
@@ -122,6 +144,7 @@ export class Speaker {
     this.metrics = opts.metrics;
     this.clock = opts.clock ?? systemClock;
     this.debounceMs = opts.debounceMs ?? 50;
+    this.linkLossHoldMs = opts.linkLossHoldMs ?? LINK_LOSS_HOLD_MS;
     this.warn = new ThrottledLog({ log: this.log, clock: this.clock });
     this.informerObserver = new InformerObserver({ log: this.log, clock: this.clock, ...(this.metrics ? { metrics: this.metrics } : {}) });
     const ns = this.flags.namespace;
@@ -233,6 +256,7 @@ export class Speaker {
     this.timer?.cancel();
     this.statusRetry?.cancel();
     this.configRetry?.cancel();
+    this.linkRecheck?.cancel();
     await Promise.all([this.memberlist?.stop(), this.bgp.stopAll()]);
     const announcing = [...(this.plan?.services.values() ?? [])].some((s) => s.l2.kind === 'announce');
     if (this.memberlist && announcing && this.l2.answering().length > 0) await this.clock.sleep(HANDOVER_MS);
@@ -290,6 +314,7 @@ export class Speaker {
       .list()
       .filter((s) => servesClass(s, this.flags.lbClass))
       .map((s) => speakerService(s, endpoints.get(`${s.metadata.namespace ?? ''}/${s.metadata.name}`) ?? []));
+    const linksDown = this.watchLinks(config);
     const ml = this.memberlist;
     const plan = computePlan({
       node: this.flags.nodeName,
@@ -300,6 +325,7 @@ export class Speaker {
       interfaces: this.l2.interfaces(),
       ignoreExcludeLb: this.flags.ignoreExcludeLb,
       holdL2: ml !== undefined && !ml.joinedOnce,
+      l2LinksDown: linksDown,
     });
     const prev = this.plan;
     this.plan = plan;
@@ -312,6 +338,65 @@ export class Speaker {
       if (svc) void this.events.record(svc, SERVICE_KIND, e.type, e.reason, e.message);
     }
     this.queueStatusWrites();
+  }
+
+  /**
+   * Carrier loss (issue 17): when no interface this node may answer on (its L2Advertisements'
+   * interfaces, after the exclusion list) is up with carrier for {@link linkLossHoldMs}, Layer 2
+   * is withdrawn and memberlist left gracefully so the other speakers re-elect at once; a usable
+   * link brings the node back at once (rejoin through the normal join path, Layer 2 held until the
+   * join attempt, then the election). Never leaves when Layer 2 is not in use here, when the
+   * links are unknown, or when memberlist is off (then only withdraws). Returns whether Layer 2
+   * is withdrawn for lack of links.
+   */
+  private watchLinks(config: Config | undefined): boolean {
+    const state = l2LinkState({ node: this.flags.nodeName, config, links: this.l2.links() });
+    this.metrics?.l2LinksUsable.set(state.kind === 'usable' ? state.links.length : state.kind === 'unusable' ? 0 : -1);
+    this.logLinkState(state);
+    const now = this.clock.monotonic();
+    const step = stepLinkGate(this.linkGate, state, now, this.linkLossHoldMs);
+    this.linkGate = step.gate;
+    if (step.recheckAt !== undefined && !this.linkRecheck && !this.stopped) {
+      this.linkRecheck = this.clock.setTimer(Math.max(0, step.recheckAt - now), () => {
+        this.linkRecheck = undefined;
+        this.schedule(0);
+      });
+    }
+    const ml = this.memberlist;
+    switch (step.action) {
+      case 'none':
+        break;
+      case 'leave':
+        this.metrics?.l2LinkLoss.inc();
+        this.log.warn(ml ? 'no usable Layer 2 interface: withdrawing Layer 2 and leaving memberlist so another node takes over' : 'no usable Layer 2 interface: withdrawing Layer 2 (memberlist off: the other nodes cannot know)', {
+          op: 'layer2',
+          event: 'linksLost',
+          allowed: state.kind === 'unusable' ? (state.allowed ?? 'all') : undefined,
+          holdMs: this.linkLossHoldMs,
+        });
+        void ml?.pause();
+        break;
+      case 'rejoin':
+        this.log.info(ml ? 'a Layer 2 interface is usable again: rejoining memberlist, announcing after the election' : 'a Layer 2 interface is usable again: announcing after the election', {
+          op: 'layer2',
+          event: 'linksRecovered',
+          links: state.kind === 'usable' ? state.links : undefined,
+        });
+        void ml?.resume();
+        break;
+      default: {
+        const never: never = step.action;
+        return never;
+      }
+    }
+    return this.linkGate.phase === 'out';
+  }
+
+  private logLinkState(state: L2LinkState): void {
+    const id = state.kind === 'usable' ? `usable:${state.links.join(',')}` : state.kind;
+    if (id === this.lastLinkState) return;
+    this.lastLinkState = id;
+    this.log.debug('layer 2 links', { op: 'layer2', state: state.kind, ...(state.kind === 'usable' ? { links: state.links } : {}) });
   }
 
   /** The configuration through the tracker, with MetalLB's veto (§2.5) and ConfigurationState. */

@@ -132,6 +132,41 @@ labDescribe('speaker layer 2', ['ip', 'arping', 'ndisc6', 'curl', 'ping'])('spea
     await lab.startSpeakers();
   });
 
+  it('carrier lost on the winner: it withdraws and leaves memberlist, the neighbour entry and ServiceL2Status move; carrier back: it rejoins', async () => {
+    const [v4] = await lab.ingress('web', 2);
+    const winner = await owner(v4!);
+    expect(lab.resolve(v4!)).toBe(winner.mac);
+    const others = lab.nodes.filter((n) => n.name !== winner.name);
+    const sp = winner.speaker!;
+    const from = sp.proc.lines.length;
+    const t0 = performance.now();
+    lab.setCarrier(winner.name, false);
+    try {
+      const moved = await lab.waitNeighMoves(v4!, winner.mac, 10_000);
+      measured['carrier_down_neigh_v4_ms'] = Math.round(moved.at - t0);
+      const next = lab.nodeByMac(moved.mac);
+      expect(next && others.includes(next), `new MAC ${moved.mac} is another node's\n${lab.tails()}`).toBe(true);
+      await l2StatusNode('web', next!.name);
+      expect(lab.metric(next!.name, 'metallb_speaker_announced', { service: 'default/web', protocol: 'layer2', ip: v4! })).toBe(1);
+      // The cut-off winner decided on its own: Layer 2 withdrawn, memberlist left, counted.
+      await waitGone(async () => sp.proc.lines.slice(from).some((l) => l['event'] === 'linksLost'), `${winner.name} logs linksLost`, 5000);
+      // Its leave cannot reach anyone through the dead link (the others already saw it fail): bounded by the 1 s leave timeout.
+      await waitGone(async () => sp.proc.lines.slice(from).some((l) => l['msg'] === 'memberlist left: no usable Layer 2 interface'), `${winner.name} left memberlist\n${lab.tails()}`, 5000);
+      for (const o of others) await waitGone(async () => !lab.members(o.name).includes(winner.name), `${o.name} no longer lists ${winner.name} as a member\n${lab.tails()}`, 10_000);
+    } finally {
+      lab.setCarrier(winner.name, true);
+    }
+    const t1 = performance.now();
+    await waitGone(async () => sp.proc.lines.slice(from).some((l) => l['event'] === 'linksRecovered'), `${winner.name} logs linksRecovered`, 10_000);
+    await lab.waitConverged(20_000);
+    measured['carrier_up_rejoin_ms'] = Math.round(performance.now() - t1);
+    expect(lab.metric(winner.name, 'metallb_ts_speaker_l2_link_loss_total')).toBe(1);
+    expect(lab.metric(winner.name, 'metallb_ts_speaker_l2_links_usable')).toBe(1);
+    // Re-elected with every member back: exactly one node answers again, and its status object says so.
+    const again = await owner(v4!);
+    await l2StatusNode('web', again.name);
+  });
+
   it('externalTrafficPolicy Local follows the serving endpoints (and nobody answers without one)', async () => {
     await lab.createService('local', { local: true, v4only: true });
     await lab.setEndpoints('local', ['n2']);

@@ -319,6 +319,19 @@ export class SpeakerLab {
     }, { timeoutMs, everyMs, maxAttempts: Math.ceil(timeoutMs / everyMs) * 2 });
   }
 
+  /**
+   * Sets the bridge-side veth peer of node `name`'s eth0 (in the control-plane namespace) down or
+   * up: the node's eth0 stays up but loses (or regains) carrier. Only lab links are touched.
+   */
+  setCarrier(name: string, up: boolean): void {
+    const n = this.node(name);
+    const [eth0] = JSON.parse(this.lab.must(n.ns, ['ip', '-j', 'link', 'show', 'eth0'])) as { link_index?: number }[];
+    const ports = JSON.parse(this.lab.must(this.cp.ns, ['ip', '-j', 'link', 'show'])) as { ifindex: number; ifname: string }[];
+    const port = ports.find((p) => p.ifindex === eth0?.link_index);
+    if (!port) throw new Error(`no bridge port for ${name}'s eth0 (link_index ${eth0?.link_index}) in ${this.cp.ns}`);
+    this.lab.ip('-n', this.cp.ns, 'link', 'set', port.ifname, up ? 'up' : 'down');
+  }
+
   /** Dumps the speakers' last log lines (for a failing assertion). */
   tails(n = 15): string {
     return this.nodes.map((x) => `--- ${x.name}\n${x.speaker?.proc.tail(n) ?? '(not started)'}\n${x.speaker?.proc.stderr ?? ''}`).join('\n');

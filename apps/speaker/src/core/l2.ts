@@ -67,6 +67,7 @@ export function l2Reason(r: L2NodeReason): WithdrawReason {
  */
 export function l2For(svc: SpeakerService, pool: Pool, config: Config, input: CoreInput): L2Outcome {
   if (pool.l2Advertisements.length === 0) return { kind: 'withdraw', reason: 'noAdvertisement' };
+  if (input.l2LinksDown) return { kind: 'withdraw', reason: 'noCarrier', detail: 'no interface this node may answer on has carrier' };
   if (input.holdL2) return { kind: 'withdraw', reason: 'held', detail: 'waiting for the first memberlist join' };
   const ads = pool.l2Advertisements.map((n) => config.l2Advertisements.get(n)).filter((a): a is L2AdvertisementConfig => a !== undefined);
   const election = electL2(

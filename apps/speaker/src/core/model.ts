@@ -60,6 +60,11 @@ export interface CoreInput {
    * would elect itself for everything). BGP is not affected.
    */
   readonly holdL2?: boolean;
+  /**
+   * No usable Layer 2 interface for longer than the hold (every allowed link lost carrier, see
+   * `link-gate.ts`): Layer 2 is withdrawn (`noCarrier`). BGP is not affected.
+   */
+  readonly l2LinksDown?: boolean;
 }
 
 /** MetalLB's withdraw reasons (Appendix A) plus the library's finer L2/BGP ones. */
@@ -80,7 +85,9 @@ export type WithdrawReason =
   | 'noLocalEndpoints'
   | 'noEndpoints'
   | 'noInterface'
-  | 'held';
+  | 'held'
+  /** Every interface this node may answer on lost carrier (ours). */
+  | 'noCarrier';
 
 /** One IP this node answers ARP/NDP for. */
 export interface L2Ip {
