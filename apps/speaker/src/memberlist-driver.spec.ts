@@ -1,6 +1,7 @@
 import { createLogger } from '@metallb-ts/app-runtime';
 import { describe, expect, it } from 'vitest';
-import { libraryFields, memberlistLogger } from './memberlist-driver.js';
+import { systemClock } from '@metallb-ts/clock';
+import { libraryFields, MemberlistDriver, memberlistLogger } from './memberlist-driver.js';
 
 describe('memberlist library log fields', () => {
   it('the peer named `node` by the library becomes `member`; other fields are kept', () => {
@@ -27,4 +28,50 @@ describe('memberlist library log fields', () => {
     ]);
     expect(recs[0]).toMatchObject({ op: 'memberlist', msg: 'failed ping', reason: 'timeout' });
   });
+});
+
+describe('pause (no usable Layer 2 interface) and resume, two drivers on loopback', () => {
+  const PORT = 20_000 + (process.pid % 20_000);
+  const until = async (what: string, ok: () => boolean, timeoutMs = 5000): Promise<void> => {
+    const end = performance.now() + timeoutMs;
+    while (!ok()) {
+      if (performance.now() > end) throw new Error(`timed out: ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('the other sees a leave at once; resume rejoins through the known pod IPs (join attempt done again)', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
+    let changes = 0;
+    const mk = (name: string, addr: string) =>
+      new MemberlistDriver({ log: log.child({ node: name }), clock: systemClock, nodeName: name, bindAddr: addr, bindPort: PORT, preset: 'fast', secretKeyPath: '', configFile: '/nonexistent', onChange: () => changes++ });
+    const a = mk('a', '127.0.0.1');
+    const b = mk('b', '127.0.0.2');
+    try {
+      await a.start();
+      await b.start();
+      for (const d of [a, b]) d.setPodIPs(['127.0.0.1', '127.0.0.2']);
+      await until('both list a and b', () => a.members().sort().join() === 'a,b' && b.members().sort().join() === 'a,b');
+
+      const before = changes;
+      const paused = a.pause();
+      expect(a.paused).toBe(true);
+      expect(a.members(), 'no members while paused: Layer 2 elects without us').toEqual([]);
+      expect(changes).toBeGreaterThan(before);
+      await paused;
+      expect(b.members()).toEqual(['b']);
+      const leave = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['node'] === 'b' && r['msg'] === 'memberlist event' && r['member'] === 'a').at(-1);
+      expect(leave, 'b saw a leave, not a failure').toMatchObject({ event: 'leave', reason: 'left-message' });
+      await a.pause(); // idempotent
+
+      const resumed = a.resume();
+      expect(a.paused).toBe(false);
+      await resumed;
+      expect(a.joinedOnce).toBe(true);
+      await until('a is back on both', () => a.members().sort().join() === 'a,b' && b.members().sort().join() === 'a,b');
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 15_000);
 });
