@@ -176,8 +176,12 @@ labDescribe('speaker layer 2', ['ip', 'arping', 'ndisc6', 'curl', 'ping'])('spea
     await lab.setEndpoints('local', ['n3']);
     await l2StatusNode('local', 'n3');
     expect((await owner(ip!)).name).toBe('n3');
-    expect(lab.metric('n3', 'metallb_speaker_announced', { service: 'default/local', protocol: 'layer2', ip: ip! })).toBe(1);
-    expect(lab.metric('n2', 'metallb_speaker_announced', { service: 'default/local', protocol: 'layer2', ip: ip! })).toBeUndefined();
+    // The gauge and the status object are written by different steps of the same pass: wait for
+    // both to settle rather than assume an order (it once read the gauge a moment too early).
+    const announced = (node: string) => lab.metric(node, 'metallb_speaker_announced', { service: 'default/local', protocol: 'layer2', ip: ip! });
+    await waitGone(async () => announced('n3') === 1 && announced('n2') === undefined, 'metallb_speaker_announced moves from n2 to n3', 5_000);
+    expect(announced('n3')).toBe(1);
+    expect(announced('n2')).toBeUndefined();
     await lab.setEndpoints('local', ['n3'], { serving: false });
     await waitGone(async () => (await lab.statuses(R.l2status, 'local')).length === 0, 'ServiceL2Status of local deleted');
     expect(lab.arpOwners(ip!)).toEqual([]);
