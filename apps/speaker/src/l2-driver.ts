@@ -39,6 +39,8 @@ export class L2Driver {
   /** What is registered, per Service key (to re-register after a restart). */
   private readonly registered = new Map<string, { ip: string; interfaces: readonly string[] | undefined }[]>();
   private unavailable: string | undefined;
+  /** Hand-overs waiting for other hosts to claim IPs (see {@link L2Driver.awaitTakeover}). */
+  private readonly takeovers = new Set<{ pending: Set<string>; done(): void }>();
 
   constructor(private readonly opts: L2DriverOptions) {
     this.transport = opts.transport ?? new AfPacketTransport();
@@ -117,6 +119,32 @@ export class L2Driver {
   }
 
   /** Stops answering at once (shutdown). */
+  /**
+   * Resolves `'taken'` once another host has claimed every one of `ips` on the segment (its
+   * gratuitous ARP / unsolicited NA, or any answer for the IP from another MAC, seen as a
+   * conflict), or `'timeout'` after `timeoutMs`. A SIGTERM'd speaker keeps answering until then,
+   * so clients are moved by the new owner's frames before this node falls silent.
+   */
+  awaitTakeover(ips: readonly string[], timeoutMs: number): Promise<'taken' | 'timeout'> {
+    const pending = new Set(ips);
+    if (pending.size === 0) return Promise.resolve('taken');
+    return new Promise((resolve) => {
+      const waiter = {
+        pending,
+        done: () => {
+          timer.cancel();
+          this.takeovers.delete(waiter);
+          resolve('taken');
+        },
+      };
+      const timer = this.opts.clock.setTimer(timeoutMs, () => {
+        this.takeovers.delete(waiter);
+        resolve('timeout');
+      });
+      this.takeovers.add(waiter);
+    });
+  }
+
   close(): void {
     this.responder?.close();
     this.responder = undefined;
@@ -149,9 +177,12 @@ export class L2Driver {
       }
       case 'takeover-unicast-sent':
         return;
-      case 'conflict':
+      case 'conflict': {
+        const ip = e.ip.toString();
+        for (const w of [...this.takeovers]) if (w.pending.delete(ip) && w.pending.size === 0) w.done();
         this.opts.onConflict?.(e);
         return;
+      }
       case 'link':
         this.opts.log.info('interface changed', { op: 'layer2', interface: e.link.name, change: e.change, use: e.link.use.kind === 'skipped' ? e.link.use.reason : 'answering' });
         if (RECOMPUTE_ON.has(e.change)) this.opts.onLinksChanged?.();

@@ -59,11 +59,13 @@ export const FIELD_MANAGER = 'metallb-ts-speaker';
 /** The ConfigMap MetalLB ships for `announcedInterfacesToExclude`, and its key. */
 export const EXCLUDE_CONFIGMAP = { name: 'metallb-excludel2', key: 'excludel2.yaml' } as const;
 /**
- * How long a leaving speaker keeps answering after its memberlist leave: the other speakers
- * re-elect on the leave (their debounce plus one pass, tens of ms) and send gratuitous frames, so
- * clients move before this one falls silent — no gap for a SIGTERM'd node.
+ * The longest a leaving speaker keeps answering after its memberlist leave. It stops as soon as
+ * another node has claimed every IP it announced (their gratuitous frames, seen as conflicts):
+ * the others re-elect on the leave (their debounce plus one pass, tens of ms when idle, longer
+ * under load), so clients move before this one falls silent — no gap for a SIGTERM'd node. The
+ * bound keeps the whole stop inside MetalLB's 2 s termination grace period.
  */
-export const HANDOVER_MS = 500;
+export const HANDOVER_MS = 1500;
 /** Reason of the Warning Event when another MAC answers for an IP this node announces. */
 export const CONFLICT_REASON = 'ipConflict';
 
@@ -248,7 +250,7 @@ export class Speaker {
   /**
    * Shutdown (SIGTERM): leave memberlist (the others re-elect at once) while the BGP sessions
    * close with a Cease (routers withdraw our routes); keep answering ARP/NDP for a short
-   * hand-over ({@link HANDOVER_MS}) so the new owner's gratuitous frames reach the clients before
+   * hand-over — until another node has claimed every IP, at most {@link HANDOVER_MS} — so the new owner's gratuitous frames reach the clients before
    * we go silent, then stop answering.
    */
   async stop(): Promise<void> {
@@ -259,7 +261,12 @@ export class Speaker {
     this.linkRecheck?.cancel();
     await Promise.all([this.memberlist?.stop(), this.bgp.stopAll()]);
     const announcing = [...(this.plan?.services.values() ?? [])].some((s) => s.l2.kind === 'announce');
-    if (this.memberlist && announcing && this.l2.answering().length > 0) await this.clock.sleep(HANDOVER_MS);
+    if (this.memberlist && announcing && this.l2.answering().length > 0) {
+      const ips = [...(this.plan?.services.values() ?? [])].filter((s) => s.l2.kind === 'announce').flatMap((s) => s.ips);
+      const t0 = this.clock.monotonic();
+      const r = await this.l2.awaitTakeover(ips, HANDOVER_MS);
+      this.log.info(r === 'taken' ? 'hand-over: every IP claimed by another node' : 'hand-over: not every IP was claimed in time; going silent anyway', { op: 'shutdown', ips, ms: Math.round(this.clock.monotonic() - t0) });
+    }
     this.l2.close();
     await Promise.all(this.allInformers.map((i) => i.stop()));
   }
@@ -605,6 +612,11 @@ export class Speaker {
   /** Another MAC answers for an IP we announce: a Warning Event on its Service and a log line. */
   private conflict(e: ConflictEvent): void {
     const ip = e.ip.toString();
+    // While stopping, another MAC claiming our IPs is the hand-over we asked for, not a conflict.
+    if (this.stopped) {
+      this.log.debug('hand-over: another node claims an IP', { op: 'shutdown', ip, mac: e.mac.toString(), via: e.via });
+      return;
+    }
     const owner = [...(this.plan?.services.values() ?? [])].find((s) => s.l2.kind === 'announce' && s.ips.includes(ip));
     this.log.warn('another host answers for an IP this node announces', { op: 'layer2', ip, interface: e.ifName, mac: e.mac.toString(), via: e.via, service: owner?.key });
     const svc = owner ? this.services.store.get(owner.key) : undefined;
