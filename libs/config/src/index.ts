@@ -9,18 +9,7 @@ export type * from './config.js';
 export { buildConfig, isConfigErrors, DEFAULT_BUILD_OPTIONS, type BuildOptions } from './build.js';
 export type { BgpType } from './context.js';
 export { ConfigErrors, RULES, formatIssue, formatRef, type ConfigIssue, type ConfigWarning, type ObjectRef, type RuleId, type Severity } from './errors.js';
-export {
-  parseCommunity,
-  formatCommunity,
-  communityEquals,
-  compareCommunities,
-  sortCommunities,
-  isCommunityError,
-  type BgpCommunity,
-  type StandardCommunity,
-  type LargeCommunity,
-  type CommunityParseError,
-} from './community.js';
+export * from './community.js';
 export { parseDuration, formatDuration } from './duration.js';
 export { parseAddressEntry, type EntryResult } from './pools.js';
 export { convertBGPPeerV1beta1, resolveTimers, type TimerResult } from './peers.js';
