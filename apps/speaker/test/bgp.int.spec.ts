@@ -126,7 +126,10 @@ labDescribe('speaker bgp', ['ip', 'curl', 'vtysh', 'gobgpd', 'gobgp'])('speaker 
     await lab.setEndpoints('web', ['n1']);
     const [ip] = await lab.ingress('web', 1);
     expect(ip).toMatch(/^198\.51\.100\.2\d\d$/);
-    const paths = await frrPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3']);
+    // FRR runs best-path selection after the paths arrive: wait until it has picked one and the
+    // other two joined the multipath set (read once, it was caught mid-selection under load).
+    const settled = (ps: FrrPath[]) => ps.filter((p) => p.bestpath).length === 1 && ps.filter((p) => p.multipath || p.bestpath).length === 3;
+    const paths = await frrPathsFrom(`${ip}/32`, ['n1', 'n2', 'n3'], settled);
     for (const p of paths) {
       expect(p.communities, `path via ${p.nexthop}`).toEqual(['64500:100']);
       expect(p.localPref, `path via ${p.nexthop}`).toBe(150);

@@ -3,7 +3,7 @@
  * 16-bit parts, or a large (RFC 8092) community `large:A:B:C` with three 32-bit parts.
  *
  * One community type for all of metallb-ts: it is owned by the protocol library
- * (`@metallb-ts/bgp-speaker/community`) and re-exported here unchanged, so a parsed
+ * (`@metallb-ts/bgp-speaker`) and re-exported here unchanged, so a parsed
  * `BgpAdvertisement.communities` entry goes into a speaker `Route` as it is.
  */
 export {
@@ -17,4 +17,4 @@ export {
   type StandardCommunity,
   type LargeCommunity,
   type CommunityParseError,
-} from '@metallb-ts/bgp-speaker/community';
+} from '@metallb-ts/bgp-speaker';

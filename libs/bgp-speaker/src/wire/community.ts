@@ -3,7 +3,7 @@
  * `@metallb-ts/config` (which re-exports it): a standard (RFC 1997) community `A:B` with two
  * 16-bit parts, or a large (RFC 8092) community `large:A:B:C` with three 32-bit parts — the
  * two formats MetalLB accepts in `BGPAdvertisement.spec.communities` and `Community` CRs.
- * Pure; importable alone as `@metallb-ts/bgp-speaker/community`.
+ * Pure; exported from `@metallb-ts/bgp-speaker` (re-exported by `@metallb-ts/config`).
  */
 
 /** A standard community: `asn:value`, each 0..65535 (32-bit value `asn·65536 + value` on the wire). */
