@@ -9,24 +9,14 @@
 import { startApiServer } from '@metallb-ts/apiserver-lite';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
+import { freePort } from '@metallb-ts/test-lab';
 
 const repo = process.env.BENCH_REPO ?? process.cwd();
 const binary = join(repo, 'dist', 'apps', 'controller', 'main.mjs');
 const argN = process.argv.indexOf('--services');
 const N = argN > 0 ? Number(process.argv[argN + 1]) : 10_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 function svc(name: string, i: number, ip?: string) {
   const v6 = `fd00::${(i + 1).toString(16)}`;

@@ -6,26 +6,16 @@ import { startApiServer, type RunningApiServer } from '@metallb-ts/apiserver-lit
 import { KubeClient, loadClientConfig, Resources, isApiError, type KubeObject } from '@metallb-ts/k8s-watch';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { freePort } from '@metallb-ts/test-lab';
+
+export { freePort };
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const BINARY = join(ROOT, 'dist', 'apps', 'controller', 'main.mjs');
 export const NODE = process.execPath;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Cluster {
   api: RunningApiServer;

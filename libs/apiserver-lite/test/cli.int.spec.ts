@@ -5,13 +5,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { canConnect } from '@metallb-ts/test-lab';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findKubectl, kubectlRunner, REPO } from './kubectl-helpers.js';
+import { freePort } from '@metallb-ts/test-lab';
 
 const kubectlBin = findKubectl();
 const tmp = mkdtempSync(join(tmpdir(), 'apiserver-lite-cli-'));
@@ -27,15 +27,6 @@ afterAll(() => {
   }
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Starts the command (through npx, or the linked bin with node); resolves once it printed where the kubeconfig is. */
 async function start(args: string[], via: 'npx' | 'node' = 'npx'): Promise<{ child: ChildProcess; out: () => string }> {

@@ -17,6 +17,7 @@ import { binaryPaths, ensureBinaries, type Binaries } from './build.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { classifyRecorded, planExisting, readProcess, type PidRecord, type RecordedState } from './pids.js';
 import { ensurePki } from './pki.js';
+import { freePort } from '@metallb-ts/test-lab/ports';
 
 /** The roles of a complete control plane, in start order. */
 export const ROLES = ['etcd', 'kube-apiserver', 'kube-controller-manager'] as const;
@@ -98,17 +99,6 @@ function states(records: readonly PidRecord[]): RecordedState[] {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-function freePort(address: string): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, address, () => {
-      const a = srv.address();
-      srv.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
-}
 
 function portIsFree(address: string, port: number): Promise<boolean> {
   return new Promise((res) => {

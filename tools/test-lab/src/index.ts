@@ -15,3 +15,4 @@ export * from './bundle.js';
 export * from './arp.js';
 export * from './control-plane.js';
 export * from './relay.js';
+export * from './ports.js';
