@@ -7,7 +7,7 @@ import { IPAddress, IPRange } from '@metallb-ts/netaddr';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Allocator } from './allocator.js';
-import type { AllocateResult, AllocationRecord, FamilyPolicy, PoolSpec, Port, ServiceRequest } from './types.js';
+import type { AllocateResult, Allocation, AllocationRecord, FamilyPolicy, PoolSpec, Port, ServiceRequest } from './types.js';
 
 const POOLS = (avoid: boolean): PoolSpec[] => [
   { name: 'p1', addresses: ['198.51.100.0/29', '198.51.100.253-198.51.101.1'], avoidBuggyIPs: avoid },
@@ -68,15 +68,16 @@ function toRequest(o: Extract<Op, { op: 'alloc' }>): ServiceRequest {
 }
 
 /** Runs ops; returns the JSON of every result (for determinism) and the last request per key. */
-function run(a: Allocator, ops: readonly Op[], check?: (r: AllocateResult, req: ServiceRequest) => void): { log: string[]; reqs: Map<string, ServiceRequest> } {
+function run(a: Allocator, ops: readonly Op[], check?: (r: AllocateResult, req: ServiceRequest, before: Allocation | undefined) => void): { log: string[]; reqs: Map<string, ServiceRequest> } {
   const log: string[] = [];
   const reqs = new Map<string, ServiceRequest>();
   for (const o of ops) {
     if (o.op === 'alloc') {
       const r = toRequest(o);
       reqs.set(r.key, r);
+      const before = a.get(r.key);
       const res = a.allocate(r);
-      check?.(res, r);
+      check?.(res, r, before);
       log.push(JSON.stringify(res));
     } else {
       // release/upgrade target whichever namespace holds svc N
@@ -131,11 +132,14 @@ describe('properties', () => {
       fc.property(opsArb, fc.boolean(), (ops, avoid) => {
         const a = new Allocator();
         a.setPools(POOLS(avoid));
-        run(a, ops, (res, req) => {
+        run(a, ops, (res, req, before) => {
           if (!res.ok) return;
           for (const ip of res.allocation.ips) expect(a.poolOf(ip)).toBe(res.allocation.pool);
           if (res.allocation.pool === 'p3') expect(req.namespace).toBe('team');
-          if (res.allocation.pool === 'p4') expect(req.pool === 'p4' || (req.requestedIps?.length ?? 0) > 0).toBe(true);
+          // autoAssign: false only keeps automatic allocation out; an address the service already
+          // holds from p4 (taken by annotation, then the annotation removed) is kept, as MetalLB does.
+          const keptP4 = !res.changed && before?.pool === 'p4';
+          if (res.allocation.pool === 'p4') expect(req.pool === 'p4' || (req.requestedIps?.length ?? 0) > 0 || keptP4).toBe(true);
           if (req.pool !== undefined && req.pool !== 'nope') expect(res.allocation.pool).toBe(req.pool);
           const fams = new Set(res.allocation.ips.map((i) => i.family));
           if (req.policy === 'RequireDualStack') expect(fams.size).toBe(2);
@@ -146,6 +150,20 @@ describe('properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('keeps an address from an autoAssign: false pool when the address-pool annotation is removed (regression: fast-check seed 147198060)', () => {
+    const a = new Allocator();
+    a.setPools(POOLS(false));
+    const base = { key: 'team/s0', namespace: 'team', families: ['IPv4' as const], policy: 'SingleStack' as const, sharingKey: '', backendKey: '', ports: [] };
+    const first = a.allocate({ ...base, pool: 'p4' });
+    expect(first.ok && first.allocation.pool).toBe('p4');
+    const again = a.allocate(base);
+    expect(again.ok && again.changed).toBe(false);
+    expect(again.ok && again.allocation.ips.map(String)).toEqual(first.ok ? first.allocation.ips.map(String) : []);
+    // a service that never held p4 is not placed there automatically
+    const fresh = a.allocate({ ...base, key: 'team/s1' });
+    expect(fresh.ok && fresh.allocation.pool).not.toBe('p4');
   });
 
   it('restore(snapshot(x)) equals x', () => {
