@@ -32,9 +32,25 @@ describe('controller flags', () => {
     expect(parseFlags([], { METALLB_METRICS_BIND_ADDRESS: ':8080' })).toMatchObject({ metricsBindAddress: ':8080' });
     expect(parseFlags(['--metrics-bind-address=0'], {})).toMatchObject({ metricsBindAddress: '0' });
   });
+  it('--metrics-secure and --metrics-cert-dir: off by default, from flags or METALLB_METRICS_SECURE / METALLB_METRICS_CERT_DIR', () => {
+    expect(parseFlags([], {})).toMatchObject({ metricsSecure: false, metricsCertDir: '' });
+    expect(parseFlags(['--metrics-secure', '--metrics-bind-address', ':9120'], {})).toMatchObject({ metricsSecure: true, metricsBindAddress: ':9120' });
+    expect(parseFlags([], { METALLB_METRICS_SECURE: 'true', METALLB_METRICS_CERT_DIR: '/certs' })).toMatchObject({ metricsSecure: true, metricsCertDir: '/certs' });
+    expect(parseFlags(['--metrics-secure=false'], { METALLB_METRICS_SECURE: 'true' })).toMatchObject({ metricsSecure: false });
+  });
+  it.each([
+    [['--metrics-cert-dir', '/certs'], '--metrics-cert-dir is only read with --metrics-secure'],
+    [['--metrics-secure', '--metrics-bind-address', ':7472'], 'the HTTPS metrics port 7472 is also --port'],
+    [['--metrics-secure', '--health-probe-port', '9120'], 'is also --health-probe-port'],
+    [['--metrics-secure', '--metrics-bind-address', 'metrics.local:9120'], 'is not an IP address'],
+    [['--metrics-secure=sure'], 'not a boolean'],
+  ])('secure metrics: %j → clear error', (argv, msg) => {
+    expect(() => parseFlags(argv, {})).toThrow(FlagError);
+    expect(() => parseFlags(argv, {})).toThrow(msg);
+  });
   it('--help lists every flag with its env name', () => {
     expect(parseFlags(['--help'], {})).toBe('help');
     const u = usage();
-    for (const f of ['--kubeconfig', '--namespace', '--lb-class', '--log-level', '--port', 'METALLB_LB_CLASS', 'KUBECONFIG']) expect(u).toContain(f);
+    for (const f of ['--kubeconfig', '--namespace', '--lb-class', '--log-level', '--port', '--metrics-bind-address', '--metrics-secure', '--metrics-cert-dir', 'METALLB_LB_CLASS', 'METALLB_METRICS_SECURE', 'METALLB_METRICS_CERT_DIR', 'KUBECONFIG']) expect(u).toContain(f);
   });
 });

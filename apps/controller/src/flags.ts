@@ -5,7 +5,7 @@
  * exactly the derived ones, and `KUBECONFIG` is an alias of `--kubeconfig`. A flag on the
  * command line wins over the environment.
  */
-import { BindAddressError, checkChoice, checkPort, FlagError, LOG_LEVELS, parseBindAddress, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel, serviceAccountNamespace } from '@metallb-ts/app-runtime';
+import { checkChoice, checkPort, FlagError, LOG_LEVELS, planServing, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel, serviceAccountNamespace } from '@metallb-ts/app-runtime';
 import { hostname } from 'node:os';
 
 export { FlagError };
@@ -18,6 +18,8 @@ export interface ControllerFlags {
   logLevel: LogLevel;
   port: number;
   metricsBindAddress: string;
+  metricsSecure: boolean;
+  metricsCertDir: string;
   healthProbePort: number;
   mlSecretName: string;
   deployment: string;
@@ -38,14 +40,16 @@ export const FLAGS: readonly FlagSpec<ControllerFlags>[] = [
   { name: 'namespace', key: 'namespace', type: 'string', help: 'namespace of the MetalLB configuration objects', default: () => serviceAccountNamespace() ?? 'metallb-system' },
   { name: 'lb-class', key: 'lbClass', type: 'string', help: 'load-balancer class to serve; empty: only Services without spec.loadBalancerClass', default: '' },
   { name: 'log-level', key: 'logLevel', type: 'string', help: `one of ${LOG_LEVELS.join('|')}`, default: 'info' },
-  { name: 'port', key: 'port', type: 'int', help: 'HTTP port for /metrics, /healthz and /readyz (0 disables)', default: 7472 },
+  { name: 'port', key: 'port', type: 'int', help: 'HTTP port for /metrics, /healthz and /readyz (with --metrics-secure: the probes only); 0 disables', default: 7472 },
   {
     name: 'metrics-bind-address',
     key: 'metricsBindAddress',
     type: 'string',
-    help: 'address of the --port server (and of --health-probe-port): an IP (127.0.0.1, ::1), HOST:PORT or :PORT (overrides --port), 0 disables; empty: every interface',
+    help: 'address of the --port server (and of --health-probe-port): an IP (127.0.0.1, ::1), HOST:PORT or :PORT (overrides --port), 0 disables; empty: every interface. With --metrics-secure: the HTTPS /metrics server (port 9120 when none is given), --port keeps the probes',
     default: '',
   },
+  { name: 'metrics-secure', key: 'metricsSecure', type: 'bool', help: 'serve /metrics over HTTPS on --metrics-bind-address; each scrape needs a bearer token the API server authenticates (TokenReview) and allows to get /metrics (SubjectAccessReview)', default: false },
+  { name: 'metrics-cert-dir', key: 'metricsCertDir', type: 'string', help: 'directory with tls.crt and tls.key for --metrics-secure (reloaded on change); empty: a self-signed certificate made at start-up', default: '' },
   { name: 'health-probe-port', key: 'healthProbePort', type: 'int', help: 'extra HTTP port for /healthz and /readyz only (0: none; they are always on --port)', default: 0 },
   { name: 'ml-secret-name', key: 'mlSecretName', type: 'string', help: 'memberlist secret to create in --namespace if missing (empty: none)', default: '' },
   { name: 'deployment', key: 'deployment', type: 'string', help: 'controller Deployment name (owner of the memberlist secret)', default: '' },
@@ -68,12 +72,7 @@ export function validateFlags(flags: ControllerFlags): void {
   checkChoice('log-level', flags.logLevel, LOG_LEVELS);
   checkPort('port', flags.port);
   checkPort('health-probe-port', flags.healthProbePort);
-  try {
-    parseBindAddress(flags.metricsBindAddress, flags.port);
-  } catch (e) {
-    if (e instanceof BindAddressError) throw new FlagError(`--metrics-bind-address: ${e.message}`);
-    throw e;
-  }
+  planServing(flags);
   if (!flags.namespace) throw new FlagError('--namespace must not be empty');
   if (flags.leaseDurationSeconds <= flags.renewDeadlineSeconds) {
     throw new FlagError('--lease-duration must be greater than --renew-deadline');

@@ -5,11 +5,10 @@
  *
  *   node dist/apps/controller/main.mjs --kubeconfig FILE --namespace metallb-system --port 7472
  */
-import { closeServer, createLogger, exitCodeOf, onShutdown, parseBindAddress, parseCommandLine, startProbeServer, type Logger } from '@metallb-ts/app-runtime';
+import { createLogger, exitCodeOf, onShutdown, parseCommandLine, planServing, startServing, type Logger, type Serving } from '@metallb-ts/app-runtime';
 import { systemClock, systemRng } from '@metallb-ts/clock';
 import { LeaderElector } from '@metallb-ts/election';
 import { KubeClient, loadClientConfig } from '@metallb-ts/k8s-watch';
-import type { Server } from 'node:http';
 import { Controller } from './controller.js';
 import { FLAGS, PROGRAM, validateFlags, type ControllerFlags } from './flags.js';
 import { Leadership } from './leadership.js';
@@ -38,15 +37,12 @@ export async function main(argv: string[]): Promise<number> {
     notReady: () => controller.notReady() ?? leadership?.notReady(),
     notLive: () => leadership?.notLive(),
   };
-  const bind = parseBindAddress(flags.metricsBindAddress, flags.port);
-  const host = bind.kind === 'listen' ? bind.host : '0.0.0.0';
-  const servers: Server[] = [];
+  // /metrics, /healthz, /readyz; with --metrics-secure /metrics is HTTPS with TokenReview auth.
+  let serving: Serving;
   try {
-    if (bind.kind === 'listen') servers.push(await startProbeServer({ port: bind.port, host, metrics, probe }));
-    if (flags.healthProbePort) servers.push(await startProbeServer({ port: flags.healthProbePort, host, probe }));
+    serving = await startServing({ plan: planServing(flags), metrics, probe, program: 'controller', log, api: client });
   } catch (e) {
     process.stderr.write(`controller: cannot listen for metrics/health: ${(e as Error).message}\n`);
-    for (const s of servers) s.close();
     client.close();
     return 2;
   }
@@ -58,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       await controller.deactivate();
       await leadership?.stop();
       await controller.stop();
-      await Promise.all(servers.map(closeServer));
+      await serving.close();
       client.close();
     },
   });

@@ -40,9 +40,21 @@ describe('speaker flags', () => {
     [['--node-name', 'n1', '--ml-wan-config', '--ml-preset', 'fast'], 'contradict'],
     [['--node-name', 'n1', '--ignore-exclude-lb=maybe'], 'not a boolean'],
     [['--node-name', 'n1', '--nope'], 'unknown flag --nope'],
+    [['--node-name', 'n1', '--metrics-bind-address', 'node-1:9120'], '--metrics-bind-address: bind address "node-1:9120"'],
+    [['--node-name', 'n1', '--metrics-cert-dir', '/certs'], '--metrics-cert-dir is only read with --metrics-secure'],
+    [['--node-name', 'n1', '--metrics-secure', '--port', '9120'], 'the HTTPS metrics port 9120 is also --port'],
+    [['--node-name', 'n1', '--metrics-secure=perhaps'], 'not a boolean'],
   ])('%j → one clear line', (argv, msg) => {
     expect(() => parseFlags(argv, {})).toThrow(FlagError);
     expect(() => parseFlags(argv, {})).toThrow(msg);
+  });
+
+  it('metrics flags: --metrics-bind-address (as the controller\'s), --metrics-secure, --metrics-cert-dir; METALLB_METRICS_* too', () => {
+    expect(run(['--node-name', 'n1'])).toMatchObject({ metricsBindAddress: '', metricsSecure: false, metricsCertDir: '' });
+    expect(run(['--node-name', 'n1', '--metrics-bind-address', '127.0.0.1:7473'])).toMatchObject({ metricsBindAddress: '127.0.0.1:7473' });
+    const env = { METALLB_NODE_NAME: 'n1', METALLB_METRICS_SECURE: 'true', METALLB_METRICS_BIND_ADDRESS: ':9120', METALLB_METRICS_CERT_DIR: '/certs' };
+    expect(run([], env)).toMatchObject({ metricsSecure: true, metricsBindAddress: ':9120', metricsCertDir: '/certs' });
+    expect(run(['--metrics-secure=false', '--metrics-cert-dir='], env)).toMatchObject({ metricsSecure: false, metricsCertDir: '' });
   });
 
   it('bad values exit 2 with one line; --help exits 0 and lists every flag with its environment name', () => {
@@ -55,7 +67,7 @@ describe('speaker flags', () => {
     const help = parseCommandLine({ ...PROGRAM, table: FLAGS, argv: ['--help'], env: {}, validate: validateFlags, ...io });
     expect(help).toMatchObject({ kind: 'exit', code: 0 });
     const u = usage();
-    for (const f of ['--node-name', '--pod-name', '--namespace', '--kubeconfig', '--ml-bindaddr', '--ml-bindport', '--ml-labels', '--ml-namespace', '--ml-secret-key-path', '--ml-wan-config', '--ml-preset', '--port', '--health-probe-port', '--log-level', '--lb-class', '--ignore-exclude-lb', '--host', '--interfaces-exclude-file', 'METALLB_ML_BIND_ADDR', 'METALLB_NODE_NAME', 'KUBECONFIG']) {
+    for (const f of ['--node-name', '--pod-name', '--namespace', '--kubeconfig', '--ml-bindaddr', '--ml-bindport', '--ml-labels', '--ml-namespace', '--ml-secret-key-path', '--ml-wan-config', '--ml-preset', '--port', '--health-probe-port', '--log-level', '--lb-class', '--ignore-exclude-lb', '--host', '--interfaces-exclude-file', '--metrics-bind-address', '--metrics-secure', '--metrics-cert-dir', 'METALLB_METRICS_SECURE', 'METALLB_ML_BIND_ADDR', 'METALLB_NODE_NAME', 'KUBECONFIG']) {
       expect(u).toContain(f);
     }
   });

@@ -4,7 +4,7 @@
  * explicit aliases, `--help`, one-line errors, exit 2) is `@metallb-ts/app-runtime`'s. A flag on
  * the command line wins over the environment.
  */
-import { checkChoice, checkPort, FlagError, LOG_LEVELS, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel, serviceAccountNamespace } from '@metallb-ts/app-runtime';
+import { checkChoice, checkPort, FlagError, LOG_LEVELS, planServing, parseFlags as parseTable, usage as tableUsage, type Env, type FlagSpec, type LogLevel, serviceAccountNamespace } from '@metallb-ts/app-runtime';
 import { parseSelectorText } from '@metallb-ts/labels';
 import { IPAddress } from '@metallb-ts/netaddr';
 
@@ -28,6 +28,9 @@ export interface SpeakerFlags {
   mlWanConfig: boolean;
   mlPreset: MlPreset;
   port: number;
+  metricsBindAddress: string;
+  metricsSecure: boolean;
+  metricsCertDir: string;
   healthProbePort: number;
   logLevel: LogLevel;
   lbClass: string;
@@ -38,6 +41,9 @@ export interface SpeakerFlags {
 
 /** MetalLB's mount of the `metallb-excludel2` ConfigMap. */
 export const DEFAULT_EXCLUDE_FILE = '/etc/metallb/excludel2.yaml';
+
+/** The speaker's listeners: host network, so its extra probe port stays on loopback (MetalLB). */
+export const SERVING = { healthProbeHost: '127.0.0.1' } as const;
 
 /** Every flag, in `--help` order. */
 export const FLAGS: readonly FlagSpec<SpeakerFlags>[] = [
@@ -52,7 +58,16 @@ export const FLAGS: readonly FlagSpec<SpeakerFlags>[] = [
   { name: 'ml-secret-key-path', key: 'mlSecretKeyPath', type: 'string', env: ['METALLB_ML_SECRET_KEY_PATH'], help: 'directory holding the memberlist secret file "secretkey" (empty: unencrypted)', default: '' },
   { name: 'ml-wan-config', key: 'mlWanConfig', type: 'bool', help: 'memberlist WAN timings instead of LAN', default: false },
   { name: 'ml-preset', key: 'mlPreset', type: 'string', help: `memberlist failure detection: ${ML_PRESETS.join('|')} (fast: sub-second, every speaker must use it)`, default: 'lan' },
-  { name: 'port', key: 'port', type: 'int', help: 'HTTP port for /metrics, /healthz and /readyz (0 disables)', default: 7472 },
+  { name: 'port', key: 'port', type: 'int', help: 'HTTP port for /metrics, /healthz and /readyz (with --metrics-secure: the probes only); 0 disables', default: 7472 },
+  {
+    name: 'metrics-bind-address',
+    key: 'metricsBindAddress',
+    type: 'string',
+    help: 'address of the --port server: an IP (127.0.0.1, ::1), HOST:PORT or :PORT (overrides --port), 0 disables; empty: every interface. With --metrics-secure: the HTTPS /metrics server (port 9120 when none is given), --port keeps the probes',
+    default: '',
+  },
+  { name: 'metrics-secure', key: 'metricsSecure', type: 'bool', help: 'serve /metrics over HTTPS on --metrics-bind-address; each scrape needs a bearer token the API server authenticates (TokenReview) and allows to get /metrics (SubjectAccessReview)', default: false },
+  { name: 'metrics-cert-dir', key: 'metricsCertDir', type: 'string', help: 'directory with tls.crt and tls.key for --metrics-secure (reloaded on change); empty: a self-signed certificate made at start-up', default: '' },
   { name: 'health-probe-port', key: 'healthProbePort', type: 'int', help: 'extra HTTP port for /healthz and /readyz on 127.0.0.1 (0: none)', default: 0 },
   { name: 'log-level', key: 'logLevel', type: 'string', help: `one of ${LOG_LEVELS.join('|')}`, default: 'info' },
   { name: 'lb-class', key: 'lbClass', type: 'string', help: 'load-balancer class to serve; empty: only Services without spec.loadBalancerClass', default: '' },
@@ -81,6 +96,7 @@ export function validateFlags(flags: SpeakerFlags): void {
   checkPort('port', flags.port);
   checkPort('health-probe-port', flags.healthProbePort);
   checkPort('ml-bindport', flags.mlBindPort);
+  planServing(flags, SERVING);
   if (!flags.namespace) throw new FlagError('--namespace must not be empty');
   if (flags.mlBindAddr && !IPAddress.tryParse(flags.mlBindAddr)) throw new FlagError(`--ml-bindaddr: "${flags.mlBindAddr}" is not an IP address`);
   if (flags.mlLabels) {

@@ -5,10 +5,9 @@
  *
  *   node dist/apps/speaker/main.mjs --node-name n1 --kubeconfig FILE --namespace metallb-system
  */
-import { closeServer, createLogger, exitCodeOf, onShutdown, parseCommandLine, startProbeServer } from '@metallb-ts/app-runtime';
+import { createLogger, exitCodeOf, onShutdown, parseCommandLine, planServing, startServing, type Serving } from '@metallb-ts/app-runtime';
 import { KubeClient, loadClientConfig } from '@metallb-ts/k8s-watch';
-import type { Server } from 'node:http';
-import { bgpTypeProblem, FLAGS, PROGRAM, validateFlags } from './flags.js';
+import { bgpTypeProblem, FLAGS, PROGRAM, SERVING, validateFlags } from './flags.js';
 import { SpeakerMetrics } from './metrics.js';
 import { Speaker } from './speaker.js';
 
@@ -33,14 +32,13 @@ export async function main(argv: string[]): Promise<number> {
   const metrics = new SpeakerMetrics();
   const speaker = new Speaker({ client, flags, log, metrics });
   const probe = { notReady: () => speaker.notReady() };
-  const servers: Server[] = [];
+  let serving: Serving;
   try {
-    // Host network: metrics on every interface (MetalLB), health probes on loopback only.
-    if (flags.port) servers.push(await startProbeServer({ port: flags.port, host: '0.0.0.0', metrics, probe }));
-    if (flags.healthProbePort) servers.push(await startProbeServer({ port: flags.healthProbePort, host: '127.0.0.1', probe }));
+    // Host network: metrics on every interface (MetalLB) unless --metrics-bind-address says
+    // otherwise, --health-probe-port on loopback only; --metrics-secure: /metrics over HTTPS.
+    serving = await startServing({ plan: planServing(flags, SERVING), metrics, probe, program: 'speaker', log, api: client });
   } catch (e) {
     process.stderr.write(`speaker: cannot listen for metrics/health: ${(e as Error).message}\n`);
-    for (const s of servers) s.close();
     client.close();
     return 2;
   }
@@ -50,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     cleanup: async (signal) => {
       log.info('shutting down: leaving memberlist, withdrawing BGP routes, no more ARP/NDP answers', { op: 'shutdown', signal });
       await speaker.stop();
-      await Promise.all(servers.map(closeServer));
+      await serving.close();
       client.close();
     },
   });

@@ -3,9 +3,16 @@
  * the liveness probe objects: 503 with the reason), `/readyz` (200 when the readiness probe has no
  * objection, else 503 with the reason). Anything else is 404; any method but GET and HEAD is 405
  * with `Allow: GET, HEAD` (the server is read-only).
+ *
+ * The secure variant ({@link startSecureMetricsServer}) serves only `/metrics`, over HTTPS, to
+ * scrapers whose bearer token the API server authenticates and authorises (`metrics-auth.ts`).
  */
+import { assertNever } from '@metallb-ts/errors';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { MetricsAccess } from './metrics-auth.js';
 import type { MetricsSource } from './metrics.js';
+import type { TlsMaterial } from './self-signed.js';
 
 /** Readiness (and optionally liveness) as the app sees it. */
 export interface ReadinessProbe {
@@ -21,13 +28,16 @@ export interface ReadinessProbe {
 /** Methods the probe server answers; everything else is 405. */
 export const PROBE_METHODS = ['GET', 'HEAD'] as const;
 
+/** The statuses the servers answer with. */
+export type AnswerStatus = 200 | 401 | 403 | 404 | 405 | 500 | 503;
+
 /** What the probe server answers to one request, before any I/O. */
 export type ProbeAnswer =
-  | { kind: 'text'; status: 200 | 404 | 405 | 503; headers: Record<string, string>; body: string }
+  | { kind: 'text'; status: AnswerStatus; headers: Record<string, string>; body: string }
   /** Serve the metrics exposition text. */
   | { kind: 'metrics' };
 
-const text = (status: 200 | 404 | 405 | 503, body: string, extra: Record<string, string> = {}): ProbeAnswer => ({
+const text = (status: AnswerStatus, body: string, extra: Record<string, string> = {}): ProbeAnswer & { kind: 'text' } => ({
   kind: 'text',
   status,
   headers: { 'content-type': 'text/plain', ...extra },
@@ -78,9 +88,101 @@ export function startProbeServer(opts: ProbeServerOptions): Promise<Server> {
       (e: Error) => res.writeHead(500).end(e.message),
     );
   });
+  return listen(server, opts.port, opts.host);
+}
+
+/** What the secure metrics server does with one request before asking who sent it. */
+export type SecureMetricsRoute = (ProbeAnswer & { kind: 'text' }) | { kind: 'authorize' };
+
+/**
+ * The secure metrics server's routing: GET/HEAD `/metrics` needs a decision
+ * ({@link answerAccess}); other methods are 405 and other paths 404, without asking the API server.
+ */
+export function routeSecureMetrics(method: string | undefined, url: string | undefined): SecureMetricsRoute {
+  if (!PROBE_METHODS.includes((method ?? '') as (typeof PROBE_METHODS)[number])) {
+    return text(405, `method ${method ?? ''} not allowed: use ${PROBE_METHODS.join(' or ')}\n`, { allow: PROBE_METHODS.join(', ') });
+  }
+  const path = (url ?? '/').split('?')[0];
+  return path === '/metrics' ? { kind: 'authorize' } : text(404, 'not found: this port serves only /metrics\n');
+}
+
+/** The realm in `WWW-Authenticate` challenges (RFC 6750 §3). */
+export const METRICS_REALM = 'metallb-ts';
+
+/**
+ * The answer to an authorised-or-not scrape: `allowed` → the metrics; `unauthenticated` → 401
+ * with a Bearer challenge (`error="invalid_token"` when the API server rejected the token);
+ * `forbidden` → 403; the API server refusing this process's own reviews (401/403) → 500 naming
+ * the RBAC it lacks; the API server unreachable or failing → 503.
+ */
+export function answerAccess(access: MetricsAccess): ProbeAnswer {
+  switch (access.kind) {
+    case 'allowed':
+      return { kind: 'metrics' };
+    case 'unauthenticated': {
+      const challenge = `Bearer realm="${METRICS_REALM}"${access.reason === 'token-rejected' ? ', error="invalid_token"' : ''}`;
+      return text(401, `unauthorized: ${access.detail}\n`, { 'www-authenticate': challenge });
+    }
+    case 'forbidden':
+      return text(403, `forbidden: ${access.detail}\n`);
+    case 'review-failed': {
+      const what = access.stage === 'token-review' ? 'tokenreviews.authentication.k8s.io' : 'subjectaccessreviews.authorization.k8s.io';
+      if (access.status === 401 || access.status === 403) {
+        return text(500, `cannot check the scrape: this process may not create ${what} (HTTP ${access.status}: ${access.detail}); bind its ServiceAccount to the ClusterRole system:auth-delegator\n`);
+      }
+      return text(503, `cannot check the scrape: the API server did not answer the ${access.stage} (${access.detail})\n`);
+    }
+    default:
+      return assertNever(access);
+  }
+}
+
+/** Options of {@link startSecureMetricsServer}. */
+export interface SecureMetricsServerOptions {
+  /** TCP port (0: any free port). */
+  port: number;
+  /** Address to bind. @default '0.0.0.0' */
+  host?: string;
+  metrics: MetricsSource;
+  /** The certificate served (see `selfSignedCertificate`, {@link readCertDir}). */
+  tls: TlsMaterial;
+  /** Decides each scrape from its `Authorization` header (a `MetricsAuthorizer`). */
+  authorizer: { authorize(authorization: string | undefined): Promise<MetricsAccess> };
+  /** Told every decision (for logging). */
+  onAccess?(access: MetricsAccess, remote: string | undefined): void;
+}
+
+/** Starts the HTTPS `/metrics` server; resolves once bound, rejects when the port cannot be bound. */
+export function startSecureMetricsServer(opts: SecureMetricsServerOptions): Promise<HttpsServer> {
+  const { metrics, authorizer } = opts;
+  const server = createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+    const route = routeSecureMetrics(req.method, req.url);
+    if (route.kind === 'text') {
+      res.writeHead(route.status, route.headers).end(route.body);
+      return;
+    }
+    void authorizer.authorize(req.headers.authorization).then(async (access) => {
+      opts.onAccess?.(access, req.socket.remoteAddress);
+      const a = answerAccess(access);
+      if (a.kind === 'text') {
+        res.writeHead(a.status, a.headers).end(a.body);
+        return;
+      }
+      try {
+        const t = await metrics.text();
+        res.writeHead(200, { 'content-type': metrics.contentType }).end(t);
+      } catch (e) {
+        res.writeHead(500).end((e as Error).message);
+      }
+    });
+  });
+  return listen(server, opts.port, opts.host);
+}
+
+function listen<S extends Server | HttpsServer>(server: S, port: number, host: string | undefined): Promise<S> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+    server.listen(port, host ?? '0.0.0.0', () => {
       server.off('error', reject);
       resolve(server);
     });

@@ -30,7 +30,60 @@ export {
 export { createLogger, LOG_LEVELS, type LogLevel, type Logger, type LoggerOptions, type Fields } from './log.js';
 export { AppMetrics, K8sClientMetrics, type MetricsSource } from './metrics.js';
 export { InformerObserver, InformerMetrics, ThrottledLog, DEFAULT_RECONNECT_MAX_MS, type InformerObserverOptions, type ThrottledLogOptions } from './informers.js';
-export { startProbeServer, closeServer, answerProbe, parseBindAddress, BindAddressError, PROBE_METHODS, type ProbeServerOptions, type ReadinessProbe, type ProbeAnswer, type BindAddress } from './http.js';
+export {
+  startProbeServer,
+  startSecureMetricsServer,
+  closeServer,
+  answerProbe,
+  routeSecureMetrics,
+  answerAccess,
+  parseBindAddress,
+  BindAddressError,
+  PROBE_METHODS,
+  METRICS_REALM,
+  type ProbeServerOptions,
+  type SecureMetricsServerOptions,
+  type ReadinessProbe,
+  type ProbeAnswer,
+  type AnswerStatus,
+  type SecureMetricsRoute,
+  type BindAddress,
+} from './http.js';
+export {
+  MetricsAuthorizer,
+  kubeReviewClient,
+  bearerToken,
+  DEFAULT_METRICS_AUTH_CACHE,
+  METRICS_REQUEST,
+  type MetricsAccess,
+  type MetricsAuthorizerOptions,
+  type MetricsAuthCacheOptions,
+  type ReviewClient,
+  type JsonRequester,
+  type TokenReviewOutcome,
+  type AccessReviewOutcome,
+  type NonResourceRequest,
+  type UserInfo,
+  type BearerToken,
+  type UnauthenticatedReason,
+} from './metrics-auth.js';
+export { selfSignedCertificate, der, OIDS, SELF_SIGNED_VALIDITY_DAYS, type SelfSignedOptions, type TlsMaterial } from './self-signed.js';
+export {
+  planServing,
+  startServing,
+  readCertDir,
+  selfSignedNames,
+  ServingCertificateError,
+  DEFAULT_SECURE_METRICS_PORT,
+  CERT_DIR_FILES,
+  type ServingFlags,
+  type ServingPlan,
+  type ServingPlanOptions,
+  type ServingOptions,
+  type Serving,
+  type Listener,
+  type Endpoint,
+} from './serving.js';
 export { onShutdown, exitCodeOf, type ShutdownOptions, type ShutdownOutcome, type ShutdownSignal, type ShutdownHandle, type SignalSource } from './signals.js';
 export { METALLB_RESOURCES, CONFIG_RESOURCES, CORE_RESOURCES, typeMetaOf, stampTypeMeta, type TypedResource, type TypeMeta } from './resources.js';
 export {
