@@ -24,4 +24,11 @@ describe('kube-lab command lines', () => {
   it('build needs no DIR', () => {
     expect(parseCliArgs(['build'])).toMatchObject({ ok: true, command: 'build', dir: undefined });
   });
+  it('build --helm, and helm passes its arguments through verbatim', () => {
+    expect(parseCliArgs(['build', '--helm'])).toMatchObject({ ok: true, command: 'build', helm: true });
+    expect(parseCliArgs(['build'])).toMatchObject({ ok: true, helm: false });
+    expect(parseCliArgs(['helm', 'lint', '--strict', 'deploy/charts/metallb-ts'])).toMatchObject({ ok: true, command: 'helm', helmArgs: ['lint', '--strict', 'deploy/charts/metallb-ts'] });
+    expect(parseCliArgs(['helm'])).toMatchObject({ ok: false, error: expect.stringMatching(/helm needs the arguments/) });
+    expect(parseCliArgs(['up', '--dir', 'd', '--helm'])).toEqual({ ok: false, error: '--helm belongs to build' });
+  });
 });

@@ -1,7 +1,7 @@
 /** Pure parsing of `kube-lab` command lines. */
 
 /** The subcommands of `kube-lab`. */
-export type Command = 'up' | 'status' | 'down' | 'build' | 'kubeconfig';
+export type Command = 'up' | 'status' | 'down' | 'build' | 'kubeconfig' | 'helm';
 
 /** A parsed command line, or the error to print with usage. */
 export type ParsedArgs =
@@ -17,6 +17,10 @@ export type ParsedArgs =
       readonly purge: boolean;
       readonly namespace: string | undefined;
       readonly serviceAccount: string | undefined;
+      /** `build --helm`: also build helm. */
+      readonly helm: boolean;
+      /** `helm ARGS…`: the arguments passed to helm, verbatim. */
+      readonly helmArgs: readonly string[];
     }
   | { readonly ok: false; readonly error: string };
 
@@ -29,16 +33,21 @@ export const USAGE = `usage: kube-lab <command> [options]
   down --dir DIR [--purge] stop every process recorded in DIR (--purge: delete its state too)
   kubeconfig --dir DIR --namespace NS --service-account SA
                           write a kubeconfig with a TokenRequest token of NS/SA and print its path
-  build                   only build and cache the binaries`;
+  build [--helm]          only build and cache the binaries (--helm: helm too); prints NAME=PATH lines
+  helm ARGS...            run the pinned helm (built when missing) with ARGS, e.g. helm lint CHART`;
 
-const COMMANDS: readonly Command[] = ['up', 'status', 'down', 'build', 'kubeconfig'];
+const COMMANDS: readonly Command[] = ['up', 'status', 'down', 'build', 'kubeconfig', 'helm'];
 const VALUE_FLAGS = ['--dir', '--address', '--netns', '--port', '--service-cidr', '--namespace', '--service-account'] as const;
-const BOOL_FLAGS = ['--unsafe-no-fsync', '--purge'] as const;
+const BOOL_FLAGS = ['--unsafe-no-fsync', '--purge', '--helm'] as const;
 
 /** Parses `argv` (without node and the script). Flags take `--flag value` or `--flag=value`. */
 export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   const [command, ...rest] = argv;
   if (!command || !COMMANDS.includes(command as Command)) return { ok: false, error: command ? `unknown command "${command}"` : 'no command given' };
+  if (command === 'helm') {
+    if (rest.length === 0) return { ok: false, error: 'helm needs the arguments to pass to helm, e.g. kube-lab helm version' };
+    return { ok: true, command, dir: undefined, address: undefined, netns: undefined, apiserverPort: undefined, serviceCidr: undefined, etcdUnsafeNoFsync: false, purge: false, namespace: undefined, serviceAccount: undefined, helm: false, helmArgs: rest };
+  }
   const values = new Map<string, string>();
   const bools = new Set<string>();
   for (let i = 0; i < rest.length; i++) {
@@ -57,6 +66,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   }
   const dir = values.get('--dir');
   if (command !== 'build' && !dir) return { ok: false, error: `${command} needs --dir DIR` };
+  if (bools.has('--helm') && command !== 'build') return { ok: false, error: '--helm belongs to build' };
   let apiserverPort: number | undefined;
   const port = values.get('--port');
   if (port !== undefined) {
@@ -78,5 +88,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     purge: bools.has('--purge'),
     namespace,
     serviceAccount,
+    helm: bools.has('--helm'),
+    helmArgs: [],
   };
 }

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { ensureBinaries } from './build.js';
 import { parseCliArgs, USAGE } from './cli-args.js';
 import { down, serviceAccountKubeconfig, status, up } from './cluster.js';
+import { ensureHelm, helm } from './helm.js';
 
 const log = (line: string) => process.stderr.write(`kube-lab: ${line}\n`);
 
@@ -21,7 +22,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'build': {
         const b = await ensureBinaries({ log });
         for (const [k, v] of Object.entries(b)) process.stdout.write(`${k}=${v}\n`);
+        if (a.helm) process.stdout.write(`helm=${await ensureHelm({ log })}\n`);
         return 0;
+      }
+      case 'helm': {
+        await ensureHelm({ log });
+        const r = await helm(a.helmArgs, { timeoutMs: 3_600_000 });
+        process.stdout.write(r.stdout);
+        process.stderr.write(r.stderr);
+        return r.code;
       }
       case 'up': {
         const cp = await up({
