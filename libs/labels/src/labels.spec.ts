@@ -208,7 +208,6 @@ describe('text form (?labelSelector=)', () => {
     ['a in (b', 'syntax'],
     ['a in (b c)', 'syntax'],
     ['!', 'syntax'],
-    ['in=x', 'syntax'],
     ['a=b=c', 'syntax'],
     ['a>x', 'not-an-integer'],
     ['a>99999999999999999999', 'not-an-integer'],
@@ -223,6 +222,28 @@ describe('text form (?labelSelector=)', () => {
     expect(r.error.path).toBe('q');
     expect(r.error.detail.length).toBeGreaterThan(0);
     expect(r.error.message).toBe(`q: ${r.error.detail}; ${r.error.hint}`);
+  });
+  it('reads in and notin as keys where a key is expected, as Kubernetes does (regression: apiserver-lite fuzz seed -1571597077, "in!=a,!a")', () => {
+    // Kubernetes' parser consumes a key in its "values" context, where the keywords in and notin
+    // are identifiers; we refused them as keys, so a selector on a label named "in" failed with
+    // "found 'in', expected: identifier" (found by the apiserver-lite selector property with
+    // numRuns x100, seed -1571597077).
+    const parsed = (sel: string) => {
+      const r = parseSelectorText(sel);
+      return r.ok ? r.requirements.map((q) => `${q.key} ${q.operator} ${q.values.join('|')}`.trim()) : r.error.detail;
+    };
+    expect(parsed('in!=a,!a')).toEqual(['in NotIn a', 'a DoesNotExist']);
+    expect(parsed('in=x')).toEqual(['in In x']);
+    expect(parsed('!in, notin')).toEqual(['in DoesNotExist', 'notin Exists']);
+    expect(parsed('notin in (in,notin),in notin (x)')).toEqual(['notin In in|notin', 'in NotIn x']);
+    expect(parsed('a in (b),in')).toEqual(['a In b', 'in Exists']);
+    const r = parseSelectorText('in!=a,!a');
+    expect(r.ok && requirementsMatch(r.requirements, { in: 'b' })).toBe(true);
+    expect(r.ok && requirementsMatch(r.requirements, { in: 'a' })).toBe(false);
+    // still operators in operator position
+    expect(parsed('a in in')).toBe("found 'in', expected: '('");
+    expect(parsed('a notin')).toBe("found '', expected: '('");
+    expect(parsed('a b')).toBe("found 'b', expected: in, notin, =, ==, !=, gt, lt");
   });
   it('parses to requirements in the written order, values sorted and unique', () => {
     const r = parseSelectorText('b in (y,x,y),a!=1,c,!d,n<3');

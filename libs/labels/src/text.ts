@@ -13,7 +13,9 @@
  * ```
  *
  * White space between tokens is ignored; identifiers are runs of anything but white space and
- * `=!(),<>`. Keys and values are then checked as label keys and values.
+ * `=!(),<>`. `in` and `notin` are operators only in operator position: as a key or a value they
+ * are ordinary identifiers (`in=x`, `!notin`, `a in (in)`). Keys and values are then checked as
+ * label keys and values.
  */
 import { LabelSelectorError, type LabelSelectorErrorReason } from './error.js';
 import { parseInt64, type Requirement, type RequirementOperator } from './requirement.js';
@@ -85,7 +87,10 @@ export function parseSelectorText(text: string, path = 'labelSelector'): Selecto
   const found = (t: Tok) => (t.kind === 'end' ? "''" : `'${t.text}'`);
   const fail = (detail: string, reason: LabelSelectorErrorReason = 'syntax', hint = SYNTAX_HINT) => new TextError(reason, detail, hint);
   const key = (t: Tok): string => {
-    if (t.kind !== 'id' || t.text === 'in' || t.text === 'notin') throw fail(`found ${found(t)}, expected: identifier`);
+    // `in` and `notin` are operators only after a key: where a key is expected Kubernetes reads
+    // them as identifiers (its parser consumes keys in the "values" context), so `in!=a`, `!in`
+    // and `notin in (x)` are valid selectors on the key `in`/`notin`.
+    if (t.kind !== 'id') throw fail(`found ${found(t)}, expected: identifier`);
     const p = labelKeyProblem(t.text);
     if (p) throw fail(`invalid label key "${t.text}": ${p}`, 'bad-key', 'use a valid label key such as app or example.com/zone');
     return t.text;
