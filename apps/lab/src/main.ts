@@ -1,77 +1,154 @@
 /**
- * `npm start`: the one-machine demo. Starts apiserver-lite with the real CRDs, runs the bundled
- * controller against it, applies MetalLB's seed-guide manifests and a LoadBalancer Service with
- * kubectl, and shows the Service getting its EXTERNAL-IP. Loopback only; everything it starts is
- * stopped on exit. `--keep` leaves the lab running (Ctrl-C to stop) and prints the KUBECONFIG.
+ * `lab` — the whole metallb-ts system on one machine (bundled to dist/apps/lab/main.mjs):
+ * `up`, `demo` (the default; `npm start`), `status`, `down`, `kubeconfig`. The commands starting
+ * with `_` are the lab's own daemons (the API server, the relays, the node agents) started by `up`.
  */
-import { startApiServer } from '@metallb-ts/apiserver-lite';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runCli } from '@metallb-ts/apiserver-lite';
+import { existsSync } from 'node:fs';
+import { parseArgs, USAGE, UsageError, type LabArgs } from './args.js';
+import { alive, down, LabHandle, labDir, labSkipReason, readState, up } from './lab.js';
+import { sleep, startTime } from './sys.js';
+import { topology } from './topology.js';
 
-const run = promisify(execFile);
-const repo = process.cwd();
-const keep = process.argv.includes('--keep');
-const kubectl = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
-const say = (s: string) => process.stdout.write(`\n\u001b[1m» ${s}\u001b[0m\n`);
+const argv = process.argv.slice(2);
 
-const dir = mkdtempSync(join(tmpdir(), 'metallb-ts-lab-'));
-const kubeconfig = join(dir, 'kubeconfig');
-say('starting apiserver-lite with deploy/crds');
-const api = await startApiServer({ crdsDir: join(repo, 'deploy', 'crds'), kubeconfigPath: kubeconfig });
-console.log(`API server ${api.url}, kubeconfig ${kubeconfig}`);
-
-const k = async (...args: string[]) => {
-  if (!kubectl) throw new Error('kubectl is not installed (Debian: kubernetes-client)');
-  say(`kubectl ${args.join(' ')}`);
-  const { stdout, stderr } = await run(kubectl, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { encoding: 'utf8' });
-  process.stdout.write(stdout + stderr);
-  return stdout;
-};
-
-say('starting the controller: node dist/apps/controller/main.mjs --kubeconfig … --namespace metallb-system');
-const ctl = spawn(process.execPath, [join(repo, 'dist', 'apps', 'controller', 'main.mjs'), '--kubeconfig', kubeconfig, '--namespace', 'metallb-system', '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'inherit', 'inherit'] });
-
-let stopped = false;
-async function stop(code: number): Promise<never> {
-  if (!stopped) {
-    stopped = true;
-    ctl.kill('SIGTERM');
-    await new Promise((r) => (ctl.exitCode !== null ? r(null) : ctl.once('exit', r)));
-    await api.stop();
-    rmSync(dir, { recursive: true, force: true });
+async function internal(cmd: string, rest: string[]): Promise<number> {
+  switch (cmd) {
+    case '_apiserver':
+      return runCli(rest);
+    case '_relay-in': {
+      const { relayIn } = await import('./relay.js');
+      await relayIn(rest[0]!, rest[1]!, Number(rest[2]));
+      return 0;
+    }
+    case '_relay-out': {
+      const { relayOut } = await import('./relay.js');
+      await relayOut(rest[0]!, Number(rest[1]), rest[2]!);
+      return 0;
+    }
+    case '_node': {
+      const { runNodeAgent } = await import('./agent.js');
+      const get = (f: string) => rest[rest.indexOf(f) + 1]!;
+      const t = topology(get('--prefix'), Number(get('--nodes')));
+      const node = t.nodes.find((n) => n.name === get('--name'));
+      if (!node) throw new Error(`no node ${get('--name')}`);
+      await runNodeAgent({ kubeconfig: get('--kubeconfig'), node });
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${cmd}"`);
   }
-  process.exit(code);
 }
-process.once('SIGINT', () => void stop(0));
-process.once('SIGTERM', () => void stop(0));
 
-try {
-  await k('create', 'namespace', 'metallb-system');
-  await k('apply', '-f', 'deploy/examples/ipaddresspool.yaml', '-f', 'deploy/examples/l2advertisement.yaml');
-  const svc = join(dir, 'myapp-svc.yaml');
-  writeFileSync(
-    svc,
-    'apiVersion: v1\nkind: Service\nmetadata:\n  name: myapp-svc\nspec:\n  type: LoadBalancer\n  selector:\n    app: myapp\n  ports:\n  - port: 80\n    targetPort: 8080\n',
-  );
-  await k('apply', '-f', svc);
-  let ip = '';
-  for (let i = 0; i < 100 && !ip; i++) {
-    ip = (await run(kubectl!, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'svc', 'myapp-svc', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'], { encoding: 'utf8' })).stdout;
-    if (!ip) await new Promise((r) => setTimeout(r, 200));
+async function cmdUp(a: LabArgs): Promise<number> {
+  const why = labSkipReason();
+  if (why) {
+    console.error(`lab up: ${why}`);
+    return 1;
   }
-  await k('get', 'svc', 'myapp-svc');
-  await k('get', 'ipaddresspools', '-n', 'metallb-system');
-  await k('get', 'events', '--field-selector', 'involvedObject.name=myapp-svc');
-  say(ip ? `myapp-svc got EXTERNAL-IP ${ip} from first-pool` : 'myapp-svc did not get an IP (see the controller log above)');
-  if (keep) {
-    say(`lab running; try: KUBECONFIG=${kubeconfig} kubectl get svc -A   (Ctrl-C to stop)`);
-    await new Promise(() => undefined);
+  const t0 = performance.now();
+  const lab = await up({ prefix: a.prefix, nodes: a.nodes, kube: a.kube, log: (l) => console.log(`  ${l}`) });
+  const t = lab.topo;
+  console.log(`lab "${a.prefix}" is up in ${((performance.now() - t0) / 1000).toFixed(1)} s (${a.kube === 'lite' ? 'apiserver-lite' : 'the real control plane'}, ${t.nodes.length} nodes)`);
+  console.log(`  namespaces  ${[t.cp, ...t.nodes, t.client, t.router].map((h) => h.ns).join(' ')}`);
+  console.log(`  nodes       ${t.nodes.map((n) => `${n.name} ${n.v4}`).join(', ')}; client ${t.client.v4}; router ${t.router.v4} (FRR, AS 64501)`);
+  console.log(`  pools       use 198.51.100.101-198.51.100.150 (IPv4) and 2001:db8::100:0/112 (IPv6)`);
+  console.log(`  try         KUBECONFIG=${lab.kubeconfig} kubectl get ipaddresspools -n metallb-system`);
+  console.log(`              ip netns exec ${t.client.ns} curl http://<EXTERNAL-IP>/`);
+  console.log(`  KUBECONFIG=${lab.kubeconfig}`);
+  if (a.detach) {
+    lab.close();
+    return 0;
   }
-  await stop(ip ? 0 : 1);
-} catch (e) {
-  console.error(`lab: ${(e as Error).message}`);
-  await stop(1);
+  console.log('Ctrl-C (or "lab down") tears it down.');
+  lab.state.supervisor = { pid: process.pid, start: startTime(process.pid) ?? '' };
+  lab.record(lab.state.procs[0]!); // writes the state with the supervisor
+  lab.close();
+  let stop = false;
+  process.once('SIGINT', () => (stop = true));
+  process.once('SIGTERM', () => (stop = true));
+  while (!stop && existsSync(`${labDir(a.prefix)}/state.json`)) await sleep(300);
+  if (existsSync(`${labDir(a.prefix)}/state.json`)) {
+    console.log('tearing the lab down…');
+    const d = await down(a.prefix);
+    console.log(`lab "${a.prefix}" is down (${d.procs} processes stopped, ${d.namespaces.length} namespaces deleted)`);
+  }
+  return 0;
 }
+
+async function cmdStatus(a: LabArgs): Promise<number> {
+  const st = readState(a.prefix);
+  if (!st) {
+    console.log(`no lab "${a.prefix}" (nothing at ${labDir(a.prefix)})`);
+    return 1;
+  }
+  let ok = st.ready;
+  console.log(`lab "${st.prefix}": ${st.kube === 'lite' ? 'apiserver-lite' : 'the real control plane'}, ${st.nodes} nodes, ${st.ready ? 'ready' : 'not ready'}`);
+  for (const p of st.procs) {
+    const on = alive(p);
+    ok &&= on;
+    console.log(`  ${p.role.padEnd(16)} ${on ? 'running' : 'STOPPED'}  pid ${p.pid}${p.ns ? `  in ${p.ns}` : ''}`);
+  }
+  const lab = LabHandle.attach(a.prefix);
+  try {
+    const r = lab.kubectl(['get', 'services', '-A', '--field-selector', 'spec.type=LoadBalancer']);
+    if (r.status === 0) console.log(r.out.trimEnd().split('\n').map((l) => `  ${l}`).join('\n'));
+    else {
+      ok = false;
+      console.log(`  API server: ${r.err.trim()}`);
+    }
+  } finally {
+    lab.close();
+  }
+  console.log(`  KUBECONFIG=${lab.kubeconfig}`);
+  return ok ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  if (argv[0]?.startsWith('_')) return internal(argv[0], argv.slice(1));
+  let a: LabArgs;
+  try {
+    a = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      if (e.message) console.error(`lab: ${e.message}`);
+      console.error(USAGE);
+      return e.message ? 2 : 0;
+    }
+    throw e;
+  }
+  switch (a.command) {
+    case 'up':
+      return cmdUp(a);
+    case 'demo': {
+      const { runDemo } = await import('./demo.js');
+      return runDemo({ kube: a.kube, keep: a.keep, prefix: a.prefix });
+    }
+    case 'status':
+      return cmdStatus(a);
+    case 'down': {
+      const d = await down(a.prefix);
+      console.log(`lab "${a.prefix}" is down (${d.procs} processes stopped, ${d.namespaces.length} namespaces deleted)`);
+      return 0;
+    }
+    case 'kubeconfig': {
+      const st = readState(a.prefix);
+      if (!st) {
+        console.error(`no lab "${a.prefix}": run "lab up" first`);
+        return 1;
+      }
+      console.log(`${st.dir}/kubeconfig`);
+      return 0;
+    }
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`lab: ${(e as Error).message ?? String(e)}`);
+    process.exitCode = 1;
+  },
+);
