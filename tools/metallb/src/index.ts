@@ -1,0 +1,2 @@
+/** MetalLB as a test peer: build, cache and launch its controller and speaker. */
+export const METALLB_VERSION = 'v0.15.2';
