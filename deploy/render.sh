@@ -4,7 +4,9 @@
 #   1. deploy/kustomize/crds/        a copy of deploy/crds/*.yaml and its kustomization.yaml
 #   2. deploy/charts/metallb-ts/files/crds/   the same copy, for the chart's crds.enabled template
 #      (kustomize and Helm load only files inside their own root, so both need the copies;
-#      deploy/crds stays the one source, generated from libs/config)
+#      deploy/crds stays the one source, generated from libs/config); and, when
+#      deploy/kustomize/base/rbac.yaml exists, files/rbac.yaml (the chart's RBAC) and its entry
+#      in the base's kustomization.yaml
 #   3. deploy/manifests/metallb-ts-native.yaml = `kubectl kustomize deploy/kustomize/base`
 #      with the pinned kubectl (tools/kube builds it on first use).
 set -euo pipefail
@@ -28,6 +30,14 @@ copy_crds "$deploy/kustomize/crds"
   for f in "$deploy"/kustomize/crds/metallb.io_*.yaml; do echo "- $(basename "$f")"; done
 } > "$deploy/kustomize/crds/kustomization.yaml"
 copy_crds "$deploy/charts/metallb-ts/files/crds"
+
+# 2b. The RBAC of the base (ServiceAccounts controller and speaker, their roles), once it exists:
+#    listed in the base's kustomization and copied for the chart's templates/rbac.yaml.
+if [ -f "$deploy/kustomize/base/rbac.yaml" ]; then
+  cp "$deploy/kustomize/base/rbac.yaml" "$deploy/charts/metallb-ts/files/rbac.yaml"
+  grep -q '^- rbac\.yaml$' "$deploy/kustomize/base/kustomization.yaml" \
+    || sed -i 's|^- \.\./crds$|- ../crds\n- rbac.yaml|' "$deploy/kustomize/base/kustomization.yaml"
+fi
 
 kubectl=$(cd "$root" && npx kube-lab build | sed -n 's/^kubectl=//p')
 [ -x "$kubectl" ] || { echo "render.sh: no kubectl from 'npx kube-lab build'" >&2; exit 1; }

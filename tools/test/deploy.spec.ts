@@ -4,7 +4,7 @@
  * deploy/crds, and the chart's values keep MetalLB's names. Pure file checks; the real
  * control plane, kustomize, Helm and the OpenAPI schemas are in tools/kube/test/deploy.int.spec.ts.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -181,6 +181,18 @@ describe('the CRD copies kustomize and Helm load (their roots cannot reach deplo
       for (const f of crds) expect(read(`${dir}/${f}`), `${dir}/${f}`).toBe(read(`deploy/crds/${f}`));
     });
   }
+  it('the RBAC of the base (deploy/kustomize/base/rbac.yaml, once written) is in the kustomization and copied for the chart', () => {
+    const base = join(root, 'deploy/kustomize/base/rbac.yaml');
+    const copy = join(root, 'deploy/charts/metallb-ts/files/rbac.yaml');
+    const resources = (parse(read('deploy/kustomize/base/kustomization.yaml')) as { resources: string[] }).resources;
+    if (existsSync(base)) {
+      expect(resources, 'run bash deploy/render.sh').toContain('rbac.yaml');
+      expect(existsSync(copy) && readFileSync(copy, 'utf8'), 'run bash deploy/render.sh').toBe(readFileSync(base, 'utf8'));
+    } else {
+      expect(resources).not.toContain('rbac.yaml');
+      expect(existsSync(copy)).toBe(false);
+    }
+  });
   it('deploy/kustomize/crds/kustomization.yaml lists every copy', () => {
     expect((parse(read('deploy/kustomize/crds/kustomization.yaml')) as { resources: string[] }).resources.sort()).toEqual(crds);
   });
@@ -195,6 +207,8 @@ describe('deploy/charts/metallb-ts', () => {
       'crds.enabled',
       'loadBalancerClass',
       'prometheus.scrapeAnnotations',
+      'prometheus.speakerMetricsTLSSecret',
+      'prometheus.controllerMetricsTLSSecret',
       'prometheus.serviceAccount',
       'prometheus.namespace',
       'prometheus.rbacPrometheus',

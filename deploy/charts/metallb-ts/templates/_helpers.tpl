@@ -55,10 +55,10 @@ The metrics flags both binaries take. With secureMetrics, /metrics is HTTPS on m
 --metrics-bind-address would then move the probes too, so none is given).
 */}}
 {{- define "metallb-ts.metricsArgs" -}}
-{{- if .Values.prometheus.secureMetrics }}
+{{- if .root.Values.prometheus.secureMetrics }}
 - --metrics-secure
-- --metrics-bind-address=:{{ .Values.prometheus.metricsPort }}
-{{- if .Values.prometheus.metricsCertSecret }}
+- --metrics-bind-address=:{{ .root.Values.prometheus.metricsPort }}
+{{- if .tlsSecret }}
 - --metrics-cert-dir=/etc/metallb-ts/metrics-certs
 {{- end }}
 {{- end }}
