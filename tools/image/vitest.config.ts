@@ -1,0 +1,2 @@
+import { projectConfig } from '../vitest-project.js';
+export default projectConfig();
