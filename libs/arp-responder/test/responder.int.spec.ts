@@ -15,7 +15,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArpLab, arping, bundleArpFixtures, labSkipReason, ndisc6, type ResponderProc } from '@metallb-ts/test-lab';
+import { ArpLab, arping, bundleArpFixtures, labSkipReason, ndisc6, waitFor, type ResponderProc } from '@metallb-ts/test-lab';
 
 const skip = labSkipReason(['ip', 'arping', 'ndisc6', 'ping']);
 if (skip) console.warn(`[arp-responder test-int] SKIPPED: ${skip}`);
@@ -26,16 +26,6 @@ const R1_ETH1 = '02:00:00:00:02:01';
 const VIP = '198.51.100.100';
 const VIP6 = '2001:db8::100';
 const VLAN_VIP = '203.0.113.100';
-
-async function until<T>(what: string, fn: () => T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface IpStatsLine {
   ip: string;
@@ -99,6 +89,10 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     p1 = lab.responder(r1, script, {
       announce: [{ key: 'default/web', ip: VIP }, { key: 'default/web', ip: VIP6 }],
       vlans: [{ name: 'eth0.100', parent: 'eth0', vid: 100 }],
+      // No periodic scan during the suite: every link change p1 reports below (carrier, a new
+      // interface, a vanished one) must come from netlink, never from a scan that happened to fall
+      // inside a wait — so those tests need no wall-clock bound to prove it.
+      scanIntervalMs: 3_600_000,
     });
     const ready = await p1.waitFor((e) => e.event === 'ready');
     expect(ready['interfaces']).toEqual(['eth0', 'eth1', 'eth0.100']);
@@ -148,8 +142,8 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     // r2 remembers no requesters (maxRequestersPerIp 0), so only its gratuitous ARP / unsolicited NA can do this
     const p2 = lab.responder(r2, script, { announce: [{ key: 'default/web', ip: VIP }, { key: 'default/web', ip: VIP6 }], announcer: { maxRequestersPerIp: 0 } });
     await p2.waitFor((e) => e.event === 'ready');
-    await until('the IPv4 entry to move to r2', () => (lab.neigh(c, VIP).mac === R2 ? true : undefined), 6000);
-    await until('the IPv6 entry to move to r2', () => (lab.neigh(c, VIP6).mac === R2 ? true : undefined), 6000);
+    await waitFor('the IPv4 entry to move to r2', () => lab.neigh(c, VIP).mac === R2, 15_000);
+    await waitFor('the IPv6 entry to move to r2', () => lab.neigh(c, VIP6).mac === R2, 15_000);
     expect(lab.run(c, ['ping', '-c', '1', '-W', '2', VIP]).status).toBe(0);
     expect(lab.run(c, ['ping', '-6', '-c', '1', '-W', '2', VIP6]).status).toBe(0);
     const stats = (await p2.command({ cmd: 'stats' }))['stats'] as { gratuitous: number; takeoverUnicasts: number };
@@ -170,7 +164,7 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
       await p2.command({ cmd: 'withdraw', key: 'default/web' });
       await new Promise((r) => setTimeout(r, 1100)); // the kernel's neigh locktime (1 s) would ignore an update this soon
       await p1.command({ cmd: 'announce', key: 'default/web', ip: VIP });
-      await until('the IPv4 entry to move back to r1', () => (lab.neigh(c, VIP).mac === R1 ? true : undefined), 4000);
+      await waitFor('the IPv4 entry to move back to r1', () => lab.neigh(c, VIP).mac === R1, 15_000);
       const stats = (await p1.command({ cmd: 'stats' }))['stats'] as { takeoverUnicasts: number };
       expect(stats.takeoverUnicasts).toBeGreaterThanOrEqual(1);
       await p2.stop();
@@ -210,16 +204,16 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
   it('carrier down on an interface: reported and silent there; carrier up: answering again with a gratuitous round at once', async () => {
     const from = p1.events.length;
     lab.ip('-n', c2, 'link', 'set', 'eth0', 'down'); // r1's eth1 (the veth peer) loses carrier
-    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'carrier-down', 5000, from);
-    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'silent', 5000, from);
+    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'carrier-down', 15_000, from);
+    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'silent', 15_000, from);
     const links = (await p1.command({ cmd: 'links' }))['links'] as { name: string; up: boolean; carrier: boolean; use: { reason?: string } }[];
     expect(links.find((l) => l.name === 'eth1')).toMatchObject({ up: true, carrier: false, use: { reason: 'no-carrier' } });
     expect(((await p1.command({ cmd: 'stats' }))['interfaces'] as string[]).includes('eth1')).toBe(false);
     const back = p1.events.length;
     lab.ip('-n', c2, 'link', 'set', 'eth0', 'up');
-    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'carrier-up', 5000, back);
-    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'answering', 5000, back);
-    await p1.waitFor((e) => e.event === 'gratuitous' && e['ifName'] === 'eth1' && e['ip'] === '203.0.113.200', 5000, back);
+    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'carrier-up', 15_000, back);
+    await p1.waitFor((e) => e.event === 'link' && e['name'] === 'eth1' && e['change'] === 'answering', 15_000, back);
+    await p1.waitFor((e) => e.event === 'gratuitous' && e['ifName'] === 'eth1' && e['ip'] === '203.0.113.200', 15_000, back);
     expect(arping(lab, c2, 'eth0', '203.0.113.200', 2).macs).toEqual([R1_ETH1, R1_ETH1]);
   });
 
@@ -233,7 +227,7 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
   it('reports a vanished interface as interface-gone and keeps serving the others', async () => {
     const from = p1.events.length;
     lab.ip('-n', r1, 'link', 'del', 'eth1');
-    const ev = await p1.waitFor((e) => e.event === 'error' && e['kind'] === 'interface-gone', 5000, from);
+    const ev = await p1.waitFor((e) => e.event === 'error' && e['kind'] === 'interface-gone', 15_000, from);
     expect(ev['ifName']).toBe('eth1');
     expect(String(ev['message'])).toMatch(/eth1/);
     await p1.command({ cmd: 'announce', key: 'default/web', ip: VIP });
@@ -242,18 +236,22 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     expect(st['interfaces']).not.toContain('eth1');
   });
 
-  it('a new interface is answered on within moments (netlink), not after the 10 s scan', async () => {
-    const t0 = Date.now();
+  it('a new interface is answered on through netlink, without waiting for a scan', async () => {
+    // Regression (issue 15 §7): this asserted "within 5 s of wall time" against a 10 s scan, a
+    // timed assertion that a loaded machine could break and a scan falling inside the 5 s could
+    // pass without netlink. p1 never scans during the suite (scanIntervalMs above), so seeing eth2
+    // at all proves netlink; the bound is only a generous upper limit.
     lab.wire(r1, 'eth2', '02:00:00:00:02:02', ['203.0.113.131/25'], c2, 'eth1', '02:00:00:00:02:0d', ['203.0.113.132/25']);
     let ifs: string[] = [];
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      ifs = (await p1.command({ cmd: 'stats' }))['interfaces'] as string[];
-      if (ifs.includes('eth2')) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitFor(
+      'p1 to answer on eth2',
+      async () => {
+        ifs = (await p1.command({ cmd: 'stats' }))['interfaces'] as string[];
+        return ifs.includes('eth2');
+      },
+      30_000,
+    );
     expect(ifs).toContain('eth2');
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect(arping(lab, c2, 'eth1', VIP, 1).macs).toEqual(['02:00:00:00:02:02']);
   });
 
@@ -261,10 +259,10 @@ describe.skipIf(skip !== undefined)('arp-responder in network namespaces', () =>
     await p1.command({ cmd: 'announce', key: 'default/web', ip: VIP6 });
     const from = p1.events.length;
     const p2 = lab.responder(r2, script, { announce: [{ key: 'default/web', ip: VIP }, { key: 'default/web', ip: VIP6 }] });
-    const v4 = await p1.waitFor((e) => e.event === 'conflict' && e['ip'] === VIP, 5000, from);
+    const v4 = await p1.waitFor((e) => e.event === 'conflict' && e['ip'] === VIP, 15_000, from);
     expect([v4['mac'], v4['ifName']]).toEqual([R2, 'eth0']);
     expect(['arp-gratuitous', 'arp-reply']).toContain(v4['via']);
-    const v6 = await p1.waitFor((e) => e.event === 'conflict' && e['ip'] === VIP6, 5000, from);
+    const v6 = await p1.waitFor((e) => e.event === 'conflict' && e['ip'] === VIP6, 15_000, from);
     expect([v6['mac'], v6['via']]).toEqual([R2, 'ndp-advertisement']);
     await p2.stop();
   });
