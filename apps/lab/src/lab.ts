@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync 
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { haveFrr, routerReady, startRouter, vtysh } from './frr.js';
 import { alive, attempt, inNs, ip, isRoot, listNamespaces, must, nsPids, nsSysctl, quiet, signal, sleep, spawnDaemon, stopProcess, waitUntil, which, type ProcRecord } from './sys.js';
 import { API, DEFAULT_PREFIX, checkPrefix, topology, type Host, type NodeHost, type Topology } from './topology.js';
@@ -319,7 +320,9 @@ export function kubeconfigText(server: string): string {
 
 /** The admin kubeconfig of the real control plane, its server moved to the host-side relay (the serving certificate has 127.0.0.1). */
 function hostKubeconfigReal(admin: string, port: number): string {
-  return admin.replace(/server:\s*\S+/, `server: https://127.0.0.1:${port}`);
+  const doc = parse(admin) as { clusters?: { cluster?: { server?: string } }[] };
+  for (const c of doc.clusters ?? []) if (c.cluster) c.cluster.server = `https://127.0.0.1:${port}`;
+  return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
 /** A running lab, from `up` or attached to by prefix. */

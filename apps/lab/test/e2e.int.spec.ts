@@ -1,0 +1,191 @@
+// The e2e scenarios: the whole system in the lab (`lab up`), once on apiserver-lite and once on
+// the real control plane, each scenario asserting what a user sees — kubectl output, curl from
+// the client, the router's table, the client's neighbour table. (The demo path on apiserver-lite
+// is test/demo.int.spec.ts; on the real control plane it is the first test here.)
+import { labSkipReason as testLabSkip, waitFor } from '@metallb-ts/test-lab';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2E, labCli, realSkipReason } from './e2e.js';
+
+const BASE = `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: first-pool, namespace: metallb-system}
+spec:
+  addresses: [198.51.100.101-198.51.100.150]
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: dual-pool, namespace: metallb-system}
+spec:
+  autoAssign: false
+  addresses: [198.51.100.151-198.51.100.155, "2001:db8::100:1-2001:db8::100:5"]
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: example, namespace: metallb-system}
+`;
+
+const skipBase = testLabSkip(['ip', 'nft', 'curl', 'vtysh', 'arping']);
+
+function scenarios(kube: 'lite' | 'real'): void {
+  const skip = skipBase ?? (kube === 'real' ? realSkipReason() : undefined);
+  const d = skip ? describe.skip : describe;
+  const title = `e2e on ${kube === 'lite' ? 'apiserver-lite' : 'the real control plane'}${skip ? ` [skipped: ${skip}]` : ''}`;
+
+  d(title, () => {
+    const e = new E2E(kube, `${kube === 'lite' ? 'e' : 'r'}${process.pid % 100000}`);
+
+    beforeAll(async () => {
+      await e.up(3);
+      e.apply(BASE);
+    }, 3_600_000);
+    afterAll(async () => {
+      await e.down();
+    }, 120_000);
+
+    if (kube === 'real') {
+      it('the demo path: lab demo --kube real tells the whole story and exits 0', async () => {
+        const r = await labCli(['demo', '--kube', 'real', '--prefix', `q${process.pid % 100000}`], 240_000);
+        const out = r.stdout + r.stderr;
+        expect(r.status, out).toBe(0);
+        expect(out).toMatch(/myapp-svc\s+LoadBalancer\s+\S+\s+198\.51\.100\.101\s/);
+        expect(out.match(/Hello from myapp-\S+ on n\d/g)?.length, out).toBe(3);
+        expect(out).toMatch(/n\d took over in [\d.]+ s/);
+        expect(out).toContain('one next hop per node (ECMP): n1, n2, n3');
+      });
+    }
+
+    // kube-lab's --service-cidr takes one IPv4 range: no IPv6 ClusterIPs on the real control plane yet
+    const v6skip = kube === 'real' ? ' [skipped: kube-lab serves no IPv6 Service CIDR]' : '';
+    it.skipIf(kube === 'real')(`IPv6 and dual-stack: both families get an IP, curl answers on both, the client resolves each through ARP and NDP to the announcing node${v6skip}`, async () => {
+      e.apply(e.service('dual', { pool: 'dual-pool', dual: true }));
+      await e.pods('dual', ['n1', 'n2']);
+      try {
+        const ips = await e.externalIps('dual', 2);
+        const v4 = ips.find((i) => !i.includes(':'))!;
+        const v6 = ips.find((i) => i.includes(':'))!;
+        expect(v4).toMatch(/^198\.51\.100\.15[1-5]$/);
+        expect(v6).toMatch(/^2001:db8::100:[1-5]$/);
+        expect(await e.curl(`http://${v4}/`)).toMatch(/^Hello from dual-\S+ on n[12]/);
+        expect(await e.curl(`http://[${v6}]/`)).toMatch(/^Hello from dual-\S+ on n[12]/);
+        const owner = await e.announcer('dual');
+        // the client's neighbour entries, IPv4 (ARP) and IPv6 (NDP), name the announcing node's MAC
+        expect(e.lab.neigh(v4).mac).toBe(e.macOf(owner));
+        expect(e.lab.neigh(v6).mac).toBe(e.macOf(owner));
+        const nd = e.lab.exec(e.lab.topo.client.ns, ['ndisc6', '-n', '-r', '2', '-w', '1000', v6, 'eth0'], 15_000);
+        expect(nd.out.toLowerCase()).toContain(e.macOf(owner));
+      } finally {
+        await e.clean(['dual']);
+      }
+    });
+
+    it('externalTrafficPolicy Local follows its endpoint: announced from the pod\'s node only, the client address preserved, and it moves with the pod', async () => {
+      e.apply(e.service('local', { local: true }));
+      await e.pods('local', ['n1']);
+      try {
+        const [ip] = await e.externalIps('local');
+        expect(await e.announcer('local')).toBe('n1');
+        const body = await e.curl(`http://${ip}/`);
+        expect(body).toMatch(/^Hello from local-\S+ on n1 .*you came from 198\.51\.100\.50$/m);
+        expect(e.lab.neigh(ip!).mac).toBe(e.macOf('n1'));
+        // the pod moves to n3
+        const [old] = await e.lab.readyPods('local');
+        await e.pods('local', ['n3']);
+        await e.lab.deletePod(old!.name);
+        expect(await e.announcer('local', 'n1')).toBe('n3');
+        await e.neighIs(ip!, e.macOf('n3'));
+        expect(await e.curl(`http://${ip}/`, { match: /on n3/ })).toMatch(/you came from 198\.51\.100\.50/);
+      } finally {
+        await e.clean(['local']);
+      }
+    });
+
+    it('shared IPs: two Services with the same allow-shared-ip key and different ports share one IP, each port reaching its own pods', async () => {
+      e.apply(e.service('share-a', { ips: '198.51.100.140', share: 'web', port: 80 }));
+      e.apply(e.service('share-b', { ips: '198.51.100.140', share: 'web', port: 81 }));
+      await e.pods('share-a', ['n1']);
+      await e.pods('share-b', ['n2']);
+      try {
+        expect(await e.externalIps('share-a')).toEqual(['198.51.100.140']);
+        expect(await e.externalIps('share-b')).toEqual(['198.51.100.140']);
+        expect(await e.curl('http://198.51.100.140:80/')).toMatch(/^Hello from share-a-/);
+        expect(await e.curl('http://198.51.100.140:81/')).toMatch(/^Hello from share-b-/);
+        // a third Service with another key cannot have that IP
+        e.apply(e.service('share-c', { ips: '198.51.100.140', share: 'other', port: 82 }));
+        await waitFor('AllocationFailed for share-c', () => /AllocationFailed/.test(e.kubectl('get', 'events', '--field-selector', 'involvedObject.name=share-c')) || undefined, { timeoutMs: 20_000, everyMs: 300 });
+        expect(e.externalIpColumn('share-c')).toEqual([]);
+      } finally {
+        await e.clean(['share-a', 'share-b', 'share-c']);
+      }
+    });
+
+    it('pool edits and exhaustion: a full pool leaves the Service pending with an event; adding a range gives it an IP that answers', async () => {
+      e.apply(`apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: tiny, namespace: metallb-system}
+spec: {autoAssign: false, addresses: [198.51.100.160/31]}
+`);
+      for (const n of ['t1', 't2', 't3']) e.apply(e.service(n, { pool: 'tiny', app: 'tiny' }));
+      await e.pods('tiny', ['n2']);
+      try {
+        const got = [...(await e.externalIps('t1')), ...(await e.externalIps('t2'))].sort();
+        expect(got).toEqual(['198.51.100.160', '198.51.100.161']);
+        await waitFor('AllocationFailed for t3', () => /AllocationFailed/.test(e.kubectl('get', 'events', '--field-selector', 'involvedObject.name=t3')) || undefined, { timeoutMs: 20_000, everyMs: 300 });
+        expect(e.externalIpColumn('t3')).toEqual([]);
+        e.apply(`apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: tiny, namespace: metallb-system}
+spec: {autoAssign: false, addresses: [198.51.100.160/31, 198.51.100.162/32]}
+`);
+        expect(await e.externalIps('t3')).toEqual(['198.51.100.162']);
+        expect(await e.curl('http://198.51.100.162/')).toMatch(/^Hello from tiny-\S+ on n2/);
+        expect(e.kubectl('get', 'ipaddresspools', '-n', 'metallb-system', 'tiny', '-o', 'jsonpath={.spec.addresses}')).toContain('198.51.100.162/32');
+      } finally {
+        await e.clean(['t1', 't2', 't3'], ['tiny']);
+        e.lab.kubectl(['delete', 'ipaddresspool', '-n', 'metallb-system', 'tiny', '--ignore-not-found']);
+      }
+    });
+
+    it('invalid config is kept out: kubectl apply refuses a malformed pool; an overlapping pool is rejected by the controller, which keeps serving the last good config', async () => {
+      e.apply(e.service('steady'));
+      await e.pods('steady', ['n1']);
+      try {
+        const [ip] = await e.externalIps('steady');
+        const bad = e.lab.apply('apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: bad, namespace: metallb-system}\nspec: {addresses: ["198.51.100.0/33"]}\n');
+        expect(bad.status).not.toBe(0);
+        expect(bad.err).toMatch(/each address must be a CIDR|Invalid value/);
+        expect(e.lab.kubectl(['get', 'ipaddresspool', '-n', 'metallb-system', 'bad']).status).not.toBe(0);
+        // accepted by the API server, refused by the controller (it overlaps first-pool)
+        e.apply('apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: {name: overlap, namespace: metallb-system}\nspec: {addresses: [198.51.100.110/32]}\n');
+        e.apply(e.service('wants-overlap', { pool: 'overlap', app: 'steady' }));
+        await waitFor('the controller reports the bad config', () => /overlap/i.test(e.kubectl('get', 'configurationstates', '-n', 'metallb-system', '-o', 'jsonpath={.items[*].status.errorSummary}')) || undefined, { timeoutMs: 20_000, everyMs: 300 });
+        expect(e.externalIpColumn('wants-overlap')).toEqual([]);
+        expect(e.externalIpColumn('steady')).toEqual([ip]);
+        expect(await e.curl(`http://${ip}/`)).toMatch(/^Hello from steady-/);
+      } finally {
+        e.lab.kubectl(['delete', 'ipaddresspool', '-n', 'metallb-system', 'overlap', '--ignore-not-found']);
+        await e.clean(['steady', 'wants-overlap'], ['steady']);
+      }
+    });
+
+    it('a controller restart changes no IP, and the next Service gets a new one', async () => {
+      for (const n of ['keep-1', 'keep-2', 'keep-3']) e.apply(e.service(n, { app: 'keep' }));
+      await e.pods('keep', ['n3']);
+      try {
+        const before = await Promise.all(['keep-1', 'keep-2', 'keep-3'].map(async (n) => (await e.externalIps(n))[0]!));
+        await e.lab.restart('controller');
+        await waitFor('the controller ready again', () => e.lab.httpStatus(e.lab.topo.cp.ns, 7572, '/readyz') === 200 || undefined, { timeoutMs: 60_000, everyMs: 200 });
+        e.apply(e.service('keep-4', { app: 'keep' }));
+        const [fresh] = await e.externalIps('keep-4');
+        expect(before).not.toContain(fresh);
+        const after = ['keep-1', 'keep-2', 'keep-3'].map((n) => e.externalIpColumn(n)[0]);
+        expect(after).toEqual(before);
+        expect(await e.curl(`http://${before[0]}/`)).toMatch(/^Hello from keep-/);
+      } finally {
+        await e.clean(['keep-1', 'keep-2', 'keep-3', 'keep-4'], ['keep']);
+      }
+    });
+  });
+}
+
+scenarios('lite');
+scenarios('real');
