@@ -46,7 +46,13 @@ function cli(args: string[], env: Record<string, string> = {}) {
   p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   p.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
-  return { p, exited, out: () => out, err: () => err };
+  // Resolves on the first stdout bytes (the CLI listens for signals before it prints anything) or
+  // when the process ends without printing.
+  const firstOutput = new Promise<void>((r) => {
+    p.stdout!.once('data', () => r());
+    p.once('exit', () => r());
+  });
+  return { p, exited, firstOutput, out: () => out, err: () => err };
 }
 
 const bgpArgs = (port: number, ...extra: string[]) => ['bgp', 'announce', '--local-address', '127.0.0.1', '--local-asn', '64512', '--peer-address', '127.0.0.1', '--peer-port', String(port), '--peer-asn', '64513', '--connect-retry', '1', ...extra];
@@ -54,6 +60,10 @@ const bgpArgs = (port: number, ...extra: string[]) => ['bgp', 'announce', '--loc
 describe('bgp announce < /dev/null with no session up (issue 15 §6)', () => {
   it('keeps running until signalled, then exits 0 (it used to exit 13: nothing kept the process alive)', async () => {
     const c = cli(bgpArgs(await closedPort(), '--route', '203.0.113.0/24,next-hop=198.51.100.1'));
+    // Regression (issue 15 §7): the 2.5 s window used to start at spawn, so on a loaded machine
+    // the SIGTERM could arrive before Node had even loaded the bundle (killed, exit status null).
+    // The window now starts at the first output line, when the CLI handles signals.
+    await c.firstOutput;
     const early = await Promise.race([c.exited, sleep(2500).then(() => 'running' as const)]);
     expect(early, `exited early; stderr: ${c.err()}`).toBe('running');
     c.p.kill('SIGTERM');
@@ -68,6 +78,7 @@ describe('bgp announce < /dev/null with no session up (issue 15 §6)', () => {
     writeFileSync(file, 's3cret\n');
     for (const [args, env] of [[['--password-file', file], {}], [[], { METALLB_TS_BGP_PASSWORD: 's3cret' }]] as const) {
       const c = cli(bgpArgs(await closedPort(), ...args), env);
+      await c.firstOutput; // as above: signal only once the CLI is up
       const early = await Promise.race([c.exited, sleep(1500).then(() => 'running' as const)]);
       expect(early, `exited early; stderr: ${c.err()}`).toBe('running');
       c.p.kill('SIGTERM');
