@@ -116,9 +116,11 @@ labDescribe('bgp announce: reconnects and reports', ['gobgpd', 'gobgp'])('bgp an
   it('exits 0 on SIGTERM while the peer is unreachable', async () => {
     const p = announce(['--local-address', '127.0.40.15', '--local-asn', '64512', '--peer-address', '127.0.40.6', '--peer-port', String(randomPort()), '--peer-asn', '64513', '--connect-retry', '1']);
     await p.waitEvent('first state change', (e) => e.event === 'state');
-    const t0 = Date.now();
-    expect(await p.stop('SIGTERM')).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // Regression (issue 15 §7): this also asserted "< 5 s of wall time", a timed assertion a
+    // loaded machine can break. Exit status 0 already proves the CLI ended by itself: a process
+    // still running after the grace period is SIGKILLed (exit status null). The retry loop
+    // (every 1 s) would keep a hung process alive forever, so the bound can be generous.
+    expect(await p.stop('SIGTERM', 20_000)).toBe(0);
   });
 });
 

@@ -59,7 +59,7 @@ labDescribe('l2 respond', ['ip', 'arping', 'ndisc6'])('l2 respond in network nam
     const a = arping(VIP, 2);
     expect(a.received, a.out).toBe(2);
     expect(new Set(a.macs)).toEqual(new Set([RESP_MAC]));
-    expect(await waitFor('ndisc6 answered', () => ndisc6(VIP6), 8000, 200)).toBe(RESP_MAC);
+    expect(await waitFor('ndisc6 answered', () => ndisc6(VIP6), 15_000, 200)).toBe(RESP_MAC);
     await p.waitEvent('arp reply event', (e) => e.event === 'reply' && e['ip'] === VIP && e['to'] === CLIENT_MAC && e['proto'] === 'arp');
     await p.waitEvent('ndp reply event', (e) => e.event === 'reply' && e['ip'] === VIP6 && e['to'] === CLIENT_MAC && e['proto'] === 'ndp');
     expect(arping('198.51.100.11', 1).received).toBe(0); // not ours
@@ -75,7 +75,8 @@ labDescribe('l2 respond', ['ip', 'arping', 'ndisc6'])('l2 respond in network nam
     const p = new CliProc(['l2', 'respond', '--interface', 'eth0', '--ip', VIP, '--gratuitous'], { netns: r });
     procs.push(p);
     await p.waitEvent('ready', (e) => e.event === 'ready');
-    expect(await waitFor('neighbour entry from gratuitous ARP', () => neigh(VIP), 5000, 100)).toBe(RESP_MAC);
+    // Waits here are upper bounds on events (issue 15 §7: 5 s was tight on a loaded 2-core machine).
+    expect(await waitFor('neighbour entry from gratuitous ARP', () => neigh(VIP), 15_000, 100)).toBe(RESP_MAC);
     expect(await p.stop('SIGINT')).toBe(0);
   });
 
@@ -86,7 +87,7 @@ labDescribe('l2 respond', ['ip', 'arping', 'ndisc6'])('l2 respond in network nam
     netns.ip('-n', c, 'addr', 'add', `${VIP}/32`, 'dev', 'eth0');
     try {
       const res = netns.run(c, ['arping', '-U', '-c', '1', '-I', 'eth0', '-s', VIP, VIP]);
-      const ev = await p.waitEvent(`conflict event (arping: ${res.out.trim()})`, (e) => e.event === 'conflict', 5000);
+      const ev = await p.waitEvent(`conflict event (arping: ${res.out.trim()})`, (e) => e.event === 'conflict', 15_000);
       expect(ev).toMatchObject({ ip: VIP, mac: CLIENT_MAC, interface: 'eth0' });
       expect(p.stderr).toMatch(/conflict/);
     } finally {

@@ -60,10 +60,11 @@ labDescribe('memberlist agent', ['go'])('memberlist agent', () => {
 
     expect(await a.stop('SIGTERM')).toBe(0);
     expect(a.events.at(-1)).toMatchObject({ event: 'exit', signal: 'SIGTERM' });
-    // a graceful leave is reported as `leave` (a failure would be `dead`, and take seconds)
-    const left = await b.waitEvent('cli2 sees cli1 leave', (e) => (e.event === 'leave' || e.event === 'dead') && e['node'] === 'cli1', 5000);
+    // a graceful leave is reported as `leave` (a failure would be `dead`): the event type tells
+    // them apart, so the waits are generous upper bounds (they were 5 s, tight on a loaded machine).
+    const left = await b.waitEvent('cli2 sees cli1 leave', (e) => (e.event === 'leave' || e.event === 'dead') && e['node'] === 'cli1', 20_000);
     expect(left.event).toBe('leave');
-    await go.waitEvent('go1 sees cli1 leave', ev('leave', 'cli1'), 5000);
+    await go.waitEvent('go1 sees cli1 leave', ev('leave', 'cli1'), 20_000);
     expect(await b.stop('SIGINT')).toBe(0);
     for (const p of [a, b]) {
       expect(p.badLines).toEqual([]);
