@@ -3,6 +3,11 @@
  * mixed clusters on loopback (127.0.20.0/24, random high ports), with and without encryption
  * (MetalLB key derivation). Go peers and our agent run as child processes; one of our nodes
  * runs in-process so the test can read its membership view and events directly.
+ *
+ * Waits are upper bounds on events, never measurements: a graceful leave is told from a failure
+ * by the event's type and reason (`leave`/`left-message` vs `dead`), not by how fast it came.
+ * (Issue 15 §7: the 5 s bounds on gossip and leave events were tight on a loaded 2-core machine;
+ * they are 20 s now.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemberlist, createNodeTransport, type Memberlist, type MemberEvent } from '../src/index.js';
@@ -110,9 +115,9 @@ for (const mode of ['plain', 'encrypted'] as const) {
       expect(await b.ml.join([`${ip(1)}:${portA}`])).toBe(1);
       // push/pull user state both ways (300 > 127: the Go peer writes the signed length as cd 01 2c (old codec) or d1 01 2c (go-msgpack/v2); we write d1 00 c8)
       expect(b.states[0]).toEqual({ len: 300, join: true });
-      await a.waitFor((l) => l.event === 'remote_state' && l.len === 200 && l.join === true, 5_000, 'remote_state from b');
-      await a.waitFor((l) => l.event === 'join' && l.node === 'b' && l.meta === 'ts-b', 5_000, 'join of b with meta');
-      const ja = await b.waitEvent((e) => e.type === 'join' && e.member.name === 'a', 5_000);
+      await a.waitFor((l) => l.event === 'remote_state' && l.len === 200 && l.join === true, 20_000, 'remote_state from b');
+      await a.waitFor((l) => l.event === 'join' && l.node === 'b' && l.meta === 'ts-b', 20_000, 'join of b with meta');
+      const ja = await b.waitEvent((e) => e.type === 'join' && e.member.name === 'a', 20_000);
       expect(dec.decode(ja.member.meta)).toBe('go-a');
       expect(ja.member.vsn).toEqual([1, 5, 2, 0, 0, 0]);
 
@@ -120,17 +125,17 @@ for (const mode of ['plain', 'encrypted'] as const) {
       const c = go('c', ip(3), portC, ['-join', `${ip(2)}:${b.port}`, '-send', 'hello-from-c', ...goSecret]);
       await c.waitFor((l) => l.event === 'joined', 10_000, 'joined');
       expect(c.lines.find((l) => l.event === 'joined')?.err).toBeUndefined();
-      await b.waitEvent((e) => e.type === 'join' && e.member.name === 'c', 5_000);
-      await a.waitFor((l) => l.event === 'join' && l.node === 'c', 5_000, 'a sees c (gossip)');
-      await b.waitMsg('hello-from-c (udp)', 5_000);
-      await b.waitMsg('hello-from-c (tcp)', 5_000);
+      await b.waitEvent((e) => e.type === 'join' && e.member.name === 'c', 20_000);
+      await a.waitFor((l) => l.event === 'join' && l.node === 'c', 20_000, 'a sees c (gossip)');
+      await b.waitMsg('hello-from-c (udp)', 20_000);
+      await b.waitMsg('hello-from-c (tcp)', 20_000);
 
       // Our b sends to Go a over UDP and TCP.
       const memberA = b.ml.members().find((m) => m.name === 'a')!;
       b.ml.sendBestEffort(memberA, enc.encode('hello-from-b (udp)'));
       await b.ml.sendReliable(memberA, enc.encode('hello-from-b (tcp)'));
-      await a.waitFor((l) => l.event === 'user_msg' && l.text === 'hello-from-b (udp)', 5_000, 'udp user msg');
-      await a.waitFor((l) => l.event === 'user_msg' && l.text === 'hello-from-b (tcp)', 5_000, 'tcp user msg');
+      await a.waitFor((l) => l.event === 'user_msg' && l.text === 'hello-from-b (udp)', 20_000, 'udp user msg');
+      await a.waitFor((l) => l.event === 'user_msg' && l.text === 'hello-from-b (tcp)', 20_000, 'tcp user msg');
 
       // Our agent d (separate process) joins Go c.
       const d = agent('d', ip(4), portD, ['--join', `${ip(3)}:${portC}`, '--meta', 'ts-d', ...agentSecret]);
@@ -178,15 +183,15 @@ for (const mode of ['plain', 'encrypted'] as const) {
       await b.waitEvent((x) => x.type === 'join' && x.member.name === 'e', 10_000);
       await c2.waitFor((l) => l.event === 'join' && l.node === 'e', 10_000, 'c2 sees e');
       e.signal('SIGTERM');
-      // A graceful leave arrives as a left message (a failure would need ≥ 5 s and say dead).
-      const left = await b.waitEvent((x) => x.type === 'leave' && x.member.name === 'e', 5_000);
+      // A graceful leave arrives as a left message (a failure would say dead, after the suspicion timeout).
+      const left = await b.waitEvent((x) => x.type === 'leave' && x.member.name === 'e', 20_000);
       expect(left.reason).toBe('left-message');
 
       // Graceful leave of our b: Go peers see it leave without a failure log.
       await b.ml.leave(1000);
       await b.ml.shutdown();
-      await a.waitFor((l) => l.event === 'leave' && l.node === 'b', 5_000, 'a: b leave');
-      await c2.waitFor((l) => l.event === 'leave' && l.node === 'b', 5_000, 'c2: b leave');
+      await a.waitFor((l) => l.event === 'leave' && l.node === 'b', 20_000, 'a: b leave');
+      await c2.waitFor((l) => l.event === 'leave' && l.node === 'b', 20_000, 'c2: b leave');
       expect(a.lines.some((l) => l.event === 'log' && /Marking b as failed/.test(l.msg ?? ''))).toBe(false);
     }, 170_000);
   });
@@ -228,7 +233,7 @@ describe('startMemberlist with a MetalLB secret directory', () => {
       const ml = await startMemberlist({ name: 's2', bind: `127.0.20.42:${randomPort()}`, secretKeyPath: dir, preset: 'lan' });
       nodes.push(ml);
       expect(await ml.join([`127.0.20.41:${port}`])).toBe(1);
-      await g.waitFor((l) => l.event === 'join' && l.node === 's2', 5_000, 'join s2');
+      await g.waitFor((l) => l.event === 'join' && l.node === 's2', 20_000, 'join s2');
       expect(ml.members().map((m) => m.name).sort()).toEqual(['s1', 's2']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -245,14 +250,14 @@ describe('IPv6 on ::1', () => {
     const ours = await local('v6ts', '::1');
     expect(ours.ml.localMember().addr).toBe('::1');
     expect(await ours.ml.join([`[::1]:${port}`])).toBe(1);
-    const j = await ours.waitEvent((e) => e.type === 'join' && e.member.name === 'v6go', 5_000);
+    const j = await ours.waitEvent((e) => e.type === 'join' && e.member.name === 'v6go', 20_000);
     expect(j.member.addr).toBe('::1');
     expect(dec.decode(j.member.meta)).toBe('six');
-    const seen = await g.waitFor((l) => l.event === 'join' && l.node === 'v6ts', 5_000, 'join v6ts');
+    const seen = await g.waitFor((l) => l.event === 'join' && l.node === 'v6ts', 20_000, 'join v6ts');
     expect(seen.addr).toBe('::1');
     // a third node, Go, joins through us
     const g2 = go('v6go2', '::1', randomPort(), ['-join', `[::1]:${ours.port}`]);
     await g2.waitFor((l) => l.event === 'joined' && l.contacted === 1, 10_000, 'joined');
-    await ours.waitEvent((e) => e.type === 'join' && e.member.name === 'v6go2', 5_000);
+    await ours.waitEvent((e) => e.type === 'join' && e.member.name === 'v6go2', 20_000);
   }, 60_000);
 });
