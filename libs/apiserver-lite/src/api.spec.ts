@@ -1,6 +1,6 @@
 import { ManualClock, SeededRng } from '@metallb-ts/clock/testing';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Api } from './api.js';
 import { PATCH_TYPES } from './patch-types.js';
 import { MemoryPersistence } from './snapshot-file.js';
@@ -269,5 +269,61 @@ describe('history, watch resumption and persistence', () => {
     expect(persistence.load()).toBeUndefined();
     clock.advance(50);
     expect(persistence.load()!.objects.some((o) => o.object.metadata.name === 'z')).toBe(true);
+  });
+});
+
+describe('rolled-back writes (issue 16: O(1) unless they allocated)', () => {
+  const lb = (name: string) => ({ metadata: { name }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+
+  it('a 404, a 409 or a refused create of a Service reads no other Service, and allocations stay right', () => {
+    const { api, svc } = setup();
+    api.create(svc, 'default', lb('a'));
+    const list = vi.spyOn(api.store, 'list');
+    expect(() => api.patch(svc, 'default', 'missing', PATCH_TYPES.merge, { metadata: { annotations: { x: 'y' } } })).toThrow(expect.objectContaining({ code: 404 }));
+    expect(() => api.update(svc, 'default', 'a', { ...lb('a'), metadata: { name: 'a', resourceVersion: '1' } })).toThrow(expect.objectContaining({ code: 409 }));
+    expect(() => api.create(svc, 'default', lb('a'))).toThrow(expect.objectContaining({ code: 409, reason: 'AlreadyExists' }));
+    expect(list.mock.calls.filter(([key]) => key === '/services')).toEqual([]);
+    list.mockRestore();
+    expect(api.create(svc, 'default', lb('b')).spec).toMatchObject({ clusterIP: '10.96.0.11', ports: [expect.objectContaining({ nodePort: 30001 })] });
+  });
+
+  it('a rolled-back Service deletion keeps its cluster IP and node port taken', () => {
+    const { api, svc } = setup();
+    api.create(svc, 'default', lb('a'));
+    api.onChange((key, _o, deleted) => {
+      if (key === '/services' && deleted) throw new Error('refused');
+    });
+    expect(() => api.delete(svc, 'default', 'a')).toThrow('refused');
+    expect(api.get(svc, 'default', 'a').spec.clusterIP).toBe('10.96.0.10');
+    const b = api.create(svc, 'default', lb('b'));
+    expect(b.spec.clusterIP).toBe('10.96.0.11');
+    expect(b.spec.ports[0].nodePort).toBe(30001);
+  });
+
+  it('a Service create refused after its allocation (a bad name) frees what it took', () => {
+    const { api, svc } = setup();
+    expect(() => api.create(svc, 'default', lb('Bad_Name'))).toThrow(expect.objectContaining({ code: 422 }));
+    expect(api.create(svc, 'default', lb('good')).spec.clusterIP).toBe('10.96.0.10');
+  });
+
+  it('a rolled-back CRD deletion keeps its type served', () => {
+    const { api, wp } = setup();
+    api.create(wp, 'widgets', pool('a'));
+    const crds = api.mustType('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+    api.onChange((key, _o, deleted) => {
+      if (key === 'apiextensions.k8s.io/customresourcedefinitions' && deleted) throw new Error('refused');
+    });
+    expect(() => api.delete(crds, undefined, 'widgetpools.test.metallb-ts.dev')).toThrow('refused');
+    expect(api.get(api.mustType('test.metallb-ts.dev', 'v1beta1', 'widgetpools'), 'widgets', 'a').metadata.name).toBe('a');
+  });
+
+  it('a namespace being deleted goes when its last object goes (found through the per-namespace counts)', () => {
+    const { api, wp } = setup();
+    const nsType = api.mustType('', 'v1', 'namespaces');
+    api.create(wp, 'widgets', { ...pool('a'), metadata: { name: 'a', finalizers: ['x/y'] } });
+    api.delete(nsType, undefined, 'widgets');
+    expect(api.get(nsType, undefined, 'widgets').metadata.deletionTimestamp).toBeDefined();
+    api.patch(wp, 'widgets', 'a', PATCH_TYPES.merge, { metadata: { finalizers: null } });
+    expect(() => api.get(nsType, undefined, 'widgets')).toThrow(expect.objectContaining({ code: 404 }));
   });
 });

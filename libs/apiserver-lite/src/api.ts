@@ -57,11 +57,34 @@ const LABEL_NAMED = new Set(['/namespaces', '/services']);
 /** A hook run after each committed change (used for controller simulation). */
 export type ChangeHook = (key: string, obj: KObject, deleted: boolean) => void;
 
+/**
+ * The Service allocator, counting the calls that change it: a failed request whose transaction
+ * made none needs no rebuild of the allocations from every Service (see `atomically`).
+ */
+class CountingAllocator extends ServiceAllocator {
+  /** Calls that changed (or may have changed) the allocations, ever. */
+  changes = 0;
+  override ip(family: 'IPv4' | 'IPv6'): string {
+    this.changes++;
+    return super.ip(family);
+  }
+  override port(): number {
+    this.changes++;
+    return super.port();
+  }
+  override release(svc: KObject): void {
+    this.changes++;
+    super.release(svc);
+  }
+}
+
 /** The in-memory Kubernetes API. */
 export class Api {
   readonly store: ObjectStore;
   readonly types = new TypeRegistry();
-  private readonly alloc = new ServiceAllocator();
+  private readonly alloc = new CountingAllocator();
+  /** CRD (un)registrations, ever: a rolled-back one needs the types rebuilt. */
+  private crdSyncs = 0;
   private readonly hooks: ChangeHook[] = [];
   private inHook = false;
   private stopControllers: (() => void) | undefined;
@@ -273,13 +296,17 @@ export class Api {
   private atomically<T>(fn: () => T, dryRun = false): T {
     if (this.store.inTransaction()) return fn();
     const mark = this.alloc.mark();
+    const allocChanges = this.alloc.changes;
+    const crdSyncs = this.crdSyncs;
     let undone = true;
     try {
       const out = this.store.transaction(fn, { rollback: dryRun });
       undone = dryRun;
       return out;
     } finally {
-      if (undone) this.resync(mark);
+      // The rebuild reads every Service: only when the undone writes allocated, released or
+      // (un)registered something — a 404, 409 or validation error of most requests costs O(1).
+      if (undone && (this.alloc.changes !== allocChanges || this.crdSyncs !== crdSyncs)) this.resync(mark);
     }
   }
 
@@ -496,7 +523,7 @@ export class Api {
   private finalizeNamespace(name: string): KObject | undefined {
     const ns = this.store.get('/namespaces', undefined, name);
     if (!ns?.metadata.deletionTimestamp) return undefined;
-    if (this.store.keys().some((k) => this.store.list(k, name).length > 0 && k !== '/namespaces')) return undefined;
+    if (this.store.namespaceHasObjects(name, '/namespaces')) return undefined;
     const gone = this.store.remove('/namespaces', undefined, name);
     if (gone) this.afterWrite('/namespaces', gone, true);
     return gone;
@@ -516,6 +543,7 @@ export class Api {
   }
 
   private syncCrd(crd: KObject, deleted: boolean): void {
+    this.crdSyncs++;
     const name = crd.metadata.name;
     this.types.removeCrd(name);
     if (deleted) {

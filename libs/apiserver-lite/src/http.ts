@@ -111,6 +111,12 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly listSnapshots = new Map<string, { rv: number; items: KObject[] }>();
   private snapshotSeq = 0;
+  /**
+   * The watch lines of the change being fanned out: every watcher of a resource gets the same
+   * bytes, so a change is serialised once per (event type, apiVersion), not once per watcher.
+   * Only the last change is kept (the store sends one change to all its watchers in a row).
+   */
+  private readonly lines = { object: undefined as KObject | undefined, byVariant: new Map<string, string>() };
 
   constructor(readonly opts: ApiServerOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -359,6 +365,21 @@ export class ApiServer {
     };
     this.watches.add(w);
     res.on('close', () => w.end());
+    /** The watch line of a change, shared by every watcher that sends the same one. */
+    const lineOf = (type: string, object: KObject): string => {
+      const apiVersion = apiVersionOf(t);
+      if (this.lines.object !== object) {
+        this.lines.object = object;
+        this.lines.byVariant.clear();
+      }
+      const variant = `${type} ${apiVersion} ${t.kind}`;
+      let line = this.lines.byVariant.get(variant);
+      if (line === undefined) {
+        line = `${JSON.stringify({ type, object: { ...object, apiVersion, kind: t.kind } })}\n`;
+        this.lines.byVariant.set(variant, line);
+      }
+      return line;
+    };
     const send = (ev: ChangeEvent) => {
       const now = Api.selects(sel, ev.object);
       const before = ev.prev ? Api.selects(sel, ev.prev) : false;
@@ -369,9 +390,11 @@ export class ApiServer {
         else if (!now && before) type = 'DELETED';
         else if (!now) return;
       } else if (!now) return;
-      // Serialised at once: a shallow relabelled view is enough (no deep copy per watcher).
+      // Serialised at once: a shallow relabelled view is enough (no deep copy per watcher), and
+      // without Tables the line is serialised once for all watchers.
       try {
-        write(type, { ...ev.object, apiVersion: apiVersionOf(t), kind: t.kind });
+        if (table) write(type, { ...ev.object, apiVersion: apiVersionOf(t), kind: t.kind });
+        else if (!closed) res.write(lineOf(type, ev.object));
       } catch (e) {
         // Never let one watcher fail a committed write: it gets an error event and ends.
         write('ERROR', new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`).toStatus());

@@ -5,6 +5,7 @@
  */
 import type { Clock, TimerHandle } from '@metallb-ts/clock';
 import { expired, StatusError } from './errors.js';
+import { ResourceObjects } from './object-index.js';
 import { clone } from './patch.js';
 
 /** A stored Kubernetes object. */
@@ -123,9 +124,12 @@ export class ObjectStore {
   private rv = 0;
   /** Lowest resourceVersion a watch may resume from (exclusive history start). */
   private oldestRv = 0;
-  private readonly objects = new Map<string, Map<string, KObject>>();
+  /** Per storage key; a key is removed with its last object. */
+  private readonly objects = new Map<string, ResourceObjects>();
   private history: ChangeEvent[] = [];
-  private readonly subs = new Set<WatchSubscription>();
+  /** Watchers by storage key: a change is offered only to the watchers of its resource. */
+  private readonly subs = new Map<string, Set<WatchSubscription>>();
+  private subCount = 0;
   private readonly historySize: number;
   private persistTimer: TimerHandle | undefined;
   private tx: Transaction | undefined;
@@ -174,19 +178,31 @@ export class ObjectStore {
     return this.objects.get(key)?.get(nsName(namespace, name));
   }
 
-  /** Objects of one resource, optionally in one namespace, sorted by namespace then name. */
+  /**
+   * Objects of one resource, optionally in one namespace, in byte order of "namespace/name" (as
+   * etcd keys sort). Costs O(result), not O(objects of the resource): the order is kept by an
+   * index (see `object-index.ts`), never sorted per call. A new array; the objects are live.
+   */
   list(key: string, namespace?: string): KObject[] {
+    return this.objects.get(key)?.list(namespace) ?? [];
+  }
+
+  /** Number of objects of one resource, optionally in one namespace, in O(1). */
+  count(key: string, namespace?: string): number {
     const m = this.objects.get(key);
-    if (!m) return [];
-    const out: [string, KObject][] = [];
-    for (const [id, o] of m) if (namespace === undefined || o.metadata.namespace === namespace) out.push([id, o]);
-    // Byte order of "namespace/name", as etcd keys sort.
-    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((x) => x[1]);
+    if (!m) return 0;
+    return namespace === undefined ? m.size : m.countIn(namespace);
   }
 
   /** Every storage key with at least one object. */
   keys(): string[] {
     return [...this.objects.keys()];
+  }
+
+  /** Whether any object of any resource but `except` lives in `namespace`, in O(resources). */
+  namespaceHasObjects(namespace: string, except?: string): boolean {
+    for (const [key, m] of this.objects) if (key !== except && m.countIn(namespace) > 0) return true;
+    return false;
   }
 
   /** Whether a {@link ObjectStore.transaction} is open. */
@@ -224,13 +240,25 @@ export class ObjectStore {
   private rollback(tx: Transaction): void {
     for (let i = tx.undo.length - 1; i >= 0; i--) {
       const { key, id, prev } = tx.undo[i]!;
-      const m = this.objects.get(key) ?? new Map<string, KObject>();
-      if (prev) m.set(id, prev);
-      else m.delete(id);
-      if (m.size === 0) this.objects.delete(key);
-      else this.objects.set(key, m);
+      if (prev) this.resource(key).set(id, prev);
+      else this.drop(key, id);
     }
     this.rv = tx.fromRv;
+  }
+
+  /** The objects of `key`, created when missing. */
+  private resource(key: string): ResourceObjects {
+    let m = this.objects.get(key);
+    if (!m) this.objects.set(key, (m = new ResourceObjects()));
+    return m;
+  }
+
+  /** Removes one object; forgets the key with its last object. */
+  private drop(key: string, id: string): boolean {
+    const m = this.objects.get(key);
+    if (!m?.delete(id)) return false;
+    if (m.size === 0) this.objects.delete(key);
+    return true;
   }
 
   private commit(tx: Transaction): void {
@@ -259,19 +287,12 @@ export class ObjectStore {
   /** Applies one log record during recovery (no watchers exist yet). */
   private replay(r: LogRecord): void {
     for (const ev of r.events) {
-      const m = this.objects.get(ev.key) ?? new Map<string, KObject>();
       const id = nsName(ev.object.metadata.namespace, ev.object.metadata.name);
-      if (ev.type === 'DELETED') m.delete(id);
-      else m.set(id, ev.object);
-      if (m.size === 0) this.objects.delete(ev.key);
-      else this.objects.set(ev.key, m);
+      if (ev.type === 'DELETED') this.drop(ev.key, id);
+      else this.resource(ev.key).set(id, ev.object);
       this.pushHistory(ev);
     }
-    for (const d of r.drops ?? []) {
-      const m = this.objects.get(d.key);
-      m?.delete(nsName(d.namespace, d.name));
-      if (m?.size === 0) this.objects.delete(d.key);
-    }
+    for (const d of r.drops ?? []) this.drop(d.key, nsName(d.namespace, d.name));
     this.rv = r.rv;
     if (r.compacted) {
       this.history = [];
@@ -288,8 +309,7 @@ export class ObjectStore {
   /** Stores a new or changed object with a fresh resourceVersion and records the event. */
   put(key: string, obj: KObject): KObject {
     if (!this.tx) return this.transaction(() => this.put(key, obj));
-    const m = this.objects.get(key) ?? new Map<string, KObject>();
-    this.objects.set(key, m);
+    const m = this.resource(key);
     const id = nsName(obj.metadata.namespace, obj.metadata.name);
     const prev = m.get(id);
     this.remember(key, id, prev);
@@ -308,8 +328,7 @@ export class ObjectStore {
     const prev = m?.get(id);
     if (!m || !prev) return undefined;
     this.remember(key, id, prev);
-    m.delete(id);
-    if (m.size === 0) this.objects.delete(key);
+    this.drop(key, id);
     const rv = this.nextRv();
     const gone = { ...prev, metadata: { ...prev.metadata, resourceVersion: String(rv) } };
     this.tx.events.push({ type: 'DELETED', key, rv, object: gone, prev });
@@ -321,10 +340,8 @@ export class ObjectStore {
    * lost. Watchers resuming later never see it; only a relist does.
    */
   silentRemove(key: string, namespace: string | undefined, name: string): boolean {
-    const m = this.objects.get(key);
-    const ok = m?.delete(nsName(namespace, name)) ?? false;
+    const ok = this.drop(key, nsName(namespace, name));
     if (ok) {
-      if (m!.size === 0) this.objects.delete(key);
       this.nextRv();
       this.history = [];
       this.oldestRv = this.rv;
@@ -352,13 +369,23 @@ export class ObjectStore {
     // answering 410 makes every client relist instead of silently waiting for the counter.
     if (fromRv > this.rv) throw expired(`too large resource version: ${fromRv}, current: ${this.rv} (the server's state was reset)`);
     for (const ev of this.history) if (ev.rv > fromRv && matchesSub(sub, ev)) sub.send(ev);
-    this.subs.add(sub);
-    return () => this.subs.delete(sub);
+    let set = this.subs.get(sub.key);
+    if (!set) this.subs.set(sub.key, (set = new Set()));
+    if (!set.has(sub)) {
+      set.add(sub);
+      this.subCount++;
+    }
+    return () => {
+      const s = this.subs.get(sub.key);
+      if (!s?.delete(sub)) return;
+      this.subCount--;
+      if (s.size === 0) this.subs.delete(sub.key);
+    };
   }
 
   /** Number of open watches (for tests and metrics). */
   watcherCount(): number {
-    return this.subs.size;
+    return this.subCount;
   }
 
   /** The whole state, for persistence. */
@@ -384,18 +411,16 @@ export class ObjectStore {
   private restore(s: Snapshot): void {
     this.rv = s.rv;
     this.oldestRv = s.oldestRv;
-    for (const { key, object } of s.objects) {
-      const m = this.objects.get(key) ?? new Map<string, KObject>();
-      m.set(nsName(object.metadata.namespace, object.metadata.name), object);
-      this.objects.set(key, m);
-    }
+    for (const { key, object } of s.objects) this.resource(key).set(nsName(object.metadata.namespace, object.metadata.name), object);
     this.history = s.history ?? [];
     this.seq = s.seq ?? 0;
   }
 
   private record(ev: ChangeEvent): void {
     this.pushHistory(ev);
-    for (const s of this.subs) {
+    const subs = this.subs.get(ev.key);
+    if (!subs) return;
+    for (const s of subs) {
       if (!matchesSub(s, ev)) continue;
       // One failing watcher must neither fail a committed write nor starve the others.
       try {
