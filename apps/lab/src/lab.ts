@@ -468,6 +468,22 @@ export class LabHandle {
     return n;
   }
 
+  /**
+   * Restarts the API server: apiserver-lite (SIGTERM, its snapshot is written; started again on
+   * it), or the real control plane (kube-lab down, then up on the same data).
+   */
+  async restartApiServer(): Promise<void> {
+    if (this.state.kube === 'lite') {
+      await this.restart('apiserver');
+    } else {
+      const dir = join(this.state.dir, 'kube');
+      const d = kubeLab(['down', '--dir', dir], 120_000);
+      if (d.status !== 0) throw new Error(`kube-lab down: ${d.err}`);
+      const u = kubeLab(['up', '--dir', dir, '--netns', this.topo.cp.ns, '--address', API.v4, '--port', String(API.port), '--unsafe-no-fsync'], 300_000);
+      if (u.status !== 0) throw new Error(`kube-lab up: ${u.err}`);
+    }
+  }
+
   /** HTTP status of `GET http://127.0.0.1:port/path` inside `ns` (0 when nothing answers). */
   httpStatus(ns: string, port: number, path: string): number {
     const r = attempt(inNs(ns, ['curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code}', `http://127.0.0.1:${port}${path}`]), { timeoutMs: 5000 });

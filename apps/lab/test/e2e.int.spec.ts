@@ -184,6 +184,133 @@ spec: {autoAssign: false, addresses: [198.51.100.160/31, 198.51.100.162/32]}
         await e.clean(['keep-1', 'keep-2', 'keep-3', 'keep-4'], ['keep']);
       }
     });
+
+    it('a memberlist partition splits the brain (two nodes answer ARP), and the heal brings it back to one', async () => {
+      e.apply(e.service('split', { app: 'split' }));
+      await e.pods('split', ['n2', 'n3']);
+      const n1 = e.lab.node('n1').ns;
+      const part = 'metallb-lab-partition';
+      try {
+        const [ip] = await e.externalIps('split');
+        await e.announcer('split');
+        expect(e.arpingMacs(ip!)).toHaveLength(1);
+        // n1 no longer hears or reaches memberlist (TCP and UDP 7946); everything else still flows
+        e.lab.exec(n1, ['nft', '-f', '-'], 10_000);
+        const rules = `table inet ${part} {\n chain in { type filter hook input priority 0; policy accept; meta l4proto { tcp, udp } th dport 7946 drop; meta l4proto { tcp, udp } th sport 7946 drop; }\n chain out { type filter hook output priority 0; policy accept; meta l4proto { tcp, udp } th dport 7946 drop; meta l4proto { tcp, udp } th sport 7946 drop; }\n}\n`;
+        const applied = e.lab.exec(n1, ['sh', '-c', `printf '%s' '${rules}' | nft -f -`]);
+        expect(applied.status, applied.err).toBe(0);
+        const split = await waitFor('two nodes answering ARP for the Service IP', () => {
+          const macs = e.arpingMacs(ip!, 2);
+          return macs.length === 2 ? macs : undefined;
+        }, { timeoutMs: 60_000, everyMs: 500 });
+        expect(split).toContain(e.macOf('n1'));
+        expect(await e.curl(`http://${ip}/`)).toMatch(/^Hello from split-/);
+        // heal
+        expect(e.lab.exec(n1, ['nft', 'delete', 'table', 'inet', part]).status).toBe(0);
+        await waitFor('one node answering ARP again', () => e.arpingMacs(ip!, 2).length === 1 || undefined, { timeoutMs: 90_000, everyMs: 500 });
+        await e.announcer('split', undefined, 30_000);
+        expect(e.arpingMacs(ip!)).toHaveLength(1);
+      } finally {
+        e.lab.exec(n1, ['nft', 'delete', 'table', 'inet', part]);
+        await e.clean(['split']);
+      }
+    });
+
+    it('an API server restart changes no IP and drops no traffic; the next Service still gets an IP', async () => {
+      e.apply(e.service('api-a', { app: 'api' }));
+      await e.pods('api', ['n1', 'n2']);
+      try {
+        const [ip] = await e.externalIps('api-a');
+        await e.curl(`http://${ip}/`);
+        await e.lab.restartApiServer();
+        // traffic never needed the API server
+        expect(e.lab.curl(`http://${ip}/`).body).toMatch(/^Hello from api-/);
+        await waitFor('the API server back', () => e.lab.kubectl(['get', 'ns', 'default']).status === 0 || undefined, { timeoutMs: 120_000, everyMs: 500 });
+        expect(e.externalIpColumn('api-a')).toEqual([ip]);
+        e.apply(e.service('api-b', { app: 'api' }));
+        const [next] = await e.externalIps('api-b', 1, 60_000);
+        expect(next).not.toBe(ip);
+        expect(await e.curl(`http://${next}/`)).toMatch(/^Hello from api-/);
+      } finally {
+        await e.clean(['api-a', 'api-b'], ['api']);
+      }
+    });
+
+    it("a node's link down moves the Service to another node (the client's neighbour entry follows); link up brings the node back", async () => {
+      e.apply(e.service('link', { app: 'link' }));
+      await e.pods('link', ['n1', 'n2', 'n3']);
+      let down: string | undefined;
+      try {
+        const [ip] = await e.externalIps('link');
+        down = await e.announcer('link');
+        await e.neighIs(ip!, e.macOf(down));
+        e.lab.setCarrier(down, false);
+        const next = await e.announcer('link', down, 30_000);
+        await e.neighIs(ip!, e.macOf(next));
+        expect(await e.curl(`http://${ip}/`)).toMatch(/^Hello from link-\S+ on n\d/);
+        e.lab.setCarrier(down, true);
+        down = undefined;
+        await e.announcer('link', undefined, 30_000);
+        // the rejoining node and the current owner settle on one answer
+        await waitFor('one node answering ARP after link up', () => e.arpingMacs(ip!, 2).length === 1 || undefined, { timeoutMs: 30_000, everyMs: 500 });
+        expect(await e.curl(`http://${ip}/`)).toMatch(/^Hello from link-/);
+      } finally {
+        if (down) e.lab.setCarrier(down, true);
+        await e.clean(['link']);
+      }
+    });
+
+    it("a speaker restart with BGP graceful restart keeps the router's routes (stale while it is away) and traffic through the router flows throughout", async () => {
+      const t = e.lab.topo;
+      e.apply(`apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: gr-pool, namespace: metallb-system}
+spec: {autoAssign: false, addresses: [198.51.100.170/32]}
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: {name: gr, namespace: metallb-system}
+spec: {myASN: 64500, peerASN: 64501, peerAddress: ${t.router.v4}, enableGracefulRestart: true}
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: {name: gr-adv, namespace: metallb-system}
+spec: {ipAddressPools: [gr-pool]}
+`);
+      e.apply(e.service('gr', { pool: 'gr-pool', app: 'gr' }));
+      await e.pods('gr', ['n1', 'n2']);
+      const ip = '198.51.100.170';
+      const hops = () => e.lab.routerRoute(ip).nexthops;
+      const n1 = t.nodes[0]!;
+      const state = () => (JSON.parse(e.lab.vtysh(`show bgp neighbors ${n1.v4} json`)) as Record<string, { bgpState?: string }>)[n1.v4]?.bgpState;
+      try {
+        expect(await e.externalIps('gr')).toEqual([ip]);
+        await waitFor('three next hops on the router', () => hops().length === 3 || undefined, { timeoutMs: 60_000, everyMs: 300 });
+        e.lab.exec(t.client.ns, ['ip', 'route', 'replace', `${ip}/32`, 'via', t.router.v4]);
+        await e.curl(`http://${ip}/`);
+        await e.lab.stopSpeaker('n1', 'SIGKILL');
+        await waitFor("the router's session with n1 down", () => state() !== 'Established' || undefined, { timeoutMs: 30_000, everyMs: 200 });
+        // graceful restart: n1's path is kept, marked stale, so the route keeps its three next hops
+        expect(hops()).toEqual([t.nodes[0]!.v4, t.nodes[1]!.v4, t.nodes[2]!.v4]);
+        const paths = (JSON.parse(e.lab.vtysh(`show bgp ipv4 unicast ${ip}/32 json`)) as { paths?: { stale?: boolean; peer?: { peerId?: string } }[] }).paths ?? [];
+        expect(paths.find((p) => p.peer?.peerId === n1.v4)?.stale).toBe(true);
+        for (let i = 0; i < 5; i++) expect(e.lab.curl(`http://${ip}/`).body).toMatch(/^Hello from gr-/);
+        e.lab.startSpeaker('n1');
+        await waitFor("the router's session with n1 back", () => state() === 'Established' || undefined, { timeoutMs: 60_000, everyMs: 300 });
+        await waitFor("n1's path fresh again", () => {
+          const p = (JSON.parse(e.lab.vtysh(`show bgp ipv4 unicast ${ip}/32 json`)) as { paths?: { stale?: boolean; peer?: { peerId?: string } }[] }).paths ?? [];
+          const mine = p.find((x) => x.peer?.peerId === n1.v4);
+          return (mine && !mine.stale) || undefined;
+        }, { timeoutMs: 30_000, everyMs: 300 });
+        expect(hops()).toHaveLength(3);
+        expect(await e.curl(`http://${ip}/`)).toMatch(/^Hello from gr-/);
+      } finally {
+        e.lab.exec(t.client.ns, ['ip', 'route', 'del', `${ip}/32`]);
+        if (!e.lab.proc('speaker-n1') || e.lab.httpStatus(n1.ns, 7472, '/readyz') !== 200) e.lab.startSpeaker('n1');
+        await e.clean(['gr']);
+        e.lab.kubectl(['delete', '-n', 'metallb-system', 'bgpadvertisement/gr-adv', 'bgppeer/gr', 'ipaddresspool/gr-pool', '--ignore-not-found']);
+      }
+    });
   });
 }
 
