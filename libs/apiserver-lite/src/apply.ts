@@ -22,7 +22,7 @@ export interface ManagedFieldsEntry {
 }
 
 /** Metadata fields nobody owns. */
-const SYSTEM_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName']);
+const SYSTEM_META = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']);
 
 /** Leaf field paths of an object (paths are arrays of keys, JSON-encoded as strings). */
 export function fieldPaths(obj: unknown): Set<string> {
@@ -113,6 +113,20 @@ export interface ApplyRequest {
   apiVersion: string;
   time: string;
   subresource?: string;
+  /**
+   * Whether the kind has a status subresource: then an apply to the main resource owns nothing
+   * under `status` (the server keeps the stored status), as an apply to `/status` owns nothing
+   * outside it. @default false
+   */
+  statusSubresource?: boolean;
+}
+
+/** The applied fields a request can own: only `status` through `/status`, all but `status` on the main resource of a kind with the subresource. */
+function ownable(paths: Set<string>, req: ApplyRequest): Set<string> {
+  const underStatus = (p: string) => (JSON.parse(p) as string[])[0] === 'status';
+  if (req.subresource === 'status') return new Set([...paths].filter(underStatus));
+  if (req.statusSubresource) return new Set([...paths].filter((p) => !underStatus(p)));
+  return paths;
 }
 
 /**
@@ -121,7 +135,7 @@ export interface ApplyRequest {
  * (unless `force`, which takes the fields over).
  */
 export function serverSideApply(req: ApplyRequest): KObject {
-  const mine = fieldPaths(req.applied);
+  const mine = ownable(fieldPaths(req.applied), req);
   const all = entries(req.live);
   const others = all.filter((e) => !(e.manager === req.manager && e.operation === 'Apply' && (e.subresource ?? '') === (req.subresource ?? '')));
   const previous = all.find((e) => e.manager === req.manager && e.operation === 'Apply' && (e.subresource ?? '') === (req.subresource ?? ''));
@@ -140,14 +154,15 @@ export function serverSideApply(req: ApplyRequest): KObject {
     const list = conflicts.map((c) => `${c.message}: ${c.field}`).join('\n- ');
     throw new StatusError(409, 'Conflict', `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? 's' : ''}: ${conflicts.length > 1 ? `\n- ${list}` : list}`, { causes: conflicts });
   }
-  let merged = (req.live ? applyMerge(stripSystem(req.live), req.applied) : clone(req.applied)) as KObject;
+  const merged = (req.live ? applyMerge(stripSystem(req.live), req.applied) : clone(req.applied)) as KObject;
   // Fields this manager applied before and no longer applies, and nobody else owns, are removed.
   if (previous && req.live) {
     const owned = new Set<string>();
     for (const { set } of otherSets) for (const p of set) owned.add(p);
     for (const p of fromFieldsV1(previous.fieldsV1)) if (!mine.has(p) && !owned.has(p)) deletePath(merged as Record<string, any>, JSON.parse(p));
   }
-  merged = { ...merged, metadata: { ...(req.live?.metadata ?? {}), ...merged.metadata } };
+  // No re-merge of the live metadata here: applyMerge already kept it, and a label or annotation
+  // removed just above must stay removed.
   const newEntries: ManagedFieldsEntry[] = otherSets.filter(({ set }) => set.size > 0).map(({ e, set }) => ({ ...e, fieldsV1: toFieldsV1(set) }));
   const entry: ManagedFieldsEntry = { manager: req.manager, operation: 'Apply', apiVersion: req.apiVersion, time: req.time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(mine) };
   if (req.subresource) entry.subresource = req.subresource;

@@ -6,6 +6,7 @@
  * and `metadata` of every object. Only types (and a few closed enums) are checked; unknown fields
  * are kept, and `null` is accepted everywhere (Go decodes it as the zero value).
  */
+import type { StatusCause } from './errors.js';
 import type { Schema } from './schema.js';
 
 const str: Schema = { type: 'string', nullable: true };
@@ -155,3 +156,75 @@ export const BUILTIN_SCHEMAS: Readonly<Record<string, Schema>> = {
   '/events': coreEvent,
   'events.k8s.io/events': eventsEvent,
 };
+
+const isObj = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const CONFIG_KEY_MESSAGE = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+
+/** `data` / `binaryData` keys of ConfigMaps and Secrets (`IsConfigMapKey`). */
+function configKeys(obj: Record<string, any>, fields: string[]): StatusCause[] {
+  const out: StatusCause[] = [];
+  for (const f of fields) {
+    if (!isObj(obj[f])) continue;
+    for (const k of Object.keys(obj[f])) {
+      if (!CONFIG_KEY.test(k)) out.push({ reason: 'FieldValueInvalid', field: `${f}[${k}]`, message: `Invalid value: ${JSON.stringify(k)}: ${CONFIG_KEY_MESSAGE}` });
+      else if (k.length > 253) out.push({ reason: 'FieldValueInvalid', field: `${f}[${k}]`, message: `Invalid value: ${JSON.stringify(k)}: must be no more than 253 characters` });
+    }
+  }
+  return out;
+}
+
+const has = (v: unknown) => typeof v === 'string' && v !== '';
+
+/**
+ * kube-apiserver's Event validation (`ValidateEventCreate`/`legacyValidateEvent`): an Event
+ * without `eventTime` must be in the namespace of the object it is about (or in `default` for a
+ * cluster-scoped one); one with `eventTime` needs `reportingController`, `reportingInstance`,
+ * `action` and `reason`. Through `events.k8s.io/v1` also: `eventTime` is required and `type` is
+ * `Normal` or `Warning`.
+ */
+function validateEvent(ev: Record<string, any>, group: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  const modern = group === 'events.k8s.io';
+  const ref = isObj(modern ? ev.regarding : ev.involvedObject) ? (modern ? ev.regarding : ev.involvedObject) : {};
+  const refNs: string = typeof ref.namespace === 'string' ? ref.namespace : '';
+  const ns: string = ev.metadata?.namespace ?? '';
+  const eventTime = modern ? ev.eventTime : ev.eventTime;
+  const mismatch = { reason: 'FieldValueInvalid', field: 'involvedObject.namespace', message: `Invalid value: ${JSON.stringify(refNs)}: does not match event.namespace` };
+  if (!has(eventTime)) {
+    if (refNs === '' ? ns !== '' && ns !== 'default' : ns !== refNs) out.push(mismatch);
+  } else {
+    if (refNs === '' && ns !== 'default' && ns !== 'kube-system') out.push(mismatch);
+    const controller = modern ? ev.reportingController : ev.reportingComponent;
+    const controllerField = modern ? 'reportingController' : 'reportingComponent';
+    if (!has(controller)) out.push({ reason: 'FieldValueRequired', field: controllerField, message: 'Required value' });
+    if (!has(ev.reportingInstance)) out.push({ reason: 'FieldValueRequired', field: 'reportingInstance', message: 'Required value' });
+    if (!has(ev.action)) out.push({ reason: 'FieldValueRequired', field: 'action', message: 'Required value' });
+    if (!has(ev.reason)) out.push({ reason: 'FieldValueRequired', field: 'reason', message: 'Required value' });
+  }
+  if (modern) {
+    if (!has(eventTime)) out.push({ reason: 'FieldValueRequired', field: 'eventTime', message: 'Required value' });
+    if (ev.type !== 'Normal' && ev.type !== 'Warning') out.push({ reason: 'FieldValueInvalid', field: 'type', message: `Invalid value: "": has invalid value: ${ev.type ?? ''}` });
+  }
+  return out;
+}
+
+/**
+ * Checks of built-in kinds that a structural schema cannot express, by storage key: ConfigMap
+ * and Secret keys, Event namespaces and required fields. Runs on the object as it would be
+ * stored (after `prepareBuiltin` of `defaults.ts`). Empty when valid.
+ */
+export function validateBuiltin(key: string, obj: Record<string, any>): StatusCause[] {
+  switch (key) {
+    case '/configmaps':
+      return configKeys(obj, ['data', 'binaryData']);
+    case '/secrets':
+      return configKeys(obj, ['data']);
+    case '/events':
+      return validateEvent(obj, '');
+    case 'events.k8s.io/events':
+      return validateEvent(obj, 'events.k8s.io');
+    default:
+      return [];
+  }
+}

@@ -1,12 +1,14 @@
 /**
- * What kube-controller-manager would do, where it is cheap: the EndpointSlice controller.
- * For each Service with a selector it keeps one EndpointSlice per address family listing the
- * Pods that match, are assigned an IP, and are Ready (`status.conditions[type=Ready]`).
+ * What kube-controller-manager would do, where it is cheap: the EndpointSlice controller (for
+ * each Service with a selector, one EndpointSlice per address family listing the Pods that
+ * match, are assigned an IP, and are Ready) and the garbage collector (background deletion of
+ * dependents whose owners are gone, by `metadata.ownerReferences`).
  */
 import { selectorMatches } from '@metallb-ts/labels';
 import type { Api } from './api.js';
 import { deepEqual } from './patch.js';
 import { PATCH_TYPES } from './patch-types.js';
+import { storageKey, type ResourceType } from './resources.js';
 import type { KObject } from './store.js';
 
 /** Label that marks slices this simulation owns. */
@@ -87,5 +89,116 @@ export function startEndpointSliceController(api: Api): () => void {
   });
   return () => {
     stopped = true;
+  };
+}
+
+/** The field manager the simulated garbage collector writes as. */
+export const GARBAGE_COLLECTOR_MANAGER = 'generic-garbage-collector';
+
+/** One `metadata.ownerReferences` entry, as far as the garbage collector reads it. */
+interface OwnerRef {
+  apiVersion?: unknown;
+  kind?: unknown;
+  name?: unknown;
+  uid?: unknown;
+}
+
+/** What became of an owner: it exists (same uid), it is gone, or its kind is unknown here. */
+type OwnerState = 'present' | 'absent' | 'unknown';
+
+const refsOf = (o: KObject): OwnerRef[] => (Array.isArray(o.metadata.ownerReferences) ? (o.metadata.ownerReferences as unknown[]) : []).filter((r): r is OwnerRef => typeof r === 'object' && r !== null);
+
+/**
+ * Starts the simulated garbage collector (kube-controller-manager's `garbagecollector`, background
+ * propagation): when an object is deleted, every object that names it (by uid) in
+ * `metadata.ownerReferences` loses that reference if another owner still exists, and is deleted
+ * when none does; an object written with owners that are all gone is deleted at once. Owners of
+ * kinds this server does not serve count as existing (the real collector cannot resolve them
+ * either and leaves the dependent alone). Deletion is synchronous, inside the request that
+ * deleted the owner, where kube-controller-manager takes a moment. Returns a stop function.
+ */
+export function startGarbageCollector(api: Api): () => void {
+  let stopped = false;
+  // owner uid -> ids of objects that name it; kept from change hooks (objects written inside
+  // other hooks are not seen, so every candidate is checked against the store before use).
+  const dependents = new Map<string, Set<string>>();
+  const owners = new Map<string, string[]>();
+  const idOf = (key: string, o: KObject) => JSON.stringify([key, o.metadata.namespace ?? '', o.metadata.name]);
+  const track = (key: string, o: KObject, deleted: boolean) => {
+    const id = idOf(key, o);
+    for (const uid of owners.get(id) ?? []) dependents.get(uid)?.delete(id);
+    owners.delete(id);
+    const uids = deleted ? [] : refsOf(o).map((r) => r.uid).filter((u): u is string => typeof u === 'string');
+    if (uids.length === 0) return;
+    owners.set(id, uids);
+    for (const uid of uids) {
+      let set = dependents.get(uid);
+      if (!set) dependents.set(uid, (set = new Set()));
+      set.add(id);
+    }
+  };
+  const typeOfKey = (key: string): ResourceType | undefined => {
+    const i = key.indexOf('/');
+    return api.types.storageType(key.slice(0, i), key.slice(i + 1));
+  };
+  const ownerState = (ref: OwnerRef, dependent: KObject): OwnerState => {
+    if (typeof ref.apiVersion !== 'string' || typeof ref.kind !== 'string' || typeof ref.name !== 'string') return 'unknown';
+    const group = ref.apiVersion.includes('/') ? ref.apiVersion.slice(0, ref.apiVersion.indexOf('/')) : '';
+    const t = api.types.all().find((x) => x.group === group && x.kind === ref.kind);
+    if (!t) return 'unknown';
+    if (t.namespaced && !dependent.metadata.namespace) return 'unknown';
+    const owner = api.store.get(storageKey(t), t.namespaced ? dependent.metadata.namespace : undefined, ref.name);
+    return owner && owner.metadata.uid === ref.uid ? 'present' : 'absent';
+  };
+  /** Deletes `o` or drops its dangling references, as the collector's attemptToDelete does. */
+  const settle = (key: string, o: KObject) => {
+    const refs = refsOf(o);
+    if (refs.length === 0) return;
+    const states = refs.map((r) => ownerState(r, o));
+    if (!states.includes('absent')) return;
+    const t = typeOfKey(key);
+    if (!t) return;
+    if (states.every((s) => s === 'absent')) {
+      if (o.metadata.deletionTimestamp) return;
+      const gone = api.delete(t, o.metadata.namespace, o.metadata.name);
+      // Changes made inside a hook run no hooks: follow the chain here.
+      if (!api.store.get(key, o.metadata.namespace, o.metadata.name)) {
+        track(key, o, true);
+        collect(gone);
+      }
+      return;
+    }
+    const kept = refs.filter((_, i) => states[i] !== 'absent');
+    const updated = api.patch(t, o.metadata.namespace, o.metadata.name, PATCH_TYPES.merge, { metadata: { ownerReferences: kept } }, { fieldManager: GARBAGE_COLLECTOR_MANAGER });
+    track(key, updated, false);
+  };
+  /** Settles every object that named `owner`. */
+  const collect = (owner: KObject) => {
+    const uid = owner.metadata.uid;
+    if (typeof uid !== 'string') return;
+    for (const id of [...(dependents.get(uid) ?? [])]) {
+      const [key, ns, name] = JSON.parse(id) as [string, string, string];
+      const o = api.store.get(key, ns || undefined, name);
+      if (!o || !refsOf(o).some((r) => r.uid === uid)) continue;
+      settle(key, o);
+    }
+  };
+  for (const key of api.store.keys()) for (const o of api.store.list(key)) track(key, o, false);
+  api.onChange((key, obj, deleted) => {
+    if (stopped) return;
+    track(key, obj, deleted);
+    if (deleted) collect(obj);
+    else if (refsOf(obj).length > 0) settle(key, obj);
+  });
+  return () => {
+    stopped = true;
+  };
+}
+
+/** Starts every simulated controller (EndpointSlices, garbage collection); returns one stop function. */
+export function startControllers(api: Api): () => void {
+  const stops = [startEndpointSliceController(api), startGarbageCollector(api)];
+  return () => {
+    for (const stop of stops) stop();
   };
 }

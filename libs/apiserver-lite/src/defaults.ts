@@ -1,7 +1,8 @@
 /**
  * What the real server's registry strategies do to built-in kinds on write, limited to what
- * our system reads: Service defaults and ClusterIP/NodePort allocation, Namespace phase, and the
- * CRD status conditions kubectl waits for.
+ * our system reads: Service defaults and ClusterIP/NodePort/health-check port allocation, the empty
+ * status of a new Service and `ipMode` of its ingress, Namespace phase, label and finalizer,
+ * Secret `stringData`, the status of a new Pod, and the CRD status conditions kubectl waits for.
  */
 import { StatusError } from './errors.js';
 import type { KObject } from './store.js';
@@ -28,6 +29,7 @@ export class ServiceAllocator {
   observe(svc: KObject): void {
     for (const ip of arr(svc.spec?.clusterIPs)) this.used.add(String(ip));
     for (const p of arr(svc.spec?.ports)) if (p?.nodePort) this.used.add(`port:${p.nodePort}`);
+    if (svc.spec?.healthCheckNodePort) this.used.add(`port:${svc.spec.healthCheckNodePort}`);
   }
 
   /** The allocation cursors, to {@link rewind} to when a write is rolled back. */
@@ -48,6 +50,7 @@ export class ServiceAllocator {
   release(svc: KObject): void {
     for (const ip of arr(svc.spec?.clusterIPs)) this.used.delete(String(ip));
     for (const p of arr(svc.spec?.ports)) if (p?.nodePort) this.used.delete(`port:${p.nodePort}`);
+    if (svc.spec?.healthCheckNodePort) this.used.delete(`port:${svc.spec.healthCheckNodePort}`);
   }
 
   /** Next free IPv4 in 10.96.0.0/12 or IPv6 in fd00:10:96::/108. */
@@ -99,6 +102,10 @@ export function defaultService(svc: KObject, old: KObject | undefined, alloc: Se
     spec.externalTrafficPolicy ??= 'Cluster';
     if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
   }
+  // A LoadBalancer Service with externalTrafficPolicy Local gets a health-check node port
+  // (kept across updates); no other Service has one.
+  if (spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local') spec.healthCheckNodePort ||= oldSpec.healthCheckNodePort || alloc.port();
+  else delete spec.healthCheckNodePort;
   if (spec.type !== 'ExternalName') {
     spec.internalTrafficPolicy ??= 'Cluster';
     // Allocated values survive updates that omit them, as PatchAllocatedValues does.
@@ -120,13 +127,71 @@ export function defaultService(svc: KObject, old: KObject | undefined, alloc: Se
       spec.clusterIP = spec.clusterIPs[0];
     } else spec.clusterIPs ??= [spec.clusterIP];
   }
-  const status = isObj(svc.status) ? svc.status : { loadBalancer: {} };
+  // A create starts with an empty status, whatever the request said (PrepareForCreate).
+  const status: Record<string, any> = old === undefined || !isObj(svc.status) ? { loadBalancer: {} } : { ...svc.status };
+  // Ingress IPs of a LoadBalancer default to ipMode VIP (Kubernetes ≥ 1.32).
+  if (spec.type === 'LoadBalancer' && isObj(status.loadBalancer) && Array.isArray(status.loadBalancer.ingress)) {
+    status.loadBalancer = { ...status.loadBalancer, ingress: status.loadBalancer.ingress.map((i: unknown) => (isObj(i) && i.ip && i.ipMode === undefined ? { ...i, ipMode: 'VIP' } : i)) };
+  }
   return { ...svc, spec, status };
 }
 
-/** Namespace `status.phase`. */
+/**
+ * Namespace defaults: `status.phase`, the `kubernetes.io/metadata.name` label (always equal to the
+ * name, re-added when removed) and the `kubernetes` finalizer in `spec.finalizers`.
+ */
 export function defaultNamespace(ns: KObject): KObject {
-  return { ...ns, spec: ns.spec ?? {}, status: { phase: ns.metadata.deletionTimestamp ? 'Terminating' : 'Active', ...(isObj(ns.status) ? ns.status : {}) } };
+  const spec: Record<string, any> = isObj(ns.spec) ? { ...ns.spec } : {};
+  const finalizers = arr(spec.finalizers);
+  spec.finalizers = finalizers.includes('kubernetes') ? finalizers : [...finalizers, 'kubernetes'];
+  const labels = { ...(isObj(ns.metadata.labels) ? ns.metadata.labels : {}), 'kubernetes.io/metadata.name': ns.metadata.name };
+  return { ...ns, metadata: { ...ns.metadata, labels }, spec, status: { phase: ns.metadata.deletionTimestamp ? 'Terminating' : 'Active', ...(isObj(ns.status) ? ns.status : {}) } };
+}
+
+/**
+ * Secret defaults: `stringData` is written into `data` (base64, winning over `data` for the same
+ * key) and dropped, as the real server does before storing; `type` defaults to `Opaque`.
+ */
+export function defaultSecret(secret: KObject): KObject {
+  const { stringData, ...rest } = secret;
+  const data: Record<string, unknown> = isObj(rest.data) ? { ...rest.data } : {};
+  if (isObj(stringData)) for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v ?? ''), 'utf8').toString('base64');
+  const out: KObject = { ...rest, type: rest.type ?? 'Opaque' };
+  if (Object.keys(data).length > 0) out.data = data;
+  return out;
+}
+
+/**
+ * Pod status on create: what a request says is dropped; a Pod starts `Pending` with the QoS
+ * class its containers' resources give it.
+ */
+export function defaultPodStatus(pod: KObject): KObject {
+  const containers = arr(pod.spec?.containers);
+  const res = containers.map((c: any) => (isObj(c?.resources) ? c.resources : {}));
+  const set = (r: any, kind: 'requests' | 'limits') => (isObj(r[kind]) ? Object.keys(r[kind]).length > 0 : false);
+  const guaranteed = res.length > 0 && res.every((r: any) => set(r, 'limits') && ['cpu', 'memory'].every((k) => r.limits?.[k] !== undefined && (r.requests?.[k] === undefined || String(r.requests[k]) === String(r.limits[k]))));
+  const qosClass = guaranteed ? 'Guaranteed' : res.some((r: any) => set(r, 'requests') || set(r, 'limits')) ? 'Burstable' : 'BestEffort';
+  return { ...pod, status: { phase: 'Pending', qosClass } };
+}
+
+/**
+ * What the registry strategies of built-in kinds do on write, by storage key: Service defaults and
+ * allocation, Namespace defaults, Secret `stringData`, Pod status on create. Other kinds are
+ * returned as they are. `old` is the stored object on update (undefined on create).
+ */
+export function prepareBuiltin(key: string, obj: KObject, old: KObject | undefined, alloc: ServiceAllocator): KObject {
+  switch (key) {
+    case '/services':
+      return defaultService(obj, old, alloc);
+    case '/namespaces':
+      return defaultNamespace(obj);
+    case '/secrets':
+      return defaultSecret(obj);
+    case '/pods':
+      return old === undefined ? defaultPodStatus(obj) : obj;
+    default:
+      return obj;
+  }
 }
 
 /** The conditions a real server sets once a CRD is served (`kubectl wait --for condition=Established`). */

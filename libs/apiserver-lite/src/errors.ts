@@ -100,12 +100,31 @@ export function conflict(s: ErrorSubject): StatusError {
 export function invalid(s: ErrorSubject, causes: StatusCause[]): StatusError {
   const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
   const agg = parts.length === 1 ? parts[0]! : `[${parts.join(', ')}]`;
+  // An empty name (a create without name or generateName) is left out of the details, as Go's omitempty does.
   return new StatusError(422, 'Invalid', `${qualifiedKind(s)} "${s.name}" is invalid: ${agg}`, {
-    name: s.name,
+    name: s.name || undefined,
     group: s.group || undefined,
     kind: s.kind,
     causes,
   });
+}
+
+/**
+ * 422 for an apply patch without `fieldManager`, worded and detailed as kube-apiserver's
+ * `PatchOptions` validation: `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: …`.
+ */
+export function fieldManagerRequired(): StatusError {
+  return invalid({ group: 'meta.k8s.io', plural: 'patchoptions', kind: 'PatchOptions', name: '' }, [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }]);
+}
+
+/**
+ * 422 for an update without `metadata.resourceVersion` of a kind that refuses unconditional
+ * updates (custom resources). kube-apiserver names the resource, not the kind, here:
+ * `ipaddresspools.metallb.io "x" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update`.
+ */
+export function resourceVersionRequired(s: ErrorSubject): StatusError {
+  const cause: StatusCause = { reason: 'FieldValueInvalid', message: 'Invalid value: 0: must be specified for an update', field: 'metadata.resourceVersion' };
+  return new StatusError(422, 'Invalid', `${qualifiedResource(s)} "${s.name}" is invalid: metadata.resourceVersion: ${cause.message}`, { name: s.name, group: s.group || undefined, kind: s.plural, causes: [cause] });
 }
 
 /** 400 `BadRequest`. */
@@ -120,12 +139,13 @@ export function expired(message: string): StatusError {
 
 /** 405 `MethodNotAllowed`. */
 export function methodNotAllowed(message = 'the server does not allow this method on the requested resource'): StatusError {
-  return new StatusError(405, 'MethodNotAllowed', message);
+  // kube-apiserver sends empty details here.
+  return new StatusError(405, 'MethodNotAllowed', message, {});
 }
 
 /** 415 `UnsupportedMediaType`. */
 export function unsupportedMediaType(contentType: string): StatusError {
-  return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`);
+  return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got ${contentType})`, {});
 }
 
 /** A field-level cause helper: `Required value`. */

@@ -31,6 +31,18 @@ export interface ResourceType {
   statusSubresource: boolean;
   /** Whether this version is the storage version (objects are stored with its apiVersion). */
   storage: boolean;
+  /**
+   * Whether objects carry `metadata.generation` (1 on create, bumped on spec changes): custom
+   * resources, CRDs, Pods, EndpointSlices, Deployments and DaemonSets do; ConfigMaps, Services,
+   * Namespaces, Nodes, Secrets, Events, Leases, ServiceAccounts and RBAC objects do not.
+   */
+  generation: boolean;
+  /**
+   * Whether an update without `metadata.resourceVersion` is accepted (built-in kinds) or refused
+   * with a 422 (custom resources: `metadata.resourceVersion: Invalid value: 0: must be specified
+   * for an update`).
+   */
+  unconditionalUpdate: boolean;
   /** For CRD versions: the structural schema. */
   schema?: Schema;
   /** For CRD versions. */
@@ -74,6 +86,9 @@ export const BUILTIN_TYPES: readonly Builtin[] = [
   ['apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['crd', 'crds'], true, ['api-extensions']],
 ];
 
+/** Built-in kinds whose objects have `metadata.generation`, by storage key. */
+const GENERATION_KEYS = new Set(['/pods', 'discovery.k8s.io/endpointslices', 'apps/deployments', 'apps/daemonsets', 'apiextensions.k8s.io/customresourcedefinitions']);
+
 /** The built-in types as {@link ResourceType}s. */
 export function builtinTypes(): ResourceType[] {
   return BUILTIN_TYPES.map(([group, version, kind, plural, namespaced, shortNames, status, categories]) => ({
@@ -88,6 +103,8 @@ export function builtinTypes(): ResourceType[] {
     categories: categories ?? [],
     statusSubresource: status,
     storage: true,
+    generation: GENERATION_KEYS.has(`${group}/${plural}`),
+    unconditionalUpdate: true,
   }));
 }
 
@@ -138,6 +155,8 @@ export function typesFromCrd(crd: CrdObject): ResourceType[] {
       categories: spec.names.categories ?? [],
       statusSubresource: !!v.subresources?.status,
       storage: v.storage,
+      generation: true,
+      unconditionalUpdate: false,
       schema: v.schema?.openAPIV3Schema,
       printerColumns: v.additionalPrinterColumns,
       crd: name,

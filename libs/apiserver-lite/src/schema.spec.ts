@@ -28,30 +28,41 @@ const pool: Schema = {
   },
 };
 
-const msgs = (v: unknown, old?: unknown) => validate(v, pool, '', { old }).map((c) => `${c.field}: ${c.message}`);
+/** What kube-apiserver adds when a blocking error kept the CEL rules from running. */
+const SKIPPED = '<nil>: Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+
+const msgs = (v: unknown, old?: unknown) => validate(v, pool, '', { old, reportSkippedRules: true }).map((c) => `${c.field}: ${c.message}`);
 
 describe('structural schema validation', () => {
   it('accepts a valid object', () => {
     expect(msgs({ spec: { addresses: ['198.51.100.0/24'], port: 179, mode: 'bgp', ios: 'x', labels: { a: 'b' } } })).toEqual([]);
   });
   it.each<[unknown, string[]]>([
-    [{ spec: {} }, ['spec.addresses: Required value']],
+    [{ spec: {} }, ['spec.addresses: Required value', SKIPPED]],
     [{ spec: { addresses: [] } }, ['spec.addresses: Invalid value: 0: spec.addresses in body should have at least 1 items']],
-    [{ spec: { addresses: ['x'], autoAssign: 'yes' } }, ['spec.addresses[0]: Invalid value: "string": must be a CIDR', 'spec.autoAssign: Invalid value: "string": spec.autoAssign in body must be of type boolean: "string"']],
+    // A wrong type blocks every CEL rule (the CIDR rule does not run), as in kube-apiserver.
+    [{ spec: { addresses: ['x'], autoAssign: 'yes' } }, ['spec.autoAssign: Invalid value: "string": spec.autoAssign in body must be of type boolean: "string"', SKIPPED]],
+    [{ spec: { addresses: ['x'], port: 0 } }, ['spec.port: Invalid value: 0: spec.port in body should be greater than or equal to 1', 'spec.addresses[0]: Invalid value: "string": must be a CIDR']],
     [{ spec: { addresses: ['10.0.0.0/8'], port: 70000 } }, ['spec.port: Invalid value: 70000: spec.port in body should be less than or equal to 65535']],
     [{ spec: { addresses: ['10.0.0.0/8'], port: 0 } }, ['spec.port: Invalid value: 0: spec.port in body should be greater than or equal to 1']],
-    [{ spec: { addresses: ['10.0.0.0/8'], port: 1.5 } }, ['spec.port: Invalid value: "number": spec.port in body must be of type integer: "number"']],
-    [{ spec: { addresses: ['10.0.0.0/8'], mode: 'ospf' } }, ['spec.mode: Unsupported value: "ospf": supported values: "layer2", "bgp"']],
+    [{ spec: { addresses: ['10.0.0.0/8'], port: 1.5 } }, ['spec.port: Invalid value: "number": spec.port in body must be of type integer: "number"', SKIPPED]],
+    [{ spec: { addresses: ['10.0.0.0/8'], mode: 'ospf' } }, ['spec.mode: Unsupported value: "ospf": supported values: "layer2", "bgp"', SKIPPED]],
     [{ spec: { addresses: ['10.0.0.0/8'], name: 'A' } }, ['spec.name: Invalid value: "A": spec.name in body should be at least 2 chars long', "spec.name: Invalid value: \"A\": spec.name in body should match '^[a-z]+$'"]],
-    [{ spec: { addresses: ['10.0.0.0/8'], name: 'abcdef' } }, ['spec.name: Too long: may not be more than 5 bytes']],
+    [{ spec: { addresses: ['10.0.0.0/8'], name: 'abcdef' } }, ['spec.name: Too long: may not be more than 5 bytes', SKIPPED]],
     [{ spec: { addresses: ['10.0.0.0/8'], tags: ['a', 'a'] } }, ['spec.tags[1]: Duplicate value: "a"']],
-    [{ spec: { addresses: ['10.0.0.0/8'], tags: ['a', 'b', 'c'] } }, ['spec.tags: Too many: 3: must have at most 2 items']],
-    [{ spec: { addresses: ['10.0.0.0/8'], ios: true } }, ['spec.ios: Invalid value: "boolean": spec.ios in body must be of type integer,string: "boolean"']],
+    [{ spec: { addresses: ['10.0.0.0/8'], tags: ['a', 'b', 'c'] } }, ['spec.tags: Too many: 3: must have at most 2 items', SKIPPED]],
+    [{ spec: { addresses: ['10.0.0.0/8'], ios: true } }, ['spec.ios: Invalid value: "boolean": spec.ios in body must be of type integer,string: "boolean"', SKIPPED]],
     [{ spec: { addresses: ['10.0.0.0/8'], mode: 'bgp' } }, ['spec.port: Required value: bgp needs a port']],
     [{ spec: { addresses: ['1.0.0.0/8', '2.0.0.0/8', '3.0.0.0/8', '4.0.0.0/8'] } }, ['spec: Invalid value: "object": too many addresses: 4']],
-    [{ spec: { addresses: ['10.0.0.0/8'], labels: { a: 1 } } }, ['spec.labels.a: Invalid value: "integer": spec.labels.a in body must be of type string: "integer"']],
+    [{ spec: { addresses: ['10.0.0.0/8'], labels: { a: 1 } } }, ['spec.labels.a: Invalid value: "integer": spec.labels.a in body must be of type string: "integer"', SKIPPED]],
   ])('%j → %j', (v, want) => {
     expect(msgs(v)).toEqual(want);
+  });
+
+  it('without reportSkippedRules a blocking error still stops every rule, but adds no <nil> cause', () => {
+    expect(validate({ spec: { addresses: ['x'], mode: 'ospf' } }, pool).map((c) => c.field)).toEqual(['spec.mode']);
+    // Non-blocking errors (bounds, patterns) let the rules run, parents before children.
+    expect(validate({ spec: { addresses: ['x', '1.0.0.0/8', '2.0.0.0/8', '3.0.0.0/8'], port: 0 } }, pool).map((c) => c.field)).toEqual(['spec.port', 'spec', 'spec.addresses[0]']);
   });
 
   it('runs transition rules only on update', () => {

@@ -110,15 +110,52 @@ export interface ValidateOptions {
   old?: unknown;
   /** Whether to run `x-kubernetes-validations`. @default true */
   cel?: boolean;
+  /**
+   * Add {@link CEL_SKIPPED_CAUSE} when blocking errors kept the rules from running, as
+   * kube-apiserver does. @default false (the API still words its errors without it; see the README)
+   */
+  reportSkippedRules?: boolean;
+}
+
+/**
+ * Field errors that stop CEL: kube-apiserver skips every `x-kubernetes-validations` rule of an
+ * object with one of these (`hasBlockingErr` of the CRD strategy) and says so in one more cause.
+ */
+const BLOCKING = new Set(['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid']);
+
+/** The cause kube-apiserver adds when blocking errors kept the CEL rules from running (`field.Invalid(nil, nil, …)`). */
+export const CEL_SKIPPED_CAUSE: StatusCause = {
+  reason: 'FieldValueInvalid',
+  field: '<nil>',
+  message: 'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
+
+/** Whether a schema (or one below it) has `x-kubernetes-validations`. */
+function hasRules(s: Schema | undefined): boolean {
+  if (!s) return false;
+  if (s['x-kubernetes-validations']?.length) return true;
+  return Object.values(s.properties ?? {}).some(hasRules) || hasRules(s.items) || (isObj(s.additionalProperties) && hasRules(s.additionalProperties));
 }
 
 /**
  * Validates `value` against `schema` and returns every failure as a {@link StatusCause}
  * (empty when valid). `path` is the field path of `value` (`''` for the object root).
+ *
+ * As in kube-apiserver, the structural schema is checked first; the CEL rules then run over the
+ * whole value (parents before children) unless a blocking error (unsupported enum value, missing
+ * required field, too long, too many, wrong type) was found, in which case no rule runs (and,
+ * with `reportSkippedRules`, {@link CEL_SKIPPED_CAUSE} says so, when the schema has rules at all).
  */
 export function validate(value: unknown, schema: Schema | undefined, path = '', opts: ValidateOptions = {}): StatusCause[] {
   const out: StatusCause[] = [];
-  walk(value, schema, path, opts.old, opts.old !== undefined, opts.cel ?? true, out);
+  const hasOld = opts.old !== undefined;
+  walk(value, schema, path, opts.old, hasOld, 'schema', out);
+  if ((opts.cel ?? true) && hasRules(schema)) {
+    if (out.some((c) => BLOCKING.has(c.reason))) {
+      if (opts.reportSkippedRules) out.push({ ...CEL_SKIPPED_CAUSE });
+    }
+    else walk(value, schema, path, opts.old, hasOld, 'cel', out);
+  }
   return out;
 }
 
@@ -126,10 +163,13 @@ function bodyPath(path: string): string {
   return path === '' ? 'body' : `${path} in body`;
 }
 
-function walk(v: unknown, s: Schema | undefined, path: string, old: unknown, hasOld: boolean, cel: boolean, out: StatusCause[]): void {
+/** One pass over the value: `schema` checks the structural schema, `cel` runs the rules. */
+type Pass = 'schema' | 'cel';
+
+function walk(v: unknown, s: Schema | undefined, path: string, old: unknown, hasOld: boolean, pass: Pass, out: StatusCause[]): void {
   if (!s) return;
   if (v === null) {
-    if (!s.nullable && s.type) out.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "null": ${bodyPath(path)} must be of type ${s.type}: "null"` });
+    if (pass === 'schema' && !s.nullable && s.type) out.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "null": ${bodyPath(path)} must be of type ${s.type}: "null"` });
     return;
   }
   const t = typeOf(v);
@@ -139,10 +179,50 @@ function walk(v: unknown, s: Schema | undefined, path: string, old: unknown, has
     typeOk = s.type === t || (s.type === 'number' && t === 'integer') || (s.type === 'object' && t === 'object');
   }
   if (!typeOk) {
-    out.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${t === 'integer' ? 'integer' : t}": ${bodyPath(path)} must be of type ${s.type ?? 'integer,string'}: "${t}"` });
+    if (pass === 'schema') out.push({ reason: 'FieldValueTypeInvalid', field: path, message: `Invalid value: "${t === 'integer' ? 'integer' : t}": ${bodyPath(path)} must be of type ${s.type ?? 'integer,string'}: "${t}"` });
     return;
   }
-  const before = out.length;
+  // The CEL validator runs a node's rules before those of its children.
+  if (pass === 'cel') runRules(v, s, path, old, hasOld, out);
+  if (pass === 'schema') checkNode(v, s, path, out);
+  if (Array.isArray(v)) {
+    const lt = s['x-kubernetes-list-type'];
+    const keys = s['x-kubernetes-list-map-keys'] ?? [];
+    const idOf = (x: unknown) => (lt === 'map' && isObj(x) ? JSON.stringify(keys.map((k) => x[k])) : JSON.stringify(x));
+    if (pass === 'schema' && (lt === 'set' || lt === 'map' || s.uniqueItems)) {
+      const seen = new Set<string>();
+      v.forEach((x, i) => {
+        const id = idOf(x);
+        if (seen.has(id)) out.push({ reason: 'FieldValueDuplicate', field: `${path}[${i}]`, message: `Duplicate value: ${lt === 'map' && isObj(x) ? JSON.stringify(Object.fromEntries(keys.map((k) => [k, x[k]]))) : renderValue(x)}` });
+        seen.add(id);
+      });
+    }
+    // Old items correlate only through list-type map (by keys) or set (by value), as in Kubernetes.
+    const oldById = new Map<string, unknown>();
+    if (hasOld && Array.isArray(old) && (lt === 'map' || lt === 'set')) for (const x of old) oldById.set(idOf(x), x);
+    v.forEach((x, i) => {
+      const id = idOf(x);
+      walk(x, s.items, `${path}[${i}]`, oldById.get(id), oldById.has(id), pass, out);
+    });
+  }
+  if (isObj(v)) {
+    for (const [k, x] of Object.entries(v)) {
+      const sub = s.properties?.[k] ?? (isObj(s.additionalProperties) ? s.additionalProperties : undefined);
+      const o = isObj(old) && hasOld ? old[k] : undefined;
+      walk(x, sub, child(path, k), o, o !== undefined, pass, out);
+    }
+  }
+  if (pass !== 'schema') return;
+  for (const sub of s.allOf ?? []) walk(v, { ...sub, type: sub.type ?? undefined }, path, old, hasOld, 'schema', out);
+  if (s.anyOf && !s.anyOf.some((sub) => validate(v, sub, path, { cel: false }).length === 0))
+    out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${renderValue(v)}: ${bodyPath(path)} must validate at least one schema (anyOf)` });
+  if (s.oneOf && s.oneOf.filter((sub) => validate(v, sub, path, { cel: false }).length === 0).length !== 1)
+    out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${renderValue(v)}: ${bodyPath(path)} must validate one and only one schema (oneOf)` });
+  if (s.not && validate(v, s.not, path, { cel: false }).length === 0) out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${renderValue(v)}: ${bodyPath(path)} must not validate the schema (not)` });
+}
+
+/** The structural checks of one node (enum, bounds, lengths, pattern, format, item and property counts, required). */
+function checkNode(v: unknown, s: Schema, path: string, out: StatusCause[]): void {
   if (s.enum && !s.enum.some((e) => deepEqual(e, v))) {
     out.push({ reason: 'FieldValueNotSupported', field: path, message: `Unsupported value: ${renderValue(v)}: supported values: ${s.enum.map((e) => JSON.stringify(e)).join(', ')}` });
   }
@@ -165,44 +245,13 @@ function walk(v: unknown, s: Schema | undefined, path: string, old: unknown, has
   if (Array.isArray(v)) {
     if (s.minItems !== undefined && v.length < s.minItems) out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${v.length}: ${bodyPath(path)} should have at least ${s.minItems} items` });
     if (s.maxItems !== undefined && v.length > s.maxItems) out.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${v.length}: must have at most ${s.maxItems} items` });
-    const lt = s['x-kubernetes-list-type'];
-    const keys = s['x-kubernetes-list-map-keys'] ?? [];
-    const idOf = (x: unknown) => (lt === 'map' && isObj(x) ? JSON.stringify(keys.map((k) => x[k])) : JSON.stringify(x));
-    if (lt === 'set' || lt === 'map' || s.uniqueItems) {
-      const seen = new Set<string>();
-      v.forEach((x, i) => {
-        const id = idOf(x);
-        if (seen.has(id)) out.push({ reason: 'FieldValueDuplicate', field: `${path}[${i}]`, message: `Duplicate value: ${lt === 'map' && isObj(x) ? JSON.stringify(Object.fromEntries(keys.map((k) => [k, x[k]]))) : renderValue(x)}` });
-        seen.add(id);
-      });
-    }
-    // Old items correlate only through list-type map (by keys) or set (by value), as in Kubernetes.
-    const oldById = new Map<string, unknown>();
-    if (hasOld && Array.isArray(old) && (lt === 'map' || lt === 'set')) for (const x of old) oldById.set(idOf(x), x);
-    v.forEach((x, i) => {
-      const id = idOf(x);
-      walk(x, s.items, `${path}[${i}]`, oldById.get(id), oldById.has(id), cel, out);
-    });
   }
   if (isObj(v)) {
     for (const r of s.required ?? []) if (v[r] === undefined) out.push({ reason: 'FieldValueRequired', field: child(path, r), message: 'Required value' });
     const n = Object.keys(v).length;
     if (s.minProperties !== undefined && n < s.minProperties) out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${n}: ${bodyPath(path)} should have at least ${s.minProperties} properties` });
     if (s.maxProperties !== undefined && n > s.maxProperties) out.push({ reason: 'FieldValueTooMany', field: path, message: `Too many: ${n}: must have at most ${s.maxProperties} items` });
-    for (const [k, x] of Object.entries(v)) {
-      const sub = s.properties?.[k] ?? (isObj(s.additionalProperties) ? s.additionalProperties : undefined);
-      const o = isObj(old) && hasOld ? old[k] : undefined;
-      walk(x, sub, child(path, k), o, o !== undefined, cel, out);
-    }
   }
-  for (const sub of s.allOf ?? []) walk(v, { ...sub, type: sub.type ?? undefined }, path, old, hasOld, false, out);
-  if (s.anyOf && !s.anyOf.some((sub) => validate(v, sub, path, { cel: false }).length === 0))
-    out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${renderValue(v)}: ${bodyPath(path)} must validate at least one schema (anyOf)` });
-  if (s.oneOf && s.oneOf.filter((sub) => validate(v, sub, path, { cel: false }).length === 0).length !== 1)
-    out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${renderValue(v)}: ${bodyPath(path)} must validate one and only one schema (oneOf)` });
-  if (s.not && validate(v, s.not, path, { cel: false }).length === 0) out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${renderValue(v)}: ${bodyPath(path)} must not validate the schema (not)` });
-  // Kubernetes skips CEL rules of a node whose schema validation already failed.
-  if (cel && out.length === before) runRules(v, s, path, old, hasOld, out);
 }
 
 function checkFormat(format: string | undefined, v: string): string | undefined {

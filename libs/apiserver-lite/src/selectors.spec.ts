@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { desiredSlices } from './controllers.js';
-import { fieldValue, matchFields, parseFieldSelector, parseSelection, SelectorParseError, selects } from './selectors.js';
+import { fieldValue, matchFields, parseFieldSelector, parseSelection, SelectorParseError, selects, type FieldSelectorTarget } from './selectors.js';
 
 /** Whether an object with these labels is selected by `?labelSelector=sel` (parsed by @metallb-ts/labels). */
 const matchLabels = (sel: string, labels: Record<string, string>) => selects(parseSelection(sel, undefined), { metadata: { labels } });
@@ -37,7 +37,9 @@ describe('label selectors (?labelSelector=, parsed by @metallb-ts/labels)', () =
       return;
     }
     expect(() => parseSelection(sel, undefined)).toThrow(SelectorParseError);
-    expect(() => parseSelection(sel, undefined)).toThrow(/^unable to parse requirement: .* \(selector "/);
+    // kube-apiserver's wording: the requirement's problem, without the selector appended.
+    expect(() => parseSelection(sel, undefined)).toThrow(/^unable to parse requirement: /);
+    expect(() => parseSelection(sel, undefined)).not.toThrow(/\(selector "/);
   });
 
   it('the EndpointSlice controller selects Pods with the Service selector as metav1 matchLabels', () => {
@@ -58,13 +60,66 @@ describe('field selectors', () => {
     ['spec.type=ClusterIP', false],
     ['spec.missing=', true],
     ['spec.missing!=', false],
+    ['metadata.name=web,,', true],
+    ['metadata.name==', false],
   ])('%j matches: %s', (sel, want) => {
     expect(matchFields(parseFieldSelector(sel), obj)).toBe(want);
   });
-  it('rejects garbage', () => {
-    expect(() => parseFieldSelector('metadata.name')).toThrow(SelectorParseError);
+
+  it.each([
+    ['metadata.name', "invalid selector: 'metadata.name'; can't understand 'metadata.name'"],
+    // Terms are sorted before parsing, so the error names the first bad one in byte order.
+    ['z=1,garbage,a=b', "invalid selector: 'z=1,garbage,a=b'; can't understand 'garbage'"],
+    ['metadata.name=a=b', 'invalid field selector: unescaped character in value: 61'],
+    ['metadata.name=a\\x', 'invalid field selector: invalid escape sequence: \\x'],
+    ['metadata.name=a\\', 'invalid field selector: invalid escape sequence: \\'],
+  ])('%j is refused: %s', (sel, message) => {
+    expect(() => parseFieldSelector(sel)).toThrow(SelectorParseError);
+    expect(() => parseFieldSelector(sel)).toThrow(message);
   });
+
+  it('splits on unescaped commas only, unescapes values and trims nothing', () => {
+    expect(parseFieldSelector('metadata.name=a\\,b\\=c,spec.x!=y')).toEqual([
+      { field: 'metadata.name', op: '=', value: 'a,b=c' },
+      { field: 'spec.x', op: '!=', value: 'y' },
+    ]);
+    expect(parseFieldSelector(' metadata.name = web ')).toEqual([{ field: ' metadata.name ', op: '=', value: ' web ' }]);
+  });
+
   it('reads missing paths as empty', () => {
     expect(fieldValue(obj, 'status.phase')).toBe('');
+  });
+
+  it('reads the per-kind fields with their Go zero values', () => {
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } };
+    expect(fieldValue(node, 'spec.unschedulable')).toBe('false');
+    expect(fieldValue({ ...node, spec: { unschedulable: true } }, 'spec.unschedulable')).toBe('true');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'd' }, spec: { nodeName: 'n1' }, status: { podIP: '198.51.100.9', podIPs: [{ ip: '198.51.100.7' }, { ip: '2001:db8::7' }] } };
+    expect(fieldValue(pod, 'spec.hostNetwork')).toBe('false');
+    expect(fieldValue(pod, 'status.podIP')).toBe('198.51.100.7');
+    expect(fieldValue(pod, 'spec.host')).toBe('n1');
+    const ev = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e', namespace: 'd' }, source: { component: 'speaker' } };
+    expect(fieldValue(ev, 'source')).toBe('speaker');
+  });
+
+  it.each<[string, FieldSelectorTarget, string | undefined]>([
+    ['spec.nodeName=n1,status.phase=Running,spec.host=n1', { group: '', plural: 'pods', namespaced: true }, undefined],
+    ['spec.containers=x', { group: '', plural: 'pods', namespaced: true }, 'field label not supported: spec.containers'],
+    ['metadata.uid=x', { group: '', plural: 'pods', namespaced: true }, 'field label not supported: metadata.uid'],
+    ['metadata.namespace=x', { group: '', plural: 'nodes', namespaced: false }, 'field label not supported: metadata.namespace'],
+    ['spec.unschedulable=false', { group: '', plural: 'nodes', namespaced: false }, undefined],
+    ['type=Opaque', { group: '', plural: 'secrets', namespaced: true }, undefined],
+    ['involvedObject.name=x,source=c,reportingComponent=c', { group: '', plural: 'events', namespaced: true }, undefined],
+    ['note=x', { group: 'events.k8s.io', plural: 'events', namespaced: true }, 'field label not supported: note'],
+    ['regarding.name=x,reportingController=c', { group: 'events.k8s.io', plural: 'events', namespaced: true }, undefined],
+    ['data.x=y', { group: '', plural: 'configmaps', namespaced: true }, '"data.x" is not a known field selector: only "metadata.name", "metadata.namespace"'],
+    ['metadata.namespace=x,metadata.name=y', { group: 'coordination.k8s.io', plural: 'leases', namespaced: true }, undefined],
+    ['spec.autoAssign=true', { group: 'metallb.io', plural: 'ipaddresspools', namespaced: true, crd: 'ipaddresspools.metallb.io' }, 'field label not supported: spec.autoAssign'],
+    ['metadata.name=p', { group: 'metallb.io', plural: 'ipaddresspools', namespaced: true, crd: 'ipaddresspools.metallb.io' }, undefined],
+  ])('%j on %j: %s', (sel, target, refusal) => {
+    if (refusal === undefined) expect(() => parseSelection(undefined, sel, target)).not.toThrow();
+    else expect(() => parseSelection(undefined, sel, target)).toThrow(refusal);
+    // Without a target nothing is refused (callers that do not know the kind).
+    expect(() => parseSelection(undefined, sel)).not.toThrow();
   });
 });
