@@ -128,7 +128,7 @@ export async function startSpeaker(o: SpeakerOptions): Promise<MetallbProcess> {
 function launch(argv: string[], o: LaunchOptions, port: number, extraEnv: Record<string, string>): MetallbProcess {
   if (!existsSync(o.binary)) throw new Error(`${o.binary} does not exist; build MetalLB first (npx metallb-peer build)`);
   const fd = openSync(o.logFile, 'a');
-  const env = { ...process.env, KUBECONFIG: o.kubeconfig, ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBECONFIG: o.kubeconfig, ...extraEnv };
   delete env['METALLB_NAMESPACE'];
   let child: ChildProcess;
   try {

@@ -71,7 +71,8 @@ function diff(a: Map<string, string>, b: Map<string, string>): { key: string; me
 }
 
 const why = goSkipReason();
-const suite = why ? describe.skip.bind(describe, `MetalLB conformance [skipped: ${why}]`) : describe.bind(describe, 'MetalLB conformance: MetalLB v0.15.2 and metallb-ts fed the same inputs');
+const TITLE = 'MetalLB conformance: MetalLB v0.15.2 and metallb-ts fed the same inputs';
+const suite = (fn: () => void) => (why ? describe.skip(`${TITLE} [skipped: ${why}]`, fn) : describe(TITLE, fn));
 
 suite(() => {
   const base = mkdtempSync(join(tmpdir(), 'mlb-conf-'));

@@ -9,7 +9,7 @@
  * ServiceCIDR. Two kube-lab planes cost ~4 s and ~300 MB each and keep the inputs byte-identical.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { down, kubectl, up } from '@metallb-ts/kube';
@@ -46,7 +46,7 @@ export class Rest {
           r.on('end', () => {
             try {
               res({ status: r.statusCode ?? 0, json: s ? JSON.parse(s) : undefined });
-            } catch (e) {
+            } catch {
               rej(new Error(`${method} ${path}: ${r.statusCode} ${s.slice(0, 200)}`));
             }
           });
@@ -140,7 +140,7 @@ export class Side {
 }
 
 /** Our controller, launched like MetalLB's (same shape as MetallbProcess). */
-export interface OurProcess extends MetallbProcess {}
+export type OurProcess = MetallbProcess;
 
 async function startOurs(binary: string, kubeconfig: string, logFile: string): Promise<OurProcess> {
   const port = await freePort();
