@@ -13,7 +13,7 @@
  *
  * Skipped, with the reason in the title, where Go is not installed.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,7 @@ suite(() => {
     await Promise.all([mlb?.stop(), ours?.stop()]);
     await Promise.all([down({ dir: join(base, 'metallb'), graceMs: 5000 }).catch(() => {}), down({ dir: join(base, 'ours'), graceMs: 5000 }).catch(() => {})]);
     if (report.length) console.log(`conformance differences:\n${report.join('\n')}`);
+    rmSync(base, { recursive: true, force: true });
   }, 60_000);
 
   async function ourConfigState(): Promise<string | undefined> {
