@@ -207,6 +207,8 @@ function walk(v: unknown, s: Schema | undefined, path: string, old: unknown, has
   }
   if (isObj(v)) {
     for (const [k, x] of Object.entries(v)) {
+      // An in-process object may hold `undefined`: absent, as it would be once serialised.
+      if (x === undefined) continue;
       const sub = s.properties?.[k] ?? (isObj(s.additionalProperties) ? s.additionalProperties : undefined);
       const o = isObj(old) && hasOld ? old[k] : undefined;
       walk(x, sub, child(path, k), o, o !== undefined, pass, out);
