@@ -482,6 +482,13 @@ export class LabHandle {
       const u = kubeLab(['up', '--dir', dir, '--netns', this.topo.cp.ns, '--address', API.v4, '--port', String(API.port), '--unsafe-no-fsync'], 300_000);
       if (u.status !== 0) throw new Error(`kube-lab up: ${u.err}`);
     }
+    // connections kept alive to the old server are gone: a new client, once the server answers
+    this.connect();
+    await waitUntil('the API server after its restart', async () => {
+      await this.client.list(Resources.namespaces, { limit: 1 });
+      return true;
+    }, 120_000, 300);
+    this.connect();
   }
 
   /** HTTP status of `GET http://127.0.0.1:port/path` inside `ns` (0 when nothing answers). */

@@ -4,7 +4,7 @@
  * with `_` are the lab's own daemons (the API server, the relays, the node agents) started by `up`.
  */
 import { runCli } from '@metallb-ts/apiserver-lite';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs, USAGE, UsageError, type LabArgs } from './args.js';
 import { alive, down, LabHandle, labDir, labSkipReason, readState, up } from './lab.js';
 import { sleep, startTime } from './sys.js';
@@ -88,6 +88,20 @@ async function cmdStatus(a: LabArgs): Promise<number> {
     const on = alive(p);
     ok &&= on;
     console.log(`  ${p.role.padEnd(16)} ${on ? 'running' : 'STOPPED'}  pid ${p.pid}${p.ns ? `  in ${p.ns}` : ''}`);
+  }
+  // the real control plane's processes, as kube-lab recorded them
+  const kubePids = `${st.dir}/kube/pids.json`;
+  if (st.kube === 'real' && existsSync(kubePids)) {
+    try {
+      const recs = JSON.parse(readFileSync(kubePids, 'utf8')) as { name: string; pid: number; startTime: string }[];
+      for (const r of Array.isArray(recs) ? recs : []) {
+        const on = alive({ pid: r.pid, start: r.startTime });
+        ok &&= on;
+        console.log(`  ${r.name.padEnd(16)} ${on ? 'running' : 'STOPPED'}  pid ${r.pid}  in ${st.prefix}-cp (kube-lab)`);
+      }
+    } catch {
+      console.log(`  (could not read ${kubePids})`);
+    }
   }
   const lab = LabHandle.attach(a.prefix);
   try {
