@@ -18,7 +18,7 @@ afterAll(async () => {
   if (existsSync(lab)) await cli(['down']);
 });
 
-labDescribe('lab demo', ['ip', 'nft', 'curl', 'vtysh', 'kubectl'])('lab demo (root)', () => {
+labDescribe('lab demo', ['ip', 'nft', 'curl', 'vtysh'])('lab demo (root)', () => {
   it('tells the whole story: EXTERNAL-IP, curl, the announcing node, a timed failover, ECMP through the router; exits 0 and leaves nothing', async () => {
     expect(existsSync(lab), 'run npx nx run lab:build').toBe(true);
     const r = await cli(['demo'], 150_000);

@@ -4,6 +4,7 @@
 // is test/demo.int.spec.ts; on the real control plane it is the first test here.)
 import { labSkipReason as testLabSkip, waitFor } from '@metallb-ts/test-lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubectlBinary } from '../src/lab.js';
 import { E2E, labCli, realSkipReason } from './e2e.js';
 
 const BASE = `apiVersion: metallb.io/v1beta1
@@ -27,7 +28,7 @@ metadata: {name: example, namespace: metallb-system}
 const skipBase = testLabSkip(['ip', 'nft', 'curl', 'vtysh', 'arping']);
 
 function scenarios(kube: 'lite' | 'real'): void {
-  const skip = skipBase ?? (kube === 'real' ? realSkipReason() : undefined);
+  const skip = skipBase ?? (kube === 'real' || !kubectlBinary('lite') ? realSkipReason() : undefined);
   const d = skip ? describe.skip : describe;
   const title = `e2e on ${kube === 'lite' ? 'apiserver-lite' : 'the real control plane'}${skip ? ` [skipped: ${skip}]` : ''}`;
 

@@ -6,7 +6,7 @@
 import { runChild, waitFor } from '@metallb-ts/test-lab';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabHandle, type KubeKind } from '../src/lab.js';
+import { kubectlBinary, LabHandle, type KubeKind } from '../src/lab.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const LAB = join(ROOT, 'dist', 'apps', 'lab', 'main.mjs');
@@ -20,7 +20,7 @@ export function labCli(args: string[], timeoutMs = 180_000) {
 export function realSkipReason(): string | undefined {
   const cache = join(process.env['XDG_CACHE_HOME'] ?? join(process.env['HOME'] ?? '/root', '.cache'), 'metallb-ts', 'kube');
   if (existsSync(cache) && existsSync(join(ROOT, 'tools', 'kube', 'bin', 'kube-lab.mjs'))) return undefined;
-  if (!existsSync('/usr/local/go/bin/go')) return 'the real control plane needs Go 1.26 at /usr/local/go to build kube-lab binaries';
+  if (!existsSync('/usr/local/go/bin/go')) return 'the real control plane (and the pinned kubectl) needs Go 1.26 at /usr/local/go to build kube-lab binaries';
   return undefined;
 }
 
@@ -30,8 +30,8 @@ export class E2E {
   constructor(readonly kube: KubeKind, readonly prefix: string) {}
 
   async up(nodes = 3): Promise<void> {
-    if (this.kube === 'real') {
-      // the binaries (built once per machine; a no-op when cached)
+    if (this.kube === 'real' || !kubectlBinary('lite')) {
+      // the binaries (built once per machine; a no-op when cached); also the pinned kubectl where none is installed
       const b = await runChild([process.execPath, join(ROOT, 'tools', 'kube', 'bin', 'kube-lab.mjs'), 'build'], { cwd: ROOT, timeoutMs: 3_500_000 });
       if (b.status !== 0) throw new Error(`kube-lab build failed: ${b.stderr}`);
     }
