@@ -327,3 +327,39 @@ describe('rolled-back writes (issue 16: O(1) unless they allocated)', () => {
     expect(() => api.get(nsType, undefined, 'widgets')).toThrow(expect.objectContaining({ code: 404 }));
   });
 });
+
+describe('serialiseOnly (the HTTP layer: no defensive copies, issue 16)', () => {
+  const run = (serialiseOnly: boolean) => {
+    const { api, svc, wp } = setup();
+    const o = { serialiseOnly, fieldManager: 'm' };
+    const out: unknown[] = [];
+    const keep = (x: unknown) => out.push(JSON.parse(JSON.stringify(x)));
+    keep(api.create(svc, 'default', { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] } }, o));
+    keep(api.patch(svc, 'default', 'web', PATCH_TYPES.merge, { metadata: { annotations: { a: 'b' } } }, o));
+    keep(api.patch(svc, 'default', 'web', PATCH_TYPES.merge, { status: { loadBalancer: { ingress: [{ ip: '198.51.100.1' }] } } }, o, 'status'));
+    keep(api.patch(svc, 'default', 'web', PATCH_TYPES.merge, { metadata: { annotations: { a: 'b' } } }, o)); // no-op
+    keep(api.update(svc, 'default', 'web', { ...api.get(svc, 'default', 'web'), spec: { ...api.get(svc, 'default', 'web').spec, ports: [{ port: 81 }] } }, o));
+    keep(api.patch(wp, 'widgets', 'p', PATCH_TYPES.apply, pool('p'), { ...o, fieldManager: 'ssa' }));
+    keep(api.create(wp, 'widgets', { ...pool('f'), metadata: { name: 'f', finalizers: ['x/y'] } }, o));
+    keep(api.delete(wp, 'widgets', 'f', {}, o));
+    keep(api.delete(svc, 'default', 'web', {}, o));
+    const state = api.store.keys().flatMap((k) => api.store.list(k)).map((x) => JSON.stringify(x));
+    return { out, state };
+  };
+
+  it('answers and stores exactly what the copying path does', () => {
+    expect(run(true)).toEqual(run(false));
+  });
+
+  it('without it, changing a body after the call or a returned object changes nothing stored', () => {
+    const { api, svc } = setup();
+    const body = { metadata: { name: 'web', labels: { a: 'b' } }, spec: { ports: [{ port: 80 }] } };
+    const got = api.create(svc, 'default', body);
+    body.metadata.labels.a = 'changed';
+    got.spec.ports[0].port = 1;
+    got.metadata.labels!.a = 'also-changed';
+    const stored = api.store.get('/services', 'default', 'web')!;
+    expect(stored.metadata.labels).toEqual({ a: 'b' });
+    expect(stored.spec.ports[0].port).toBe(80);
+  });
+});

@@ -32,6 +32,12 @@ export interface WriteOptions {
   force?: boolean;
   /** `fieldValidation=Strict`: unknown fields of custom objects are an error. */
   strict?: boolean;
+  /**
+   * The body was decoded for this call alone and the result is only serialised (the HTTP layer):
+   * the body is taken over without a defensive copy, and the returned object may share structure
+   * with the stored one (it must not be modified). @default false (a private body copy, a deep-copied result)
+   */
+  serialiseOnly?: boolean;
 }
 
 /** Options of {@link Api}. */
@@ -43,6 +49,8 @@ export interface ApiOptions {
   historySize?: number;
   /** Maintain EndpointSlices from Service selectors and ready Pods. @default true */
   simulateControllers?: boolean;
+  /** The store's group commit (one `fsync` per event-loop turn; see `StoreOptions.groupCommit`). The HTTP server turns it on. @default false */
+  groupCommit?: boolean;
 }
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -90,7 +98,7 @@ export class Api {
   private stopControllers: (() => void) | undefined;
 
   constructor(readonly opts: ApiOptions) {
-    this.store = new ObjectStore({ clock: opts.clock, historySize: opts.historySize, persistence: opts.persistence });
+    this.store = new ObjectStore({ clock: opts.clock, historySize: opts.historySize, persistence: opts.persistence, groupCommit: opts.groupCommit });
     // Re-register CRDs and allocations restored from a snapshot.
     for (const crd of this.store.list('apiextensions.k8s.io/customresourcedefinitions')) for (const t of typesFromCrd(crd as unknown as CrdObject)) this.types.add(t);
     for (const svc of this.store.list('/services')) this.alloc.observe(svc);
@@ -148,6 +156,11 @@ export class Api {
     return c;
   }
 
+  /** What a write returns: a deep copy ({@link view}), or a relabelled shallow view when it is only serialised. */
+  private result(t: ResourceType, o: KObject, opts: WriteOptions): KObject {
+    return opts.serialiseOnly ? { ...o, apiVersion: apiVersionOf(t), kind: t.kind } : this.view(t, o);
+  }
+
   /** Parses `labelSelector`/`fieldSelector`; a bad selector is a 400. */
   selection(labelSelector?: string, fieldSelector?: string): Selection {
     try {
@@ -199,10 +212,11 @@ export class Api {
     return effective;
   }
 
-  private parseObject(t: ResourceType, body: unknown): KObject {
+  /** The body as an object of type `t`; a copy unless the caller hands it over (`owned`). */
+  private parseObject(t: ResourceType, body: unknown, owned = false): KObject {
     if (!isObj(body)) throw badRequest('the body of the request must be a JSON or YAML object');
     if (exceedsDepth(body)) throw badRequest(`the object nests deeper than ${MAX_DEPTH} levels`);
-    const o = clone(body) as KObject;
+    const o = (owned ? body : clone(body)) as KObject;
     if (!isObj(o.metadata)) o.metadata = {} as KObject['metadata'];
     if (o.kind !== undefined && o.kind !== t.kind) throw badRequest(`the kind "${o.kind}" does not match the resource ${t.plural} (kind "${t.kind}")`);
     if (o.apiVersion !== undefined && o.apiVersion.split('/')[0] !== (t.group || o.apiVersion.split('/')[0])) throw badRequest(`the API version "${o.apiVersion}" does not match the resource ${t.plural}`);
@@ -325,7 +339,7 @@ export class Api {
   }
 
   private doCreate(t: ResourceType, ns: string | undefined, body: unknown, opts: WriteOptions, managedOverride?: any[]): KObject {
-    const o = this.parseObject(t, body);
+    const o = this.parseObject(t, body, opts.serialiseOnly);
     if (!o.metadata.name && typeof o.metadata.generateName === 'string' && o.metadata.generateName) {
       const chars = 'bcdfghjklmnpqrstvwxz2456789';
       let suffix = '';
@@ -348,7 +362,7 @@ export class Api {
     if (opts.dryRun) return this.view(t, { ...admitted, metadata: { ...admitted.metadata } });
     const stored = this.store.put(key, admitted);
     this.afterWrite(key, stored, false);
-    return this.view(t, stored);
+    return this.result(t, stored, opts);
   }
 
   /** UPDATE (PUT), of the main resource or of `status`. */
@@ -357,7 +371,7 @@ export class Api {
   }
 
   private doUpdate(t: ResourceType, ns: string | undefined, name: string, body: unknown, opts: WriteOptions, subresource?: 'status'): KObject {
-    const o = this.parseObject(t, body);
+    const o = this.parseObject(t, body, opts.serialiseOnly);
     const key = storageKey(t);
     const effNs = t.namespaced ? ns ?? o.metadata.namespace : undefined;
     const old = this.store.get(key, effNs, name);
@@ -371,12 +385,14 @@ export class Api {
     const name = old.metadata.name;
     if (o.metadata.resourceVersion !== undefined && o.metadata.resourceVersion !== '' && o.metadata.resourceVersion !== old.metadata.resourceVersion) throw conflict(this.subject(t, name));
     if (o.metadata.uid !== undefined && o.metadata.uid !== old.metadata.uid) throw conflict(this.subject(t, name));
+    // `o` is always this request's own object (parseObject's, or the apply merge's): it is used
+    // without another deep copy; `old` is stored and shared, so what comes from it is copied.
     let next: KObject;
     if (subresource === 'status') {
-      next = { ...clone(old), status: clone(o.status) };
+      next = { ...clone(old), status: o.status };
       if (o.status === undefined) delete next.status;
     } else {
-      next = clone(o);
+      next = { ...o };
       if (t.statusSubresource) {
         if (old.status === undefined) delete next.status;
         else next.status = clone(old.status);
@@ -406,17 +422,17 @@ export class Api {
     admitted.metadata.managedFields = managedOverride ?? recordUpdate(old, admitted, opts.fieldManager ?? 'unknown', apiVersionOf(t), this.now(), subresource);
     const comparable = (x: KObject) => ({ ...x, metadata: { ...x.metadata, managedFields: undefined, resourceVersion: undefined } });
     const noop = deepEqual(comparable(admitted), comparable(old));
-    if (noop) return this.view(t, old);
+    if (noop) return this.result(t, old, opts);
     if (opts.dryRun) return this.view(t, admitted);
     // Removing the last finalizer of an object being deleted deletes it.
     if (admitted.metadata.deletionTimestamp && !(admitted.metadata.finalizers?.length)) {
       const gone = this.store.remove(key, old.metadata.namespace, name)!;
       this.afterWrite(key, gone, true);
-      return this.view(t, gone);
+      return this.result(t, gone, opts);
     }
     const stored = this.store.put(key, admitted);
     this.afterWrite(key, stored, false);
-    return this.view(t, stored);
+    return this.result(t, stored, opts);
   }
 
   /** PATCH with any of {@link PATCH_TYPES}; apply creates a missing object. */
@@ -449,7 +465,8 @@ export class Api {
         throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPES).join(', ')}`);
     }
     if (!isObj(patched)) throw new StatusError(422, 'Invalid', 'the patch produced something that is not an object');
-    const o = this.parseObject(t, patched);
+    // The patched object shares nothing with the stored one (`base` is a copy).
+    const o = this.parseObject(t, patched, opts.serialiseOnly);
     if (o.metadata.name !== name) throw badRequest('the name of the object cannot be changed by a patch');
     // A patch only carries a precondition when it sets metadata.resourceVersion itself.
     const bodyRv = isObj(body) && isObj((body as any).metadata) ? (body as any).metadata.resourceVersion : undefined;
@@ -459,7 +476,7 @@ export class Api {
 
   private apply(t: ResourceType, ns: string | undefined, name: string, old: KObject | undefined, body: unknown, opts: WriteOptions, subresource?: 'status'): KObject {
     if (!opts.fieldManager) throw new StatusError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`);
-    const applied = this.parseObject(t, body);
+    const applied = this.parseObject(t, body, opts.serialiseOnly);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
     if (t.namespaced && ns) applied.metadata.namespace ??= ns;
@@ -489,15 +506,15 @@ export class Api {
     if (opts.dryRun) return this.view(t, old);
     if (key === '/namespaces') return this.deleteNamespace(t, old);
     if (old.metadata.finalizers?.length) {
-      if (old.metadata.deletionTimestamp) return this.view(t, old);
+      if (old.metadata.deletionTimestamp) return this.result(t, old, opts);
       const marked = { ...clone(old), metadata: { ...clone(old.metadata), deletionTimestamp: this.now(), deletionGracePeriodSeconds: 0 } };
       const stored = this.store.put(key, marked);
       this.afterWrite(key, stored, false);
-      return this.view(t, stored);
+      return this.result(t, stored, opts);
     }
     const gone = this.store.remove(key, effNs, name)!;
     this.afterWrite(key, gone, true);
-    return this.view(t, gone);
+    return this.result(t, gone, opts);
   }
 
   private deleteNamespace(t: ResourceType, ns: KObject): KObject {

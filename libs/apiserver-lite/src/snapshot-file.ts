@@ -53,6 +53,13 @@ export class SnapshotFile implements Persistence {
   private snapshotBytes = 0;
   /** Present only with a log: the store then logs every transaction (see {@link Persistence}). */
   readonly append?: (r: LogRecord) => void;
+  /**
+   * Present with `fsync`: makes every appended record durable. `append` only writes, so the
+   * store can sync many records with one `fsync` (group commit).
+   */
+  readonly sync?: () => void;
+  /** Records were written since the last `fsync` of the log. */
+  private unsynced = false;
 
   constructor(
     readonly path: string,
@@ -62,6 +69,7 @@ export class SnapshotFile implements Persistence {
     this.durability = opts.durability ?? SNAPSHOT_FILE_DEFAULTS.durability;
     this.compactBytes = opts.compactBytes ?? SNAPSHOT_FILE_DEFAULTS.compactBytes;
     if (this.durability !== 'none') this.append = (r) => this.appendRecord(r);
+    if (this.durability === 'fsync') this.sync = () => this.syncLog();
   }
 
   load(): Snapshot | undefined {
@@ -129,6 +137,7 @@ export class SnapshotFile implements Persistence {
       ftruncateSync(log, 0);
       if (this.durability === 'fsync') fsyncSync(log);
       this.logBytes = 0;
+      this.unsynced = false;
     }
   }
 
@@ -159,8 +168,14 @@ export class SnapshotFile implements Persistence {
     const line = Buffer.from(`${JSON.stringify(r)}\n`);
     let off = 0;
     while (off < line.length) off += writeSync(fd, line, off);
-    if (this.durability === 'fsync') fsyncSync(fd);
     this.logBytes += line.length;
+    this.unsynced = true;
+  }
+
+  private syncLog(): void {
+    if (!this.unsynced || this.fd === undefined) return;
+    fsyncSync(this.fd);
+    this.unsynced = false;
   }
 }
 

@@ -123,3 +123,138 @@ describe('ObjectStore watchers', () => {
     expect(s.watcherCount()).toBe(1);
   });
 });
+
+/** A log that counts appends and syncs, and can be told to fail its next sync. */
+function countingLog() {
+  const mem = new MemoryPersistence({ log: true });
+  const calls: string[] = [];
+  let failNext = false;
+  const p = {
+    load: () => mem.load(),
+    save: (s: Parameters<MemoryPersistence['save']>[0]) => mem.save(s),
+    loadLog: () => mem.loadLog(),
+    append: (r: Parameters<NonNullable<MemoryPersistence['append']>>[0]) => {
+      calls.push(`append ${r.seq}`);
+      mem.append!(r);
+    },
+    sync: () => {
+      calls.push('sync');
+      if (failNext) {
+        failNext = false;
+        throw new Error('EIO');
+      }
+    },
+  };
+  return { p, calls, failSync: () => (failNext = true) };
+}
+const turn = () => new Promise<void>((r) => setImmediate(r));
+
+describe('group commit (issue 16: one sync per event-loop turn)', () => {
+  it('without it, every commit is synced before transaction returns and published at once', () => {
+    const { p, calls } = countingLog();
+    const s = new ObjectStore({ clock: new ManualClock(), persistence: p });
+    calls.length = 0;
+    const got: string[] = [];
+    s.watch({ key: '/configmaps', send: (e) => got.push(e.object.metadata.name) }, s.currentRv());
+    s.put('/configmaps', cm('a', 'x'));
+    s.put('/configmaps', cm('a', 'y'));
+    expect(calls).toEqual(['append 1', 'sync', 'append 2', 'sync']);
+    expect(got).toEqual(['x', 'y']);
+    expect(s.whenDurable()).toBeUndefined();
+  });
+
+  it('the commits of one turn share one sync; watchers and callers hear of them after it', async () => {
+    const { p, calls } = countingLog();
+    const s = new ObjectStore({ clock: new ManualClock(), persistence: p, groupCommit: true });
+    calls.length = 0;
+    const got: string[] = [];
+    const before = s.currentRv();
+    s.watch({ key: '/configmaps', send: (e) => got.push(e.object.metadata.name) }, before);
+    expect(s.whenDurable()).toBeUndefined();
+    s.put('/configmaps', cm('a', 'x'));
+    s.put('/configmaps', cm('a', 'y'));
+    s.transaction(() => {
+      s.put('/configmaps', cm('a', 'z'));
+      s.remove('/configmaps', 'a', 'x');
+    });
+    // Applied and logged, not yet published.
+    expect(names(s.list('/configmaps'))).toEqual(['a/y', 'a/z']);
+    expect(calls).toEqual(['append 1', 'append 2', 'append 3']);
+    expect(got).toEqual([]);
+    expect(s.publishedRv()).toBe(before);
+    const durable = s.whenDurable()!;
+    await durable;
+    expect(calls).toEqual(['append 1', 'append 2', 'append 3', 'sync']);
+    expect(got).toEqual(['x', 'y', 'z', 'x']);
+    expect(s.publishedRv()).toBe(s.currentRv());
+    expect(s.whenDurable()).toBeUndefined();
+    // The history has them too: a watch from the old version replays all four.
+    const replay: string[] = [];
+    s.watch({ key: '/configmaps', send: (e) => replay.push(`${e.type} ${e.object.metadata.name}`) }, before)();
+    expect(replay).toEqual(['ADDED x', 'ADDED y', 'ADDED z', 'DELETED x']);
+  });
+
+  it('a watcher that starts while changes pend gets those after its version only, in order', async () => {
+    const { p } = countingLog();
+    const s = new ObjectStore({ clock: new ManualClock(), persistence: p, groupCommit: true });
+    const v0 = s.currentRv();
+    s.put('/configmaps', cm('a', 'x'));
+    const v1 = s.currentRv();
+    s.put('/configmaps', cm('a', 'y'));
+    const fromNow: string[] = [];
+    const fromV1: string[] = [];
+    const fromV0: string[] = [];
+    s.watch({ key: '/configmaps', send: (e) => fromNow.push(e.object.metadata.name) }, s.currentRv());
+    s.watch({ key: '/configmaps', send: (e) => fromV1.push(e.object.metadata.name) }, v1);
+    s.watch({ key: '/configmaps', send: (e) => fromV0.push(e.object.metadata.name) }, v0);
+    await s.whenDurable();
+    expect(fromNow).toEqual([]);
+    expect(fromV1).toEqual(['y']);
+    expect(fromV0).toEqual(['x', 'y']);
+    s.put('/configmaps', cm('a', 'z'));
+    await s.whenDurable();
+    expect(fromNow).toEqual(['z']);
+  });
+
+  it('a failed sync answers 500 to the waiting callers; the changes stay and are published', async () => {
+    const { p, failSync } = countingLog();
+    const s = new ObjectStore({ clock: new ManualClock(), persistence: p, groupCommit: true });
+    const got: string[] = [];
+    s.watch({ key: '/configmaps', send: (e) => got.push(e.object.metadata.name) }, s.currentRv());
+    failSync();
+    s.put('/configmaps', cm('a', 'x'));
+    await expect(s.whenDurable()).rejects.toMatchObject({ code: 500, message: expect.stringContaining('could not be made durable: EIO') });
+    expect(got).toEqual(['x']);
+    s.put('/configmaps', cm('a', 'y'));
+    await expect(s.whenDurable()).resolves.toBeUndefined();
+  });
+
+  it('a snapshot, compact and silentRemove publish pending changes first', async () => {
+    const { p } = countingLog();
+    const s = new ObjectStore({ clock: new ManualClock(), persistence: p, groupCommit: true });
+    const v0 = s.currentRv();
+    s.put('/configmaps', cm('a', 'x'));
+    s.flush();
+    expect(s.whenDurable()).toBeUndefined();
+    const restored = new ObjectStore({ clock: new ManualClock(), persistence: p });
+    const replay: string[] = [];
+    restored.watch({ key: '/configmaps', send: (e) => replay.push(e.object.metadata.name) }, v0);
+    expect(replay).toEqual(['x']);
+    s.put('/configmaps', cm('a', 'y'));
+    s.compact();
+    expect(s.publishedRv()).toBe(s.currentRv());
+    s.put('/configmaps', cm('a', 'z'));
+    expect(s.silentRemove('/configmaps', 'a', 'x')).toBe(true);
+    expect(s.whenDurable()).toBeUndefined();
+    await turn();
+  });
+
+  it('without a sync to share (memory, or a log without sync) group commit changes nothing', () => {
+    const s = new ObjectStore({ clock: new ManualClock(), groupCommit: true });
+    const got: string[] = [];
+    s.watch({ key: '/configmaps', send: (e) => got.push(e.object.metadata.name) }, s.currentRv());
+    s.put('/configmaps', cm('a', 'x'));
+    expect(got).toEqual(['x']);
+    expect(s.whenDurable()).toBeUndefined();
+  });
+});

@@ -84,14 +84,21 @@ export interface LogRecord {
  * Pluggable persistence for the store: in memory (none) by default, or a snapshot file. With
  * only `load`/`save`, snapshots are written debounced (a crash loses the last ~50 ms of writes);
  * with `append`, every transaction is logged before it is acknowledged and `save` compacts.
+ * With `sync` as well, `append` only writes and `sync` makes what was appended durable: the
+ * store calls it after each append, or once for many (group commit, see {@link StoreOptions.groupCommit}).
  */
 export interface Persistence {
   /** The last saved snapshot, or undefined for a fresh store. */
   load(): Snapshot | undefined;
   /** Saves the whole state (with a log: atomically replaces the snapshot, then empties the log). */
   save(s: Snapshot): void;
-  /** Appends one committed transaction; when it returns, the record must survive a crash. */
+  /**
+   * Appends one committed transaction; when it returns, the record must survive a crash — or,
+   * when {@link sync} exists, once `sync` has returned.
+   */
   append?(r: LogRecord): void;
+  /** Makes every record appended so far durable (`fsync`). */
+  sync?(): void;
   /** The records appended after the last {@link save} (a torn last record is left out). */
   loadLog?(): LogRecord[];
   /** Whether the log has grown enough to be compacted into a new snapshot. */
@@ -108,6 +115,14 @@ export interface StoreOptions {
   persistence?: Persistence;
   /** Delay to coalesce snapshot writes. @default 50 */
   persistDebounceMs?: number;
+  /**
+   * Group commit, with a persistence that has `sync`: a committed transaction is appended at
+   * once but synced together with the others of the same event-loop turn (one `fsync` for all);
+   * its changes reach watchers and the history only after that sync, and {@link ObjectStore.whenDurable}
+   * tells callers (the HTTP server) when to answer. Without it every commit is synced before
+   * `transaction` returns. @default false
+   */
+  groupCommit?: boolean;
 }
 
 /** An open {@link ObjectStore.transaction}: what to undo and what to emit on commit. */
@@ -135,6 +150,12 @@ export class ObjectStore {
   private tx: Transaction | undefined;
   /** Sequence number of the last log record written or replayed. */
   private seq = 0;
+  /** Group commit: changes appended to the log but not yet synced, so not yet published. */
+  private pending: ChangeEvent[] = [];
+  private publishQueued = false;
+  private durableWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  /** Watchers that subscribed while changes were pending: the version they started after. */
+  private readonly subscribedAfter = new WeakMap<WatchSubscription, number>();
 
   constructor(private readonly opts: StoreOptions) {
     this.historySize = opts.historySize ?? 10_000;
@@ -261,17 +282,76 @@ export class ObjectStore {
     return true;
   }
 
+  private grouped(): boolean {
+    return !!this.opts.groupCommit && !!this.opts.persistence?.append && !!this.opts.persistence.sync;
+  }
+
   private commit(tx: Transaction): void {
     if (tx.events.length === 0) return;
+    const grouped = this.grouped();
     try {
-      // Durable before anything can see it: the HTTP answer goes out after this returns.
+      // Durable before anything can see it: the HTTP answer goes out after this returns (or,
+      // with group commit, after the turn's sync: see whenDurable).
       this.appendLog({ events: tx.events.map(({ prev: _p, ...e }) => e), from: tx.fromRv });
+      if (!grouped) this.opts.persistence?.sync?.();
     } catch (e) {
       this.rollback(tx);
       throw new StatusError(500, 'InternalError', `Internal error occurred: the write could not be persisted: ${(e as Error).message}`);
     }
-    for (const ev of tx.events) this.record(ev);
+    if (grouped) {
+      for (const ev of tx.events) this.pending.push(ev);
+      this.queuePublish();
+    } else for (const ev of tx.events) this.record(ev);
     this.schedulePersist();
+  }
+
+  private queuePublish(): void {
+    if (this.publishQueued) return;
+    this.publishQueued = true;
+    // After the I/O callbacks of this turn: every request handled in it shares one sync.
+    setImmediate(() => {
+      this.publishQueued = false;
+      this.publish();
+    });
+  }
+
+  /**
+   * Group commit: syncs what was appended, then publishes the pending changes (history and
+   * watchers) and releases the callers of {@link whenDurable}. A failed sync cannot undo changes
+   * that later writes built on: they are published anyway (memory and watchers stay consistent)
+   * and the waiting callers get a 500.
+   */
+  private publish(): void {
+    if (this.pending.length === 0 && this.durableWaiters.length === 0) return;
+    let failure: Error | undefined;
+    try {
+      this.opts.persistence?.sync?.();
+    } catch (e) {
+      failure = new StatusError(500, 'InternalError', `Internal error occurred: the write could not be made durable: ${(e as Error).message}`);
+    }
+    const events = this.pending;
+    this.pending = [];
+    for (const ev of events) this.record(ev);
+    const waiters = this.durableWaiters;
+    this.durableWaiters = [];
+    for (const w of waiters) {
+      if (failure) w.reject(failure);
+      else w.resolve();
+    }
+  }
+
+  /**
+   * Undefined when every committed change is durable and published; otherwise a promise that
+   * settles once they are (group commit), rejected with a 500 {@link StatusError} when the sync failed.
+   */
+  whenDurable(): Promise<void> | undefined {
+    if (this.pending.length === 0) return undefined;
+    return new Promise((resolve, reject) => this.durableWaiters.push({ resolve, reject }));
+  }
+
+  /** The resourceVersion of what watchers have been sent (the current one unless changes wait for a group commit). */
+  publishedRv(): number {
+    return this.pending.length ? this.pending[0]!.rv - 1 : this.rv;
   }
 
   /** Appends a log record for the current state (no-op without a log). */
@@ -340,12 +420,14 @@ export class ObjectStore {
    * lost. Watchers resuming later never see it; only a relist does.
    */
   silentRemove(key: string, namespace: string | undefined, name: string): boolean {
+    this.publish();
     const ok = this.drop(key, nsName(namespace, name));
     if (ok) {
       this.nextRv();
       this.history = [];
       this.oldestRv = this.rv;
       this.appendLog({ events: [], drops: [{ key, namespace, name }], compacted: true, from: this.rv - 1 });
+      this.opts.persistence?.sync?.();
       this.schedulePersist();
     }
     return ok;
@@ -353,9 +435,11 @@ export class ObjectStore {
 
   /** Forgets all history: every watch from an older resourceVersion now gets 410 Gone. */
   compact(): void {
+    this.publish();
     this.history = [];
     this.oldestRv = this.rv;
     this.appendLog({ events: [], compacted: true });
+    this.opts.persistence?.sync?.();
     this.schedulePersist();
   }
 
@@ -369,6 +453,8 @@ export class ObjectStore {
     // answering 410 makes every client relist instead of silently waiting for the counter.
     if (fromRv > this.rv) throw expired(`too large resource version: ${fromRv}, current: ${this.rv} (the server's state was reset)`);
     for (const ev of this.history) if (ev.rv > fromRv && matchesSub(sub, ev)) sub.send(ev);
+    // Pending changes at or before fromRv are already in what the watcher started from.
+    if (this.pending.length) this.subscribedAfter.set(sub, fromRv);
     let set = this.subs.get(sub.key);
     if (!set) this.subs.set(sub.key, (set = new Set()));
     if (!set.has(sub)) {
@@ -421,7 +507,7 @@ export class ObjectStore {
     const subs = this.subs.get(ev.key);
     if (!subs) return;
     for (const s of subs) {
-      if (!matchesSub(s, ev)) continue;
+      if (!matchesSub(s, ev) || (this.subscribedAfter.get(s) ?? -1) >= ev.rv) continue;
       // One failing watcher must neither fail a committed write nor starve the others.
       try {
         s.send(ev);
@@ -457,6 +543,8 @@ export class ObjectStore {
   private lastSaveMs = 0;
 
   private save(): void {
+    // A snapshot holds the objects with their history: publish pending changes first.
+    this.publish();
     const t = this.opts.clock.monotonic();
     this.opts.persistence?.save(this.snapshot());
     this.lastSaveMs = this.opts.clock.monotonic() - t;
