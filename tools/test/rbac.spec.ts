@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { APPS, deriveApiUses, parseRequestPath, type ApiUses } from './rbac/api-uses.js';
+import { APPS, deriveApiUses, parseRequestPath, uncoveredRequests, type ApiUse, type ApiUses } from './rbac/api-uses.js';
 import { compare, readGrants } from './rbac/rules.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -146,5 +146,27 @@ describe('parseRequestPath (the integration suites map their request logs with i
     expect(parseRequestPath('GET', '/version')).toBeUndefined();
     expect(parseRequestPath('GET', '/apis/metallb.io/v1beta1')).toBeUndefined();
     expect(parseRequestPath('HEAD', '/api/v1/pods')).toBeUndefined();
+  });
+});
+
+describe('uncoveredRequests (the controller suite checks its request log with it)', () => {
+  const use = (verb: ApiUse['verb'], resource: string, scope: ApiUse['scope'], group = ''): ApiUse => ({ app: 'controller', group, resource, verb, scope, sites: ['x.ts:1'] });
+  const uses = [use('list', 'secrets', 'namespace'), use('watch', 'services', 'cluster'), use('patch', 'services/status', 'cluster'), use('create', 'events', 'cluster')];
+
+  it('accounts for cluster-wide uses anywhere and namespace uses in the MetalLB namespace only', () => {
+    const seen = [
+      { method: 'GET', path: '/api/v1/namespaces/metallb-system/secrets' },
+      { method: 'GET', path: '/api/v1/namespaces/other/secrets' },
+      { method: 'GET', path: '/api/v1/services', query: 'watch=true' },
+      { method: 'GET', path: '/api/v1/services' },
+      { method: 'PATCH', path: '/api/v1/namespaces/t/services/a/status' },
+      { method: 'POST', path: '/api/v1/namespaces/t/events' },
+      { method: 'GET', path: '/version' },
+    ];
+    expect(uncoveredRequests(uses, 'controller', seen)).toEqual([seen[1], seen[3], seen[6]]);
+  });
+
+  it('uses of another app account for nothing', () => {
+    expect(uncoveredRequests(uses, 'speaker', [{ method: 'POST', path: '/api/v1/namespaces/t/events' }])).toHaveLength(1);
   });
 });

@@ -28,7 +28,9 @@
  * Runs under Node's type stripping as a CLI too (`node tools/test/rbac/api-uses.ts --json`), so
  * integration suites can compare the requests they saw with it without importing test code.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -912,6 +914,55 @@ export function deriveApiUses(opts: DeriveOptions = {}): ApiUses {
   return { uses, unresolved, files };
 }
 
+/** One request as a recording proxy saw it. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  /** The query string without `?`. */
+  query?: string;
+}
+
+/**
+ * The requests no derived use of `app` accounts for: a resource request whose verb and resource
+ * were not derived, or were derived for the MetalLB namespace only and went elsewhere, and any
+ * request that is no resource request at all (the derivation has no words for it).
+ */
+export function uncoveredRequests(uses: readonly ApiUse[], app: string, requests: readonly SeenRequest[], metallbNamespace = 'metallb-system'): SeenRequest[] {
+  const mine = uses.filter((u) => u.app === app);
+  return requests.filter((r) => {
+    const p = parseRequestPath(r.method, r.path, r.query ?? '');
+    if (!p) return true;
+    return !mine.some((u) => u.group === p.group && u.resource === p.resource && u.verb === p.verb && (u.scope === 'cluster' || p.namespace === metallbNamespace));
+  });
+}
+
+/**
+ * {@link deriveApiUses} for one app, cached in the temporary directory: reused while this file
+ * and every file the last derivation walked are unchanged (a new import changes a walked file).
+ */
+export function deriveApiUsesCached(app: string, root = ROOT): ApiUses {
+  const dir = join(tmpdir(), 'metallb-ts-api-uses');
+  const file = join(dir, `${app}-${createHash('sha256').update(root).digest('hex').slice(0, 12)}.json`);
+  const hashOf = (files: readonly string[]) => {
+    const h = createHash('sha256');
+    for (const f of [relative(root, fileURLToPath(import.meta.url)), 'tsconfig.base.json', ...files]) h.update(f).update('\0').update(existsSync(join(root, f)) ? readFileSync(join(root, f)) : '').update('\0');
+    return h.digest('hex');
+  };
+  try {
+    const cached = JSON.parse(readFileSync(file, 'utf8')) as { hash: string; result: ApiUses };
+    if (cached.hash === hashOf(cached.result.files[app] ?? [])) return cached.result;
+  } catch {
+    // no cache yet, or unreadable: derive
+  }
+  const entry = APPS[app];
+  if (!entry) throw new Error(`unknown app "${app}" (known: ${Object.keys(APPS).join(', ')})`);
+  const result = deriveApiUses({ root, apps: { [app]: entry } });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${file}.${process.pid}`, JSON.stringify({ hash: hashOf(result.files[app] ?? []), result }));
+  renameSync(`${file}.${process.pid}`, file);
+  return result;
+}
+
 /** `verb group/resource (scope)` — one line per use, as the CLI prints it. */
 export function formatUse(u: ApiUse): string {
   return `${u.app.padEnd(10)} ${u.verb.padEnd(7)} ${(u.group ? `${u.resource}.${u.group}` : u.resource).padEnd(40)} ${u.scope}`;
@@ -919,13 +970,29 @@ export function formatUse(u: ApiUse): string {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const appIdx = args.indexOf('--app');
-  const only = appIdx >= 0 ? args[appIdx + 1] : undefined;
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const only = value('--app');
   if (only !== undefined && !(only in APPS)) {
     process.stderr.write(`unknown app "${only}" (known: ${Object.keys(APPS).join(', ')})\n`);
     process.exit(2);
   }
-  const r = deriveApiUses(only ? { apps: { [only]: APPS[only]! } } : {});
+  const check = value('--check');
+  if (check !== undefined) {
+    // --check FILE: a JSON array of requests ({ method, path, query }) one app made; prints those
+    // no derived use accounts for (JSON) and exits 1 when there are any.
+    if (!only) {
+      process.stderr.write('--check needs --app\n');
+      process.exit(2);
+    }
+    const r = deriveApiUsesCached(only);
+    const out = uncoveredRequests(r.uses, only, JSON.parse(readFileSync(check, 'utf8')) as SeenRequest[], value('--namespace') ?? 'metallb-system');
+    process.stdout.write(`${JSON.stringify({ uncovered: out, unresolved: r.unresolved })}\n`);
+    process.exit(out.length || r.unresolved.length ? 1 : 0);
+  }
+  const r = only ? deriveApiUsesCached(only) : deriveApiUses();
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
   else {
     for (const u of r.uses) process.stdout.write(`${formatUse(u)}  ${u.sites.join(' ')}\n`);
