@@ -277,7 +277,7 @@ export async function up(o: UpOptions = {}): Promise<LabHandle> {
     for (const n of t.nodes) handle.record(spawnDaemon(`node-${n.name}`, [process.execPath, self, '_node', '--prefix', prefix, '--nodes', String(t.nodes.length), '--name', n.name, '--kubeconfig', inLab], join(dir, 'logs', `node-${n.name}.log`), n.ns));
     for (const r of startRouter(t, join(dir, 'frr'), (f, text) => writeFileSync(f, text))) handle.record(r);
     handle.startController(kc.controller);
-    for (const n of t.nodes) handle.startSpeaker(n.name, o.speakerLogLevel);
+    for (const n of t.nodes) handle.startSpeaker(n.name, o.speakerLogLevel, kc.speaker);
     writeState(st);
 
     await waitUntil('the router (FRR zebra and bgpd)', () => routerReady(t, join(dir, 'frr')), 30_000, 200);
