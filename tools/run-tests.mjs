@@ -18,7 +18,7 @@ const tiers = unitOnly ? ['test'] : ['test', 'test-int'];
 /** Every workspace project with the tiers it declares as package.json scripts. */
 function projects() {
   const out = [];
-  const dirs = [join(root, 'tools'), join(root, 'tools', 'test-lab'), join(root, 'tools', 'kube')];
+  const dirs = [join(root, 'tools'), join(root, 'tools', 'test-lab'), join(root, 'tools', 'kube'), join(root, 'tools', 'image'), join(root, 'tools', 'metallb')];
   for (const group of ['libs', 'apps']) {
     const dir = join(root, group);
     if (!existsSync(dir)) continue;
