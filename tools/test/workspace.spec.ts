@@ -62,7 +62,7 @@ describe('where tests live', () => {
     if (existsSync(join(root, dir))) walk(dir);
     return out;
   }
-  const projectDirs = [...projects().map((p) => p.dir), ...['tools/test-lab', 'tools/kube'].filter((d) => existsSync(join(root, d, 'package.json')))];
+  const projectDirs = [...projects().map((p) => p.dir), ...['tools/test-lab', 'tools/kube', 'tools/image', 'tools/metallb'].filter((d) => existsSync(join(root, d, 'package.json')))];
   it.each(projectDirs.map((d) => [d] as const))('%s: unit specs sit beside their code in src/, test/ holds only integration specs', (dir) => {
     const misplaced = specs(dir).filter((f) => (f.endsWith('.int.spec.ts') ? !f.startsWith(`${dir}/test/`) && !f.startsWith(`${dir}/src/`) : !f.startsWith(`${dir}/src/`)));
     expect(misplaced).toEqual([]);
