@@ -8,7 +8,8 @@
  * One cluster, two independent controller deployments side by side so both cases share the outages:
  * - `solo`: one replica (`--lb-class solo`, its own Lease),
  * - `pair`: two replicas (`--lb-class pair`, another Lease).
- * Outages of 3 s (shorter than the renew deadline; apiserver-lite only, see {@link OUTAGES_S}), 12 s and 60 s, in a row. After each, a Service
+ * Outages of 3 s (shorter than the renew deadline), 12 s and 60 s in a row on apiserver-lite, one of
+ * 60 s on kube-apiserver (see {@link OUTAGES_S}). After each, a Service
  * of each class created once the server is back gets its IP within lease duration + retry period
  * of the server's return, and no existing IP changes. The two servers' cases run at the same time
  * (they mostly wait), which keeps the suite's wall time near one run.
@@ -27,11 +28,12 @@ const BOUND_MS = (LEASE_S + RETRY_S) * 1000;
 
 /**
  * Outage lengths (s) per server. apiserver-lite stops and starts in milliseconds, so 3 s is an
- * outage shorter than the renew deadline. A kube-lab restart (stop etcd, kube-apiserver and
- * kube-controller-manager, start them on the same data, wait for /readyz) alone takes longer than
- * the 6 s renew deadline, so there every outage is a long one and the 3 s case would repeat the 12 s one.
+ * outage shorter than the renew deadline and 12 s one just beyond it. A kube-lab restart (stop
+ * etcd, kube-apiserver and kube-controller-manager, start them on the same data, wait for /readyz)
+ * alone outlasts the 6 s renew deadline, so there every outage is a long one: the minute-long case
+ * stands for them (each costs a whole control-plane restart, and the tier must stay within minutes).
  */
-const OUTAGES_S = { 'apiserver-lite': [3, 12, 60], 'kube-apiserver': [12, 60] } as const;
+const OUTAGES_S = { 'apiserver-lite': [3, 12, 60], 'kube-apiserver': [60] } as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -63,7 +65,7 @@ matrix('API server outages (issue 15 §1)', (backend) => {
     await c?.stop();
   }, 60_000);
 
-  it(`outages of ${OUTAGES_S[backend.name].join(' s, ')} s, with one and with two replicas, only delay work; every request is a derived one, none refused`, async () => {
+  it(`outage${OUTAGES_S[backend.name].length > 1 ? 's' : ''} of ${OUTAGES_S[backend.name].join(' s, ')} s, with one and with two replicas, only delay work; every request is a derived one, none refused`, async () => {
     const ns = await c.namespace('outage');
     await c.apply([pool('solo', ['198.51.100.0/26'], { autoAssign: false }), pool('pair', ['203.0.113.0/26'], { autoAssign: false })]);
     const solo = await startController(c, [...LEASE_ARGS, '--lb-class', 'solo', '--lease-name', 'solo', '--identity', 'solo-0']);
