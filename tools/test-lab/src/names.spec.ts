@@ -53,6 +53,10 @@ describe('reaping decisions', () => {
     ['owner running, no record', name, { kind: 'running', startedMs: 5 } as const, undefined, 'keep', 'owner-running'],
     ['owner running, same start', name, { kind: 'running', startedMs: 1_000_500 } as const, rec, 'keep', 'owner-running'],
     ['pid reused by a later process', name, { kind: 'running', startedMs: 1_000_000 + START_TIME_SLACK_MS + 1 } as const, rec, 'reap', 'pid-reused'],
+    // regression: the wall clock was stepped by 5 s between the record and the check; the
+    // boot-relative ticks are equal, so the owner is the same live process (it used to be reaped)
+    ['clock stepped, same start ticks', name, { kind: 'running', startedMs: 1_005_000, startTicks: 777 } as const, { ...rec, startTicks: 777 }, 'keep', 'owner-running'],
+    ['pid reused, different start ticks', name, { kind: 'running', startedMs: 1_000_000, startTicks: 778 } as const, { ...rec, startTicks: 777 }, 'reap', 'pid-reused'],
     ['record of another pid', name, { kind: 'running', startedMs: 9_999_999 } as const, { pid: 1, startedMs: 0 }, 'keep', 'owner-running'],
   ])('%s', (_t, n, owner, record, kind, reason) => {
     const d = reapDecision(n, 7, owner, record);
@@ -73,7 +77,7 @@ describe('/proc and ip output', () => {
   const boot = 1_700_000_000_000;
   it('reads state and start time from /proc/<pid>/stat, command names with spaces and parentheses included', () => {
     const stat = '4242 (node (vitest) 1) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 1000 10 18446744073709551615';
-    expect(ownerStateFromStat(stat, boot)).toEqual({ kind: 'running', startedMs: boot + 123_450 });
+    expect(ownerStateFromStat(stat, boot)).toEqual({ kind: 'running', startedMs: boot + 123_450, startTicks: 12345 });
     expect(ownerStateFromStat(stat.replace(') S ', ') Z '), boot)).toEqual({ kind: 'zombie' });
     expect(ownerStateFromStat(undefined, boot)).toEqual({ kind: 'gone' });
     expect(ownerStateFromStat('garbage', boot)).toEqual({ kind: 'gone' });

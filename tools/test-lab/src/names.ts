@@ -80,13 +80,20 @@ export type OwnerState =
   /** The PID is a zombie: it has exited and nobody reaped it (PID 1 here does not reap orphans). */
   | { readonly kind: 'zombie' }
   /** A live process with this PID, started at `startedMs` (epoch ms, from /proc). */
-  | { readonly kind: 'running'; readonly startedMs: number };
+  | { readonly kind: 'running'; readonly startedMs: number; readonly startTicks?: number };
 
 /** The owner record the lab writes before creating a namespace. */
 export interface OwnerRecord {
   readonly pid: number;
   /** When the owner process started (epoch ms, from /proc/<pid>/stat). */
   readonly startedMs: number;
+  /**
+   * The owner's start time in clock ticks since boot (field 22 of /proc/<pid>/stat). Unlike
+   * `startedMs` it does not move when the wall clock is stepped, so it decides PID reuse when both
+   * sides have it (regression: a clock step of a few seconds made a live owner look reused and
+   * another suite's lab SIGKILLed its control plane).
+   */
+  readonly startTicks?: number;
 }
 
 /** Why a namespace is reaped or kept. */
@@ -122,7 +129,7 @@ export function reapDecision(name: string, selfPid: number, owner: OwnerState, r
     case 'zombie':
       return { kind: 'reap', reason: 'owner-zombie', owner: parsed.pid };
     case 'running':
-      if (record && record.pid === parsed.pid && Math.abs(owner.startedMs - record.startedMs) > START_TIME_SLACK_MS) {
+      if (record && record.pid === parsed.pid && (record.startTicks !== undefined && owner.startTicks !== undefined ? record.startTicks !== owner.startTicks : Math.abs(owner.startedMs - record.startedMs) > START_TIME_SLACK_MS)) {
         return { kind: 'reap', reason: 'pid-reused', owner: parsed.pid };
       }
       return { kind: 'keep', reason: 'owner-running' };
@@ -161,5 +168,5 @@ export function ownerStateFromStat(stat: string | undefined, bootMs: number, tic
   if (state === 'Z' || state === 'X' || state === 'x') return { kind: 'zombie' };
   const startTicks = Number(rest[19]); // field 22 overall; rest[0] is field 3
   if (!Number.isFinite(startTicks)) return { kind: 'gone' };
-  return { kind: 'running', startedMs: bootMs + (startTicks * 1000) / ticksPerSecond };
+  return { kind: 'running', startedMs: bootMs + (startTicks * 1000) / ticksPerSecond, startTicks };
 }

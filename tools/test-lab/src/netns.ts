@@ -45,7 +45,7 @@ export function ownerState(pid: number): OwnerState {
 /** This process's owner record. */
 function selfRecord(): OwnerRecord {
   const s = ownerState(process.pid);
-  return { pid: process.pid, startedMs: s.kind === 'running' ? s.startedMs : 0 };
+  return { pid: process.pid, startedMs: s.kind === 'running' ? s.startedMs : 0, ...(s.kind === 'running' && s.startTicks !== undefined ? { startTicks: s.startTicks } : {}) };
 }
 
 function readRecord(ns: string): OwnerRecord | undefined {
