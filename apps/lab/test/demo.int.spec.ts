@@ -93,7 +93,7 @@ labDescribe('lab CLI', ['ip', 'nft', 'curl', 'vtysh', 'kubectl'])('lab up / stat
  * uid 65534 must be able to reach the clone: a clone inside `mktemp -d` (mode 0700, as CI makes it)
  * is not, and the child then fails with 126 before our code runs (seen in CI). Say so instead.
  */
-const nobodyCanRun = haveTool('setpriv') && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--version']).status === 0;
+const nobodyCanRun = haveTool('setpriv') && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', process.execPath, '--version']).status === 0;
 
 it.skipIf(!haveTool('setpriv') || !haveTool('kubectl') || !nobodyCanRun)(`without root the demo says why and still shows the allocation through the embedded API server${nobodyCanRun ? '' : ' (skipped: uid 65534 cannot execute this clone\'s Node, e.g. a clone inside a mode-0700 mktemp directory)'}`, async () => {
   const r = await runChild(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', process.execPath, lab, 'demo'], { cwd: root, timeoutMs: 90_000 });
