@@ -60,7 +60,16 @@ suite('OCI images run with runc/crun in a lab namespace against a real control p
     ensureBundle('speaker');
     for (const app of ['controller', 'speaker'] as const) images[app] = buildImage({ app, log: (l) => console.log(l) });
     ns = lab.ns('cp');
-    await up({ dir: kubeDir, netns: ns, etcdUnsafeNoFsync: true, log: (l) => console.log(l) });
+    // The control plane is this test's fixture, not its subject. In the parallel CI run its
+    // kube-controller-manager twice died at start with an empty log (not reproduced alone; cause
+    // still open, see the closing note); start it once more before failing, and say so.
+    try {
+      await up({ dir: kubeDir, netns: ns, etcdUnsafeNoFsync: true, log: (l) => console.log(l) });
+    } catch (e) {
+      console.log(`[image] control plane did not start (${(e as Error).message.split('\n')[0]}); starting it once more`);
+      await down({ dir: kubeDir, purge: true });
+      await up({ dir: kubeDir, netns: ns, etcdUnsafeNoFsync: true, log: (l) => console.log(l) });
+    }
     const must = async (args: string[], input?: string) => {
       const r = await kubectl(args, { dir: kubeDir, ...(input ? { input } : {}) });
       if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
