@@ -102,9 +102,24 @@ export class KubeLeaseStore implements LeaseStore {
       this.last = o;
       return { kind: 'updated', lease: toStored(o) };
     } catch (e) {
-      if (isApiError(e, 409)) return { kind: 'conflict' };
       if (isApiError(e, 404)) return { kind: 'not-found' };
+      if (isApiError(e, 409)) return (await this.exists()) ? { kind: 'conflict' } : { kind: 'not-found' };
       throw e;
+    }
+  }
+
+  /**
+   * Whether the Lease still exists, after a 409 on update: kube-apiserver answers 409 (UID
+   * precondition failed) to the PUT of a Lease deleted meanwhile, where apiserver-lite answers 404.
+   * The contract wants `not-found` in both cases, so a 409 is told apart by one GET.
+   */
+  private async exists(): Promise<boolean> {
+    try {
+      await this.api.get<LeaseObject>(Resources.leases, this.namespace, this.name);
+      return true;
+    } catch (e) {
+      if (isApiError(e, 404)) return false;
+      return true;
     }
   }
 }

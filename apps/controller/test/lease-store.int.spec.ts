@@ -10,16 +10,6 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { KubeLeaseStore } from '../src/lease-store.js';
 import { auditRequests, matrix, MLB_NS, type Cluster } from './harness.js';
 
-/**
- * Known difference on kube-apiserver, reported for apps/controller/src/lease-store.ts: the PUT of
- * a Lease deleted meanwhile carries the old `metadata.uid`, and kube-apiserver answers 409
- * ("StorageError: invalid object, Code: 4 … Precondition failed: UID in precondition"), which the
- * store maps to `conflict` where the contract wants `not-found` (apiserver-lite answers 404).
- * The elector recovers either way (a conflict makes it read again: 404, then create). Once the
- * store re-reads on a 409 (404 → `not-found`), this list is empty on both servers.
- */
-const KNOWN_ON_KUBE = [{ step: 'update after delete → not-found', detail: 'got conflict' }];
-
 matrix('KubeLeaseStore', (backend) => {
   let c: Cluster;
   let asController: KubeClient;
@@ -41,9 +31,10 @@ matrix('KubeLeaseStore', (backend) => {
   it('passes the LeaseStore contract (create, conflict, get, update, stale update, release, delete)', async () => {
     const name = `contract-${process.pid}`;
     const store = new KubeLeaseStore(asController, MLB_NS, name);
+    // Regression (both servers): the update of a Lease deleted meanwhile is `not-found`, though
+    // kube-apiserver answers that PUT with 409 (UID precondition) where apiserver-lite answers 404.
     const failures = await checkLeaseStoreContract(store, { deleteLease: () => c.client.delete(Resources.leases, MLB_NS, name) });
-    if (backend.name === 'kube-apiserver' && failures.length) expect(failures).toEqual(KNOWN_ON_KUBE);
-    else expect(failures).toEqual([]);
+    expect(failures).toEqual([]);
   });
 
   it('writes MicroTime text and the labels; a released Lease has no holder', async () => {
