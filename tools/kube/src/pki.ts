@@ -29,10 +29,15 @@ export function apiserverSans(address: string, firstServiceIp: string): string[]
   return [...ips.map((ip) => `IP:${ip}`), ...dns.map((d) => `DNS:${d}`)];
 }
 
-/** The first usable address of an IPv4 CIDR (the `kubernetes` Service's ClusterIP). */
+/**
+ * The `kubernetes` Service's ClusterIP: the address after the first CIDR of `--service-cidr`. A
+ * dual-stack value (`10.96.0.0/16,fd00:10:96::/112`, comma-separated) is served from its first
+ * (primary) CIDR, as kube-apiserver does; that one must be IPv4.
+ */
 export function firstServiceIp(cidr: string): string {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  if (!m) throw new Error(`service CIDR "${cidr}" is not an IPv4 CIDR like 10.96.0.0/16`);
+  const primary = cidr.split(',')[0]!.trim();
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(primary);
+  if (!m) throw new Error(`service CIDR "${cidr}" is not an IPv4 CIDR like 10.96.0.0/16 (for dual-stack: the IPv4 CIDR first, e.g. 10.96.0.0/16,fd00:10:96::/112)`);
   const n = (((+m[1]! << 24) | (+m[2]! << 16) | (+m[3]! << 8) | +m[4]!) >>> 0) + 1;
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
