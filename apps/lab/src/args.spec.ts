@@ -12,6 +12,13 @@ describe('parseArgs', () => {
     for (const c of ['status', 'down', 'kubeconfig']) expect(parseArgs([c]).command).toBe(c);
   });
 
+  it("takes MetalLB's binaries for up only", () => {
+    expect(parseArgs(['up', '--metallb-speaker', '/c/speaker', '--metallb-controller=/c/controller'])).toMatchObject({ metallbSpeaker: '/c/speaker', metallbController: '/c/controller' });
+    expect(parseArgs(['up'])).not.toHaveProperty('metallbSpeaker');
+    expect(() => parseArgs(['demo', '--metallb-speaker', '/c/speaker'])).toThrow(/options of "up"/);
+    expect(() => parseArgs(['up', '--metallb-speaker'])).toThrow(/needs a value/);
+  });
+
   it('refuses bad input with a message naming it', () => {
     expect(() => parseArgs(['launch'])).toThrow(/unknown command "launch"/);
     expect(() => parseArgs(['up', '--nodes', 'x'])).toThrow(/--nodes must be 1 to 8, not "x"/);

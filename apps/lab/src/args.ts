@@ -15,13 +15,18 @@ export interface LabArgs {
   readonly detach: boolean;
   /** `demo`: leave the lab running at the end. */
   readonly keep: boolean;
+  /** `up`: run MetalLB's own controller (this binary, `metallb-peer build`) instead of ours. */
+  readonly metallbController?: string;
+  /** `up`: run MetalLB's own speaker (this binary) on every node instead of ours. */
+  readonly metallbSpeaker?: string;
 }
 
 /** The usage text. */
 export const USAGE = `usage: lab <command> [options]      (node dist/apps/lab/main.mjs …; npm start = lab demo)
-  up [--nodes 3] [--kube lite|real] [--detach]
+  up [--nodes 3] [--kube lite|real] [--detach] [--metallb-controller BIN] [--metallb-speaker BIN]
                  build the lab (root): control plane, N nodes, a client and an FRR router in
-                 network namespaces; waits for Ctrl-C, which tears it down (--detach: return)
+                 network namespaces; waits for Ctrl-C, which tears it down (--detach: return);
+                 --metallb-*: MetalLB's own binaries (npx metallb-peer build) instead of ours
   demo [--kube lite|real] [--keep]
                  the seed guide's verification for real, narrated (L2, failover, BGP ECMP)
   status         what runs, what is missing (exit 0 when the whole lab runs)
@@ -44,6 +49,7 @@ export function parseArgs(argv: readonly string[]): LabArgs {
   let prefix = DEFAULT_PREFIX;
   let detach = false;
   let keep = false;
+  const metallb: { metallbController?: string; metallbSpeaker?: string } = {};
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const eq = a.indexOf('=');
@@ -75,6 +81,12 @@ export function parseArgs(argv: readonly string[]): LabArgs {
       case '--keep':
         keep = true;
         break;
+      case '--metallb-controller':
+        metallb.metallbController = value();
+        break;
+      case '--metallb-speaker':
+        metallb.metallbSpeaker = value();
+        break;
       case '-h':
       case '--help':
         throw new UsageError('');
@@ -82,5 +94,6 @@ export function parseArgs(argv: readonly string[]): LabArgs {
         throw new UsageError(`unknown option "${a}"`);
     }
   }
-  return { command, nodes, kube, prefix, detach, keep };
+  if (command !== 'up' && Object.keys(metallb).length) throw new UsageError('--metallb-controller and --metallb-speaker are options of "up"');
+  return { command, nodes, kube, prefix, detach, keep, ...metallb };
 }

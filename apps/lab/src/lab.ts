@@ -5,7 +5,7 @@
  * tests). Teardown is by recorded PID (start time checked) and by the lab's own namespace names.
  */
 import { KubeClient, loadClientConfig, Resources, isApiError, type KubeObject, type ResourceRef } from '@metallb-ts/k8s-watch';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,23 @@ const SPEAKER_LABELS = { app: 'metallb', component: 'speaker' } as const;
 /** The memberlist secret (`secretkey`); MetalLB derives the AES key from it. */
 const ML_SECRET = 'metallb-ts-lab-memberlist-secret-0123456789';
 
+/** Who runs a component: ours, or MetalLB's own Go binary (built by tools/metallb, `npx metallb-peer build`). */
+export type Impl = 'metallb-ts' | 'metallb';
+
+/** MetalLB's own binaries; a component given here runs as MetalLB's instead of ours. */
+export interface MetallbBinaries {
+  readonly controller?: string;
+  readonly speaker?: string;
+}
+
+/** A recorded controller or speaker: which implementation, its kubeconfig, and where its run begins in its log. */
+export interface AppRecord extends ProcRecord {
+  readonly impl?: Impl;
+  readonly kubeconfig?: string;
+  /** Size of the log file when this process started (its own lines come after). */
+  readonly logOffset?: number;
+}
+
 /** What `up` records in `<dir>/state.json`. */
 export interface LabState {
   readonly version: 1;
@@ -37,6 +54,10 @@ export interface LabState {
   /** The `lab up` process waiting in the foreground, if any. */
   supervisor?: { pid: number; start: string };
   ready: boolean;
+  /** MetalLB's binaries, when `up` was given them (used again by the swaps). */
+  metallb?: MetallbBinaries;
+  /** The kubeconfigs of our controller and speakers (their ServiceAccounts on the real control plane). */
+  kubeconfigs?: { controller: string; speaker: string };
 }
 
 /** The metallb.io resources the lab touches. */
@@ -108,6 +129,8 @@ export interface UpOptions {
   log?: (line: string) => void;
   /** Speaker log level. @default 'info' */
   speakerLogLevel?: string;
+  /** Run MetalLB's own controller and/or speakers (these binaries) instead of ours. */
+  metallb?: MetallbBinaries;
 }
 
 function freePort(): Promise<number> {
@@ -184,6 +207,7 @@ export async function up(o: UpOptions = {}): Promise<LabHandle> {
   const root = repoRoot();
   const bundles = { speaker: join(root, 'dist', 'apps', 'speaker', 'main.mjs'), controller: join(root, 'dist', 'apps', 'controller', 'main.mjs') };
   for (const b of Object.values(bundles)) if (!existsSync(b)) throw new Error(`${b} is missing: run "npx nx run lab:build" (it builds the controller and the speaker)`);
+  for (const [what, b] of Object.entries(o.metallb ?? {})) if (b !== undefined && !existsSync(b)) throw new Error(`MetalLB's ${what} ${b} does not exist: build it with "npx metallb-peer build" (tools/metallb)`);
   const self = fileURLToPath(import.meta.url).endsWith('.mjs') ? fileURLToPath(import.meta.url) : join(root, 'dist', 'apps', 'lab', 'main.mjs');
   if (!existsSync(self)) throw new Error(`${self} is missing: run "npx nx run lab:build"`);
 
@@ -192,7 +216,8 @@ export async function up(o: UpOptions = {}): Promise<LabHandle> {
   const dir = labDir(prefix);
   for (const d of ['logs', 'frr', 'secret', 'api']) mkdirSync(join(dir, d), { recursive: true });
   const hosts: Host[] = [t.cp, t.router, t.client, ...t.nodes];
-  const st: LabState = { version: 1, prefix, dir, kube, nodes: t.nodes.length, apiPort: 0, namespaces: hosts.map((h) => h.ns), procs: [], ready: false };
+  const metallbBins = { ...(o.metallb?.controller ? { controller: o.metallb.controller } : {}), ...(o.metallb?.speaker ? { speaker: o.metallb.speaker } : {}) };
+  const st: LabState = { version: 1, prefix, dir, kube, nodes: t.nodes.length, apiPort: 0, namespaces: hosts.map((h) => h.ns), procs: [], ready: false, ...(Object.keys(metallbBins).length ? { metallb: metallbBins } : {}) };
   writeState(st);
   const handle = new LabHandle(st, t);
   try {
@@ -272,17 +297,22 @@ export async function up(o: UpOptions = {}): Promise<LabHandle> {
     for (const n of t.nodes) await handle.registerNode(n);
     writeFileSync(join(dir, 'secret', 'secretkey'), ML_SECRET);
     const kc = handle.appKubeconfigs();
+    st.kubeconfigs = { controller: kc.controller, speaker: kc.speaker };
 
     // ---- node agents, router, controller, speakers ------------------------------------
     for (const n of t.nodes) handle.record(spawnDaemon(`node-${n.name}`, [process.execPath, self, '_node', '--prefix', prefix, '--nodes', String(t.nodes.length), '--name', n.name, '--kubeconfig', inLab], join(dir, 'logs', `node-${n.name}.log`), n.ns));
     for (const r of startRouter(t, join(dir, 'frr'), (f, text) => writeFileSync(f, text))) handle.record(r);
-    handle.startController(kc.controller);
-    for (const n of t.nodes) handle.startSpeaker(n.name, o.speakerLogLevel, kc.speaker);
+    if (st.metallb?.controller) handle.startMetallbController();
+    else handle.startController(kc.controller);
+    for (const n of t.nodes) {
+      if (st.metallb?.speaker) handle.startMetallbSpeaker(n.name, o.speakerLogLevel);
+      else handle.startSpeaker(n.name, o.speakerLogLevel, kc.speaker);
+    }
     writeState(st);
 
     await waitUntil('the router (FRR zebra and bgpd)', () => routerReady(t, join(dir, 'frr')), 30_000, 200);
-    await waitUntil('the controller /readyz', () => handle.httpStatus(t.cp.ns, 7572, '/readyz') === 200, 60_000, 200);
-    await waitUntil('every speaker /readyz', () => t.nodes.every((n) => handle.httpStatus(n.ns, 7472, '/readyz') === 200), 60_000, 200);
+    await waitUntil('the controller /readyz', () => handle.controllerReady(), 60_000, 200);
+    await waitUntil('every speaker /readyz', () => t.nodes.every((n) => handle.speakerReady(n.name)), 60_000, 200);
     await waitUntil('the node agents', () => t.nodes.every((n) => readFileSync(join(dir, 'logs', `node-${n.name}.log`), 'utf8').includes('node agent synced')), 60_000, 200);
     handle.assertRunning();
     st.ready = true;
@@ -426,27 +456,140 @@ export class LabHandle {
 
   /** Starts (or restarts) the controller in the control-plane namespace. */
   startController(kubeconfig = this.appKubeconfigFor('controller')): ProcRecord {
-    const r = spawnDaemon('controller', [process.execPath, join(repoRoot(), 'dist', 'apps', 'controller', 'main.mjs'), '--kubeconfig', kubeconfig, '--namespace', MS, '--port', '7572', '--log-level', 'info'], join(this.state.dir, 'logs', 'controller.log'), this.topo.cp.ns);
-    this.record({ ...r, kubeconfig } as ProcRecord);
+    const log = join(this.state.dir, 'logs', 'controller.log');
+    const logOffset = logSize(log);
+    const r = spawnDaemon('controller', [process.execPath, join(repoRoot(), 'dist', 'apps', 'controller', 'main.mjs'), '--kubeconfig', kubeconfig, '--namespace', MS, '--port', '7572', '--log-level', 'info'], log, this.topo.cp.ns);
+    this.record({ ...r, impl: 'metallb-ts', kubeconfig, logOffset } as AppRecord);
     return r;
   }
 
   private appKubeconfigFor(role: 'controller' | 'speaker'): string {
-    const prev = this.state.procs.find((p) => p.role === role || p.role.startsWith(`${role}-`)) as (ProcRecord & { kubeconfig?: string }) | undefined;
+    if (this.state.kubeconfigs) return this.state.kubeconfigs[role];
+    const prev = this.state.procs.find((p) => (p.role === role || p.role.startsWith(`${role}-`)) && (p as AppRecord).impl !== 'metallb') as AppRecord | undefined;
     return prev?.kubeconfig ?? this.inLabKubeconfig;
   }
 
-  /** Starts (or restarts) the speaker of node `name`, as its DaemonSet pod would run. */
+  private metallbBinary(what: 'controller' | 'speaker', given?: string): string {
+    const b = given ?? this.state.metallb?.[what];
+    if (!b) throw new Error(`no MetalLB ${what} binary: give it to "lab up --metallb-${what} BIN" (npx metallb-peer build prints it)`);
+    if (!existsSync(b)) throw new Error(`MetalLB's ${what} ${b} does not exist: build it with "npx metallb-peer build"`);
+    if (!this.state.metallb?.[what]) {
+      this.state.metallb = { ...this.state.metallb, [what]: b };
+      writeState(this.state);
+    }
+    return b;
+  }
+
+  /** The environment of a MetalLB process: the lab's admin kubeconfig, native BGP, no METALLB_* of ours leaking in. */
+  private metallbEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('METALLB_') && k !== 'KUBECONFIG') env[k] = v;
+    return { ...env, KUBECONFIG: this.inLabKubeconfig, METALLB_BGP_TYPE: 'native' };
+  }
+
+  /**
+   * Starts (or restarts) MetalLB's own controller in the control-plane namespace, as its
+   * Deployment would run it (no webhook, no certificate rotation: nothing calls a webhook in the
+   * lab), with the admin kubeconfig (MetalLB's RBAC is not ours). Log: `logs/metallb-controller.log`.
+   */
+  startMetallbController(binary?: string): ProcRecord {
+    const bin = this.metallbBinary('controller', binary);
+    const log = join(this.state.dir, 'logs', 'metallb-controller.log');
+    const logOffset = logSize(log);
+    const r = spawnDaemon('controller', [bin, `--namespace=${MS}`, '--port=7572', '--log-level=info', '--webhook-mode=disabled', '--disable-cert-rotation'], log, this.topo.cp.ns, this.metallbEnv());
+    this.record({ ...r, impl: 'metallb', kubeconfig: this.inLabKubeconfig, logOffset } as AppRecord);
+    return r;
+  }
+
+  /**
+   * Starts (or restarts) MetalLB's own speaker on node `name`, as its DaemonSet pod would run it:
+   * native BGP, memberlist on the node address with the same labels and secret as ours (so Go
+   * and TS speakers form one cluster), metrics on :7472. Log: `logs/metallb-speaker-<node>.log`.
+   */
+  startMetallbSpeaker(name: string, logLevel = 'info', binary?: string): ProcRecord {
+    const bin = this.metallbBinary('speaker', binary);
+    const n = this.node(name);
+    const log = join(this.state.dir, 'logs', `metallb-speaker-${n.name}.log`);
+    const logOffset = logSize(log);
+    const argv = [
+      bin, `--namespace=${MS}`, '--port=7472', `--log-level=${logLevel}`, `--node-name=${n.name}`, `--pod-name=speaker-${n.name}`,
+      `--ml-bindaddr=${n.v4}`, '--ml-bindport=7946', '--ml-labels=app=metallb,component=speaker', `--ml-secret-key-path=${join(this.state.dir, 'secret')}`,
+    ];
+    const r = spawnDaemon(`speaker-${n.name}`, argv, log, n.ns, this.metallbEnv());
+    this.record({ ...r, impl: 'metallb', kubeconfig: this.inLabKubeconfig, logOffset } as AppRecord);
+    return r;
+  }
+
+  /** Which implementation runs `role` (`controller`, `speaker-<node>`) now, if it is recorded. */
+  impl(role: string): Impl | undefined {
+    const r = this.proc(role) as AppRecord | undefined;
+    return r ? (r.impl ?? 'metallb-ts') : undefined;
+  }
+
+  /** The controller answers its probe (ours: /readyz; MetalLB's, which has no probe of its own in the lab: /metrics). */
+  controllerReady(): boolean {
+    return this.httpStatus(this.topo.cp.ns, 7572, this.impl('controller') === 'metallb' ? '/metrics' : '/readyz') === 200;
+  }
+
+  /** The speaker of `name` answers its probe (ours: /readyz; MetalLB's: /metrics). */
+  speakerReady(name: string): boolean {
+    return this.httpStatus(this.node(name).ns, 7472, this.impl(`speaker-${name}`) === 'metallb' ? '/metrics' : '/readyz') === 200;
+  }
+
+  /**
+   * Replaces the speaker of node `name` by `impl`'s, the way a DaemonSet update does: the old one
+   * gets SIGTERM (SIGKILL after `graceMs`), then the new one starts and is waited for until ready.
+   */
+  async replaceSpeaker(name: string, impl: Impl, o: { graceMs?: number; logLevel?: string; timeoutMs?: number } = {}): Promise<ProcRecord> {
+    const old = this.proc(`speaker-${name}`);
+    if (old) await stopProcess(old, o.graceMs ?? 5000, 'SIGTERM');
+    const r = impl === 'metallb' ? this.startMetallbSpeaker(name, o.logLevel) : this.startSpeaker(name, o.logLevel);
+    const how = await waitUntil(`the ${impl} speaker of ${name} ready`, () => (!alive(r) ? 'exited' : this.speakerReady(name) ? 'ready' : undefined), o.timeoutMs ?? 60_000, 200);
+    if (how === 'exited') throw new Error(`the ${impl} speaker of ${name} exited; ${r.log} ends with:\n${tail(r.log, 12)}`);
+    return r;
+  }
+
+  /** Replaces the controller by `impl`'s (SIGTERM to the old one, then the new one, waited for until ready). */
+  async replaceController(impl: Impl, o: { graceMs?: number; timeoutMs?: number } = {}): Promise<ProcRecord> {
+    const old = this.proc('controller');
+    if (old) await stopProcess(old, o.graceMs ?? 5000, 'SIGTERM');
+    const r = impl === 'metallb' ? this.startMetallbController() : this.startController();
+    const how = await waitUntil(`the ${impl} controller ready`, () => (!alive(r) ? 'exited' : this.controllerReady() ? 'ready' : undefined), o.timeoutMs ?? 60_000, 200);
+    if (how === 'exited') throw new Error(`the ${impl} controller exited; ${r.log} ends with:\n${tail(r.log, 12)}`);
+    return r;
+  }
+
+  /**
+   * The memberlist members the speaker of `name` reported since it started (itself included),
+   * replayed from its own log lines: ours print `memberlist event` (join/update/leave/dead of
+   * another member), MetalLB's `node event - forcing sync` (NodeJoin/NodeUpdate/NodeLeave, itself
+   * included). Undefined when no speaker is recorded there.
+   */
+  memberView(name: string): string[] | undefined {
+    const r = this.proc(`speaker-${name}`) as AppRecord | undefined;
+    if (!r) return undefined;
+    let text = '';
+    try {
+      text = readFileSync(r.log).subarray(r.logOffset ?? 0).toString('utf8');
+    } catch {
+      return undefined;
+    }
+    return memberViewFromLog(text, name, r.impl ?? 'metallb-ts');
+  }
+
+  /** Starts (or restarts) our speaker of node `name`, as its DaemonSet pod would run. */
   startSpeaker(name: string, logLevel = 'info', kubeconfig = this.appKubeconfigFor('speaker')): ProcRecord {
     const n = this.node(name);
+    const log = join(this.state.dir, 'logs', `speaker-${n.name}.log`);
+    const logOffset = logSize(log);
     const argv = [
       process.execPath, join(repoRoot(), 'dist', 'apps', 'speaker', 'main.mjs'),
       '--node-name', n.name, '--pod-name', `speaker-${n.name}`, '--namespace', MS, '--kubeconfig', kubeconfig,
       '--ml-bindaddr', n.v4, '--ml-labels', 'app=metallb,component=speaker', '--ml-secret-key-path', join(this.state.dir, 'secret'),
       '--port', '7472', '--log-level', logLevel,
     ];
-    const r = spawnDaemon(`speaker-${n.name}`, argv, join(this.state.dir, 'logs', `speaker-${n.name}.log`), n.ns);
-    this.record({ ...r, kubeconfig } as ProcRecord);
+    const r = spawnDaemon(`speaker-${n.name}`, argv, log, n.ns);
+    this.record({ ...r, impl: 'metallb-ts', kubeconfig, logOffset } as AppRecord);
     return r;
   }
 
@@ -463,8 +606,8 @@ export class LabHandle {
     const cmd = readFileSync(`/proc/${r.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     await stopProcess(r, 5000, sig);
     const argv = cmd[0] === 'ip' && cmd[1] === 'netns' ? cmd.slice(4) : cmd;
-    const n = spawnDaemon(role, argv, r.log, r.ns);
-    this.record({ ...(r as object), ...n } as ProcRecord);
+    const n = spawnDaemon(role, argv, r.log, r.ns, (r as AppRecord).impl === 'metallb' ? this.metallbEnv() : undefined);
+    this.record({ ...(r as object), ...n, logOffset: logSize(r.log) } as AppRecord);
     return n;
   }
 
@@ -626,6 +769,38 @@ export class LabHandle {
   close(): void {
     this.client?.close();
   }
+}
+
+function logSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Replays a speaker's log into the memberlist members it last reported (pure): ours log
+ * `{"msg":"memberlist event","event":"join|update|leave|dead","member":…}` for other members;
+ * MetalLB's `{"msg":"node event - forcing sync","node name":…,"node event":"NodeJoin|NodeUpdate|NodeLeave"}`,
+ * itself included. The speaker itself is always a member of its own view.
+ */
+export function memberViewFromLog(text: string, self: string, impl: Impl): string[] {
+  const members = new Set<string>([self]);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{') || !line.includes(impl === 'metallb' ? 'node event - forcing sync' : 'memberlist event')) continue;
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const [who, ev] = impl === 'metallb' ? [rec['node name'], rec['node event']] : [rec['member'], rec['event']];
+    if (typeof who !== 'string' || who === self) continue;
+    if (ev === 'join' || ev === 'update' || ev === 'NodeJoin' || ev === 'NodeUpdate') members.add(who);
+    else if (ev === 'leave' || ev === 'dead' || ev === 'NodeLeave') members.delete(who);
+  }
+  return [...members].sort();
 }
 
 /** The last `n` lines of a file. */

@@ -47,7 +47,8 @@ async function cmdUp(a: LabArgs): Promise<number> {
     return 1;
   }
   const t0 = performance.now();
-  const lab = await up({ prefix: a.prefix, nodes: a.nodes, kube: a.kube, log: (l) => console.log(`  ${l}`) });
+  const metallb = { ...(a.metallbController ? { controller: a.metallbController } : {}), ...(a.metallbSpeaker ? { speaker: a.metallbSpeaker } : {}) };
+  const lab = await up({ prefix: a.prefix, nodes: a.nodes, kube: a.kube, metallb, log: (l) => console.log(`  ${l}`) });
   const t = lab.topo;
   console.log(`lab "${a.prefix}" is up in ${((performance.now() - t0) / 1000).toFixed(1)} s (${a.kube === 'lite' ? 'apiserver-lite' : 'the real control plane'}, ${t.nodes.length} nodes)`);
   console.log(`  namespaces  ${[t.cp, ...t.nodes, t.client, t.router].map((h) => h.ns).join(' ')}`);
@@ -87,7 +88,8 @@ async function cmdStatus(a: LabArgs): Promise<number> {
   for (const p of st.procs) {
     const on = alive(p);
     ok &&= on;
-    console.log(`  ${p.role.padEnd(16)} ${on ? 'running' : 'STOPPED'}  pid ${p.pid}${p.ns ? `  in ${p.ns}` : ''}`);
+    const metallb = (p as { impl?: string }).impl === 'metallb' ? "  (MetalLB's)" : '';
+    console.log(`  ${p.role.padEnd(16)} ${on ? 'running' : 'STOPPED'}  pid ${p.pid}${p.ns ? `  in ${p.ns}` : ''}${metallb}`);
   }
   // the real control plane's processes, as kube-lab recorded them
   const kubePids = `${st.dir}/kube/pids.json`;

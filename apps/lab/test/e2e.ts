@@ -29,13 +29,13 @@ export class E2E {
   lab!: LabHandle;
   constructor(readonly kube: KubeKind, readonly prefix: string) {}
 
-  async up(nodes = 3): Promise<void> {
+  async up(nodes = 3, extraArgs: readonly string[] = []): Promise<void> {
     if (this.kube === 'real' || !kubectlBinary('lite')) {
       // the binaries (built once per machine; a no-op when cached); also the pinned kubectl where none is installed
       const b = await runChild([process.execPath, join(ROOT, 'tools', 'kube', 'bin', 'kube-lab.mjs'), 'build'], { cwd: ROOT, timeoutMs: 3_500_000 });
       if (b.status !== 0) throw new Error(`kube-lab build failed: ${b.stderr}`);
     }
-    const r = await labCli(['up', '--detach', '--kube', this.kube, '--nodes', String(nodes), '--prefix', this.prefix], 300_000);
+    const r = await labCli(['up', '--detach', '--kube', this.kube, '--nodes', String(nodes), '--prefix', this.prefix, ...extraArgs], 300_000);
     if (r.status !== 0) throw new Error(`lab up failed: ${r.stdout}\n${r.stderr}`);
     this.lab = LabHandle.attach(this.prefix);
   }
