@@ -321,7 +321,11 @@ export class Controller {
       this.log.warn('allocation dropped by the new configuration', { service: d.key, pool: d.pool, reason: d.message });
       // MetalLB quirk 16 (kept): the Service moves. Say why on it, not only the later IPAllocated.
       const svc = this.services.store.get(d.key);
-      if (svc) void this.events.record(svc, SERVICE_KIND, 'Warning', POOL_CHANGED_REASON, `${d.message} (${d.reason})`.slice(0, 1024));
+      if (!svc) continue;
+      void this.events.record(svc, SERVICE_KIND, 'Warning', POOL_CHANGED_REASON, `${d.message} (${d.reason})`.slice(0, 1024));
+      // And MetalLB's own Event for it (conformance c06), where pools are left to move to; with
+      // no pool at all MetalLB clears silently.
+      if (r.pools.length) void this.events.record(svc, SERVICE_KIND, 'Normal', 'ClearAssignment', `current IP for ${d.key} not allowed by config, will attempt for new IP assignment: ${d.message}`.slice(0, 1024));
     }
     this.log.info('configuration loaded', { op: 'setConfig', pools: r.pools.map((p: PoolSpec) => p.name), moved: set.moved.length, dropped: set.dropped.length });
     this.reportValid(objects, r.config);

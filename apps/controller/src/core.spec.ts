@@ -34,6 +34,31 @@ function apply(s: ServiceLike, out: ReturnType<typeof reconcileService>): Servic
 const guide: PoolSpec[] = [{ name: 'first-pool', addresses: ['10.0.0.101-10.0.0.150'] }];
 
 describe('reconcileService', () => {
+  // Regression (MetalLB conformance c03): a Service that asks for another IP moves with IPAllocated
+  // only; ClearAssignment is for a held IP the configuration no longer allows.
+  it.each([
+    ['another requested IP', { 'metallb.io/loadBalancerIPs': '10.0.0.120' }, false],
+    ['another pool', { 'metallb.io/address-pool': 'second-pool' }, false],
+  ])('moving to %s emits no ClearAssignment', (_what, ann, clear) => {
+    const st = state([...guide, { name: 'second-pool', addresses: ['10.0.1.0/24'] }]);
+    const s = apply(svc('a'), reconcileService(st, svc('a')));
+    const out = reconcileService(st, { ...s, metadata: { ...s.metadata, annotations: { ...s.metadata.annotations, ...ann } } });
+    expect(out.changed).toBe(true);
+    expect(out.events.some((e) => e.reason === 'ClearAssignment')).toBe(clear);
+    expect(out.events.map((e) => e.reason)).toContain('IPAllocated');
+  });
+
+  it('a held IP the configuration no longer allows for the Service emits Normal ClearAssignment', () => {
+    const st = state([...guide, { name: 'second-pool', addresses: ['10.0.1.0/24'] }]);
+    const s = apply(svc('a'), reconcileService(st, svc('a')));
+    expect(s.status?.loadBalancer?.ingress?.[0]?.ip).toBe('10.0.0.101');
+    const narrowed = st.allocator.setPools([{ ...guide[0]!, serviceAllocation: { namespaces: ['other'] } }, { name: 'second-pool', addresses: ['10.0.1.0/24'] }]);
+    expect(narrowed.ok).toBe(true);
+    const out = reconcileService(st, s);
+    expect(out.desired.ingress).toEqual(['10.0.1.0']);
+    expect(out.events.find((e) => e.reason === 'ClearAssignment')).toMatchObject({ type: 'Normal' });
+  });
+
   it('the seed guide: myapp-svc gets 10.0.0.101 and the pool annotation', () => {
     const st = state(guide);
     const out = reconcileService(st, svc('myapp-svc'));

@@ -172,7 +172,9 @@ export function reconcileService(state: CoreState, svc: ServiceLike): ReconcileO
   const request = r.request;
 
   let result: AllocateResult = state.allocator.allocate(request);
-  if (result.ok && result.changed && result.previousInvalid && result.previous) {
+  // MetalLB 4.2 step 7: `ClearAssignment` only when the configuration no longer allows the held
+  // IP; a Service that asks for other IPs, another pool or another family is moved silently.
+  if (result.ok && result.changed && result.previousInvalid && result.previous && !SILENT_MOVES.has(result.previousInvalid.reason)) {
     events.push({
       type: 'Normal',
       reason: 'ClearAssignment',
@@ -213,6 +215,9 @@ export function reconcileService(state: CoreState, svc: ServiceLike): ReconcileO
   const a = result.allocation;
   return done({ ingress: a.ips.map(String), annotations: { [ANN.allocatedFromPool]: a.pool } });
 }
+
+/** Reasons a held allocation is replaced without a `ClearAssignment` Event (the Service asked for it). */
+const SILENT_MOVES: ReadonlySet<string> = new Set(['requested-ips-changed', 'requested-pool-changed', 'family-mismatch']);
 
 /** Sort for start-up and reprocess-all: services owning IPs first (more IPs first), then oldest first, then by key. */
 export function reprocessOrder(services: readonly ServiceLike[]): ServiceLike[] {

@@ -197,6 +197,10 @@ matrix('controller binary', (backend) => {
     expect(moved.type).toBe('Warning');
     expect(moved.message).toContain('198.51.100.6');
     expect(moved.message).toMatch(/pool shrunk/);
+    // And MetalLB's Normal ClearAssignment (conformance c06), since a pool is left.
+    const clear = await eventually(async () => (await events(c, ns)).find((e) => e.involvedObject?.name === 'x' && e.reason === 'ClearAssignment'), 20_000, 'ClearAssignment on x');
+    expect(clear.type).toBe('Normal');
+    expect(clear.message).toContain(`current IP for ${ns}/x not allowed by config`);
   });
 
   it('an advertisement naming a missing pool: ignored, Valid with a warning condition and a Warning Event; --metrics-bind-address; 405 for POST', async () => {

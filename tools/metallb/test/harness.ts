@@ -198,10 +198,20 @@ export async function observe(side: Side, ns: string): Promise<View> {
       pool: s.metadata.annotations?.['metallb.io/ip-allocated-from-pool'] ?? null,
     };
   }
-  const events = [...new Set<string>(evs.items.map((e: any) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.type} ${e.reason}`))].sort();
+  // Only the load balancer's Events: both controllers report as `metallb-controller`. Others, e.g.
+  // kube-apiserver's ClusterIP repair loop (`Warning ClusterIPNotAllocated`, seen under load), are
+  // not what is compared.
+  const events = [...new Set<string>(evs.items.filter(fromController).map((e: any) => `${e.involvedObject.kind}/${e.involvedObject.name} ${e.type} ${e.reason}`))].sort();
   const poolStatus: View['pools'] = {};
   for (const p of pools.items) poolStatus[p.metadata.name] = p.status ?? null;
   return { services, events, pools: poolStatus, config: { loaded: metrics.get('metallb_k8s_client_config_loaded_bool'), stale: metrics.get('metallb_k8s_client_config_stale_bool') } };
+}
+
+/** The `source.component` (or `reportingComponent`) of MetalLB's controller's Events, and ours. */
+export const CONTROLLER_COMPONENT = 'metallb-controller';
+
+function fromController(e: any): boolean {
+  return (e.source?.component ?? e.reportingComponent) === CONTROLLER_COMPONENT || e.reportingComponent === CONTROLLER_COMPONENT;
 }
 
 /**
