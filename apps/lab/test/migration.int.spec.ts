@@ -14,7 +14,7 @@
 // (deploy/crds), as after a user's upgrade; MetalLB v0.15.2 reads them unchanged.
 import { labSkipReason as testLabSkip, runChild, waitFor } from '@metallb-ts/test-lab';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Impl } from '../src/lab.js';
@@ -69,6 +69,14 @@ interface Req {
   ok: boolean;
   body?: string;
   err?: string;
+  /** The client's neighbour entry for the URL's address after the request. */
+  mac?: string;
+}
+
+/** One ARP probe of the client loop: the MACs that answered. */
+interface Probe {
+  arp: string[];
+  t: number;
 }
 
 /** Longest time between two successful answers (completion to completion), in ms, within [from, to). */
@@ -93,11 +101,15 @@ function longestGap(reqs: readonly Req[], from = 0, to = Infinity): { gapMs: num
   let out = '';
   const steps: { name: string; at: number }[] = [];
   const announcers: string[] = [];
+  /** What our speakers logged about their SIGTERM hand-over (filled by the client-loop case). */
+  let handovers: string[] = [];
 
-  const reqs = (): Req[] =>
-    existsSync(out)
-      ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Req)
-      : [];
+  const lines = (): (Req | Probe)[] => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Req | Probe) : []);
+  const reqs = (): Req[] => lines().filter((l): l is Req => 'u' in l);
+  const probes = (): Probe[] => lines().filter((l): l is Probe => 'arp' in l);
+  /** The step running at time `t`. */
+  const stepAt = (t: number) => [...steps].reverse().find((s) => s.at <= t)?.name ?? 'set-up';
+  const nodeOf = (mac: string) => e.lab.nodeByMac(mac)?.name ?? mac;
 
   /** What every speaker reports as its memberlist members, for messages. */
   const views = () => NODES.map((n) => `${n} (${e.lab.impl(`speaker-${n}`)}): [${e.lab.memberView(n)?.join(', ') ?? '?'}]`).join('; ');
@@ -160,7 +172,7 @@ function longestGap(reqs: readonly Req[], from = 0, to = Infinity): { gapMs: num
     // the client, from here to the end (bounded: 10 minutes at most)
     out = join(e.lab.state.dir, 'client-loop.jsonl');
     rmSync(out, { force: true });
-    loop = spawn('ip', ['netns', 'exec', t.client.ns, process.execPath, LOOP, out, '600000', `http://${l2Ip}/`, `http://${bgpIp}/`], { stdio: 'ignore' });
+    loop = spawn('ip', ['netns', 'exec', t.client.ns, process.execPath, LOOP, '--arp', l2Ip, out, '600000', `http://${l2Ip}/`, `http://${bgpIp}/`], { stdio: 'ignore' });
     await waitFor('the client loop answering', () => [0, 1].every((u) => reqs().some((r) => r.u === u && r.ok)) || undefined, { timeoutMs: 20_000, everyMs: 200 });
     steps.push({ name: 'MetalLB only', at: Date.now() });
     await settled('MetalLB only');
@@ -172,6 +184,9 @@ function longestGap(reqs: readonly Req[], from = 0, to = Infinity): { gapMs: num
       await new Promise((r) => setTimeout(r, 300));
       if (loop.exitCode === null) loop.kill('SIGKILL');
     }
+    // METALLB_TS_MIGRATION_LOGS=DIR keeps the lab's logs (every speaker's, Go and ours) for a look afterwards
+    const keep = process.env['METALLB_TS_MIGRATION_LOGS'];
+    if (keep && e.lab) cpSync(join(e.lab.state.dir, 'logs'), keep, { recursive: true });
     await e.down();
   }, 120_000);
 
@@ -193,19 +208,59 @@ function longestGap(reqs: readonly Req[], from = 0, to = Infinity): { gapMs: num
       await waitFor('the client loop to stop', () => loop!.exitCode !== null || loop!.signalCode !== null || undefined, { timeoutMs: 10_000, everyMs: 100 });
     }
     const all = reqs();
-    const lines: string[] = [];
+    const report: string[] = [];
     for (const [u, name, ip] of [[0, 'Layer 2', l2Ip], [1, 'BGP', bgpIp]] as const) {
       const mine = all.filter((r) => r.u === u);
       expect(mine.length, `${name} requests`).toBeGreaterThan(0);
       expect(mine.filter((r) => r.ok).every((r) => r.body?.startsWith('Hello from web-')), `${name}: every successful answer comes from a web pod`).toBe(true);
       expect(mine.at(-1)?.ok, `${name}: the last request succeeded (failures: ${JSON.stringify(mine.filter((r) => !r.ok).slice(-3))})`).toBe(true);
       const whole = longestGap(mine);
-      lines.push(`${name} ${ip}: ${whole.total} requests, ${whole.failed} failed, longest gap between two answers ${whole.gapMs} ms`);
+      report.push(`${name} ${ip}: ${whole.total} requests, ${whole.failed} failed, longest gap between two answers ${whole.gapMs} ms`);
       for (let i = 0; i + 1 < steps.length; i++) {
         const g = longestGap(mine, steps[i]!.at, steps[i + 1]!.at);
-        lines.push(`    ${steps[i]!.name.padEnd(28)} ${String(g.total).padStart(4)} requests, ${g.failed} failed, longest gap ${g.gapMs} ms`);
+        report.push(`    ${steps[i]!.name.padEnd(28)} ${String(g.total).padStart(4)} requests, ${g.failed} failed, longest gap ${g.gapMs} ms`);
       }
     }
-    console.log(`migration measurements (client loop: a fresh connection per request, 1 s timeout, 100 ms apart):\n  ${lines.join('\n  ')}\n  ARP answered by: ${announcers.join('; ')}`);
+    // where the client's traffic to the Layer 2 IP went: its neighbour entry over time
+    const t0 = steps[0]!.at;
+    const moves: string[] = [];
+    let last: string | undefined;
+    for (const r of all.filter((x) => x.u === 0 && x.mac)) {
+      if (r.mac === last) continue;
+      moves.push(`${nodeOf(r.mac!)} at +${((r.t - t0) / 1000).toFixed(1)} s (${stepAt(r.t)})`);
+      last = r.mac;
+    }
+    report.push(`client's neighbour entry for ${l2Ip}: ${moves.join(' → ')}`);
+    const ps = probes();
+    const two = ps.filter((p) => p.arp.length > 1);
+    const none = ps.filter((p) => p.arp.length === 0);
+    report.push(`ARP probes for ${l2Ip} during the run: ${ps.length}, answered by two or more nodes: ${two.length}${two.length ? ` (${two.map((p) => `${p.arp.map(nodeOf).join('+')} at +${((p.t - t0) / 1000).toFixed(1)} s, ${stepAt(p.t)}`).join('; ')})` : ''}, unanswered: ${none.length}${none.length ? ` (${none.map((p) => `+${((p.t - t0) / 1000).toFixed(1)} s, ${stepAt(p.t)}`).join('; ')})` : ''}`);
+    report.push(`ARP answered (after each step settled) by: ${announcers.join('; ')}`);
+    // what our speakers said when stopped while announcing: did they see the new owner's claim?
+    handovers = NODES.flatMap((n) => {
+      const f = join(e.lab.state.dir, 'logs', `speaker-${n}.log`);
+      if (!existsSync(f)) return [];
+      return readFileSync(f, 'utf8').split('\n').filter((l) => l.includes('"hand-over: ')).map((l) => {
+        const r = JSON.parse(l) as { ts: string; msg: string; ms?: number };
+        const at = Date.parse(r.ts);
+        return `${n} at +${((at - t0) / 1000).toFixed(1)} s (${stepAt(at)}): ${r.msg.replace('hand-over: ', '')} after ${r.ms} ms`;
+      });
+    });
+    report.push(`SIGTERM hand-overs of our announcing speakers: ${handovers.length ? handovers.join('; ') : 'none'}`);
+    // the rollback stops our speaker on the announcing node (n3 wins 198.51.100.121 by MetalLB's hash order)
+    expect(handovers.length, 'a hand-over of our announcing speaker took place').toBeGreaterThan(0);
+    console.log(`migration measurements (client loop: a fresh connection per request, 1 s timeout, 100 ms apart):\n  ${report.join('\n  ')}`);
+  });
+
+  // Known bug of our speaker (apps/speaker, not this suite's code): on SIGTERM it registers its
+  // hand-over waiter (L2Driver.awaitTakeover) only after memberlist.stop() and bgp.stopAll() have
+  // resolved (~200 ms here), while the new owner reacts to the memberlist leave within ~60 ms; its
+  // first gratuitous ARP is consumed by the "stopping" branch of Speaker.conflict, and the later
+  // ones are swallowed by the responder's 10 s conflict hold-down (same IP and MAC). So the stopped
+  // speaker keeps answering for the whole HANDOVER_MS (1.5 s) beside the new owner: two MACs answer
+  // ARP meanwhile (the "ARP probes" line above). Flip to `it` once the speaker is fixed.
+  it.fails("our announcing speaker, stopped with SIGTERM, sees the new owner's claim and falls silent then (apps/speaker README, Shutdown)", () => {
+    expect(handovers.length).toBeGreaterThan(0);
+    expect(handovers.every((h) => h.includes('every IP claimed by another node')), handovers.join('; ')).toBe(true);
   });
 });
