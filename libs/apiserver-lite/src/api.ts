@@ -7,14 +7,14 @@
 import { formatRfc3339, type Clock, type Rng } from '@metallb-ts/clock';
 import { parseAllDocuments } from 'yaml';
 import { recordUpdate, serverSideApply } from './apply.js';
-import { startEndpointSliceController } from './controllers.js';
-import { defaultNamespace, defaultService, establishedCrd, ServiceAllocator, type AllocatorMark } from './defaults.js';
-import { alreadyExists, badRequest, conflict, invalid, notFound, StatusError, type ErrorSubject, type StatusCause } from './errors.js';
+import { startControllers } from './controllers.js';
+import { establishedCrd, prepareBuiltin, ServiceAllocator, type AllocatorMark } from './defaults.js';
+import { alreadyExists, badRequest, conflict, fieldManagerRequired, invalid, notFound, resourceVersionRequired, StatusError, type ErrorSubject, type StatusCause } from './errors.js';
 import { clone, deepEqual, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, storageKey, TypeRegistry, typesFromCrd, type CrdObject, type ResourceType } from './resources.js';
 import { applyDefaults, prune, validate, type Schema } from './schema.js';
 import { collectRules, compileRule } from './cel.js';
-import { BUILTIN_SCHEMAS, OBJECT_META_SCHEMA } from './builtin-schemas.js';
+import { BUILTIN_SCHEMAS, OBJECT_META_SCHEMA, validateBuiltin } from './builtin-schemas.js';
 import { exceedsDepth, MAX_DEPTH } from './depth.js';
 import { PATCH_TYPES } from './patch-types.js';
 import { parseSelection, selects, SelectorParseError, type Selection } from './selectors.js';
@@ -47,7 +47,7 @@ export interface ApiOptions {
   persistence?: Persistence;
   /** @default 10000 */
   historySize?: number;
-  /** Maintain EndpointSlices from Service selectors and ready Pods. @default true */
+  /** Run the simulated controllers: EndpointSlices from Service selectors and ready Pods, garbage collection by ownerReferences. @default true */
   simulateControllers?: boolean;
   /** The store's group commit (one `fsync` per event-loop turn; see `StoreOptions.groupCommit`). The HTTP server turns it on. @default false */
   groupCommit?: boolean;
@@ -104,7 +104,7 @@ export class Api {
     for (const svc of this.store.list('/services')) this.alloc.observe(svc);
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
       if (!this.store.get('/namespaces', undefined, ns)) this.create(this.mustType('', 'v1', 'namespaces'), undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    if (opts.simulateControllers ?? true) this.stopControllers = startEndpointSliceController(this);
+    if (opts.simulateControllers ?? true) this.stopControllers = startControllers(this);
   }
 
   /** Stops the simulated controllers. */
@@ -161,10 +161,13 @@ export class Api {
     return opts.serialiseOnly ? { ...o, apiVersion: apiVersionOf(t), kind: t.kind } : this.view(t, o);
   }
 
-  /** Parses `labelSelector`/`fieldSelector`; a bad selector is a 400. */
-  selection(labelSelector?: string, fieldSelector?: string): Selection {
+  /**
+   * Parses `labelSelector`/`fieldSelector`; a bad selector is a 400. With the resource type `t`,
+   * a field that kind cannot be selected by is refused as kube-apiserver refuses it.
+   */
+  selection(labelSelector?: string, fieldSelector?: string, t?: ResourceType): Selection {
     try {
-      return parseSelection(labelSelector, fieldSelector);
+      return parseSelection(labelSelector, fieldSelector, t);
     } catch (e) {
       if (e instanceof SelectorParseError) throw badRequest(e.message);
       throw e;
@@ -230,18 +233,23 @@ export class Api {
     const name = o.metadata.name;
     const re = LABEL_NAMED.has(storageKey(t)) ? DNS1123_LABEL : DNS1123_SUBDOMAIN;
     const max = re === DNS1123_LABEL ? 63 : 253;
-    if (typeof name !== 'string' || name === '') causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
-    else if (!t.crd && t.plural === 'events') {
-      /* event names are free-form enough */
-    } else if (!re.test(name) || name.length > max)
+    const freeForm = !t.crd && t.plural === 'events';
+    const badName = (field: string, shown: string, checked: string) => {
+      if (freeForm || (re.test(checked) && checked.length <= max)) return;
       causes.push({
         reason: 'FieldValueInvalid',
-        field: 'metadata.name',
+        field,
         message:
           re === DNS1123_LABEL
-            ? `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`
-            : `Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+            ? `Invalid value: ${JSON.stringify(shown)}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`
+            : `Invalid value: ${JSON.stringify(shown)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
       });
+    };
+    // A generateName is checked as a prefix: kube-apiserver masks a trailing dash (its last two characters become "a").
+    const gen = o.metadata.generateName;
+    if (typeof gen === 'string' && gen !== '') badName('metadata.generateName', gen, gen.length > 1 && gen.endsWith('-') ? `${gen.slice(0, -2)}a` : gen);
+    if (typeof name !== 'string' || name === '') causes.push({ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' });
+    else badName('metadata.name', name, name);
     for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
       const [prefix, nm] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
       if (!LABEL_NAME.test(nm) || nm.length > 63 || (prefix && !DNS1123_SUBDOMAIN.test(prefix)))
@@ -267,19 +275,25 @@ export class Api {
       const pruned = prune(out, t.schema, true) as KObject;
       if (strict) {
         const unknown = unknownFields(out, pruned, '');
-        if (unknown.length) throw badRequest(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+        if (unknown.length) throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
       }
       out = applyDefaults(pruned, t.schema) as KObject;
     }
-    if (storageKey(t) === '/services') out = defaultService(out, old, this.alloc);
-    if (storageKey(t) === '/namespaces') out = defaultNamespace(out);
+    if (t.schema && t.crd && !t.storage) {
+      // The storage version's defaults apply too (kube-apiserver defaults the object again when it
+      // reads it back from storage), then the request version's pruning (what it does not know goes).
+      const stored = this.types.all().find((x) => x.crd === t.crd && x.storage);
+      if (stored?.schema) out = prune(applyDefaults(out, stored.schema), t.schema, true) as KObject;
+    }
+    if (!t.crd) out = prepareBuiltin(storageKey(t), out, old, this.alloc);
     const causes = this.validateMeta(t, out);
+    if (!t.crd) causes.push(...validateBuiltin(storageKey(t), out));
     if (t.schema) {
       const { metadata: _m, apiVersion: _a, kind: _k, ...rest } = out;
       const oldRest = old ? (({ metadata: _om, apiVersion: _oa, kind: _ok, ...r }) => r)(old) : undefined;
       const props = t.schema.properties ?? {};
       const schema = { ...t.schema, properties: Object.fromEntries(Object.entries(props).filter(([k]) => !['metadata', 'apiVersion', 'kind'].includes(k))) };
-      causes.push(...validate(rest, schema, '', { old: oldRest }));
+      causes.push(...validate(rest, schema, '', { old: oldRest, reportSkippedRules: true }));
     }
     if (storageKey(t) === 'apiextensions.k8s.io/customresourcedefinitions') {
       const types = typesFromCrd(out as unknown as CrdObject);
@@ -298,7 +312,8 @@ export class Api {
       });
       void types;
     }
-    if (causes.length) throw invalid(this.subject(t, o.metadata.name ?? ''), causes);
+    // events.k8s.io Events are validated as the internal core Event: kube-apiserver names no group.
+    if (causes.length) throw invalid({ ...this.subject(t, o.metadata.name ?? ''), ...(t.group === 'events.k8s.io' ? { group: '' } : {}) }, causes);
     return out;
   }
 
@@ -344,7 +359,8 @@ export class Api {
       const chars = 'bcdfghjklmnpqrstvwxz2456789';
       let suffix = '';
       for (let i = 0; i < 5; i++) suffix += chars[this.opts.rng.int(chars.length)];
-      o.metadata.name = `${o.metadata.generateName}${suffix}`;
+      // As kube-apiserver: the prefix is cut to 58 characters, so prefix and suffix fit 63.
+      o.metadata.name = `${o.metadata.generateName.slice(0, 58)}${suffix}`;
     }
     const effectiveNs = this.checkNamespace(t, ns, o);
     if (effectiveNs) o.metadata.namespace = effectiveNs;
@@ -355,7 +371,8 @@ export class Api {
     for (const f of ['resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']) delete o.metadata[f];
     o.metadata.uid = this.uid();
     o.metadata.creationTimestamp = now;
-    o.metadata.generation = 1;
+    if (t.generation) o.metadata.generation = 1;
+    else delete o.metadata.generation;
     let admitted = this.admit(t, o, undefined, !!opts.strict);
     if (key === 'apiextensions.k8s.io/customresourcedefinitions') admitted = establishedCrd(admitted, now);
     admitted.metadata.managedFields = managedOverride ?? recordUpdate(undefined, admitted, opts.fieldManager ?? 'unknown', apiVersionOf(t), now);
@@ -383,14 +400,23 @@ export class Api {
   private commitUpdate(t: ResourceType, old: KObject, o: KObject, opts: WriteOptions, subresource?: 'status', managedOverride?: any[]): KObject {
     const key = storageKey(t);
     const name = old.metadata.name;
-    if (o.metadata.resourceVersion !== undefined && o.metadata.resourceVersion !== '' && o.metadata.resourceVersion !== old.metadata.resourceVersion) throw conflict(this.subject(t, name));
-    if (o.metadata.uid !== undefined && o.metadata.uid !== old.metadata.uid) throw conflict(this.subject(t, name));
+    const rv = o.metadata.resourceVersion;
+    if ((rv === undefined || rv === '') && !t.unconditionalUpdate) throw resourceVersionRequired(this.subject(t, name));
+    if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) throw conflict(this.subject(t, name));
+    if (o.metadata.uid !== undefined && o.metadata.uid !== '' && o.metadata.uid !== old.metadata.uid)
+      throw invalid(this.subject(t, name), [{ reason: 'FieldValueInvalid', field: 'metadata.uid', message: `Invalid value: ${JSON.stringify(o.metadata.uid)}: field is immutable` }]);
     // `o` is always this request's own object (parseObject's, or the apply merge's): it is used
     // without another deep copy; `old` is stored and shared, so what comes from it is copied.
     let next: KObject;
     if (subresource === 'status') {
       next = { ...clone(old), status: o.status };
       if (o.status === undefined) delete next.status;
+      // The status strategies of built-in kinds keep metadata changes (labels, annotations); a custom resource's does not.
+      if (!t.crd) {
+        next.metadata = { ...next.metadata, labels: o.metadata.labels, annotations: o.metadata.annotations };
+        if (next.metadata.labels === undefined) delete next.metadata.labels;
+        if (next.metadata.annotations === undefined) delete next.metadata.annotations;
+      }
     } else {
       next = { ...o };
       if (t.statusSubresource) {
@@ -405,7 +431,7 @@ export class Api {
       namespace: old.metadata.namespace,
       uid: old.metadata.uid,
       creationTimestamp: old.metadata.creationTimestamp,
-      generation: old.metadata.generation,
+      ...(t.generation ? { generation: old.metadata.generation } : {}),
       resourceVersion: old.metadata.resourceVersion,
     };
     if (next.metadata.namespace === undefined) delete next.metadata.namespace;
@@ -418,9 +444,11 @@ export class Api {
       const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = x;
       return t.statusSubresource ? rest : { ...rest, status: x.status };
     };
-    if (!deepEqual(specOf(admitted), specOf(old))) admitted.metadata.generation = (old.metadata.generation ?? 1) + 1;
+    if (t.generation && !deepEqual(specOf(admitted), specOf(old))) admitted.metadata.generation = (old.metadata.generation ?? 1) + 1;
     admitted.metadata.managedFields = managedOverride ?? recordUpdate(old, admitted, opts.fieldManager ?? 'unknown', apiVersionOf(t), this.now(), subresource);
-    const comparable = (x: KObject) => ({ ...x, metadata: { ...x.metadata, managedFields: undefined, resourceVersion: undefined } });
+    // A write that changes only managedFields timestamps changes nothing; a change of ownership (a second manager applying the same value) is stored.
+    const untimed = (m: unknown) => (Array.isArray(m) ? m.map((e) => (isObj(e) ? { ...e, time: undefined } : e)) : m);
+    const comparable = (x: KObject) => ({ ...x, metadata: { ...x.metadata, managedFields: untimed(x.metadata.managedFields), resourceVersion: undefined } });
     const noop = deepEqual(comparable(admitted), comparable(old));
     if (noop) return this.result(t, old, opts);
     if (opts.dryRun) return this.view(t, admitted);
@@ -475,12 +503,12 @@ export class Api {
   }
 
   private apply(t: ResourceType, ns: string | undefined, name: string, old: KObject | undefined, body: unknown, opts: WriteOptions, subresource?: 'status'): KObject {
-    if (!opts.fieldManager) throw new StatusError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`);
+    if (!opts.fieldManager) throw fieldManagerRequired();
     const applied = this.parseObject(t, body, opts.serialiseOnly);
     if (applied.metadata.name !== undefined && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
     applied.metadata.name = name;
     if (t.namespaced && ns) applied.metadata.namespace ??= ns;
-    const merged = serverSideApply({ live: old ? this.view(t, old) : undefined, applied, manager: opts.fieldManager, force: !!opts.force, apiVersion: apiVersionOf(t), time: this.now(), subresource });
+    const merged = serverSideApply({ live: old ? this.view(t, old) : undefined, applied, manager: opts.fieldManager, force: !!opts.force, apiVersion: apiVersionOf(t), time: this.now(), subresource, statusSubresource: t.statusSubresource });
     if (!old) {
       // Applying to /status of a missing object is a 404, as in kube-apiserver.
       if (subresource === 'status') throw notFound(this.subject(t, name));

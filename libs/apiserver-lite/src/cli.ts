@@ -29,7 +29,7 @@ Options:
   --tls-cert-file FILE  serve HTTPS with this PEM certificate (needs --tls-private-key-file)
   --tls-private-key-file FILE
   --tls-ca-file FILE    CA certificate written to the kubeconfig (default: the certificate itself)
-  --no-controllers      do not maintain EndpointSlices from Services and ready Pods
+  --no-controllers      do not maintain EndpointSlices or collect garbage (ownerReferences)
   --bookmark-interval-ms N  bookmark period for watches that ask for them (default 60000)
   -h, --help            show this help
 `;

@@ -64,28 +64,44 @@ export function desiredSlices(svc: KObject, pods: KObject[]): KObject[] {
   });
 }
 
-/** Starts the simulated EndpointSlice controller; returns a stop function. */
+/**
+ * Starts the simulated EndpointSlice controller; returns a stop function. A Service change syncs
+ * that Service's slices alone (its Pods listed once, its slices read by name): the cost of a write
+ * does not grow with the number of Services. A Pod change syncs the Services of its namespace.
+ */
 export function startEndpointSliceController(api: Api): () => void {
   let stopped = false;
+  const SLICES = 'discovery.k8s.io/endpointslices';
   const sliceType = () => api.types.get('discovery.k8s.io', 'v1', 'endpointslices')!;
-  const sync = (ns: string) => {
-    const services = api.store.list('/services', ns);
-    const pods = api.store.list('/pods', ns);
-    const existing = api.store.list('discovery.k8s.io/endpointslices', ns).filter((s) => s.metadata.labels?.[MANAGED_BY] === MANAGER);
+  /** Brings the slices of Service `name` in `ns` to what `svc` (undefined: deleted) and `pods` want. */
+  const syncService = (ns: string, name: string, svc: KObject | undefined, pods: () => KObject[], terminating: boolean) => {
     const want = new Map<string, KObject>();
-    const terminating = !!api.store.get('/namespaces', undefined, ns)?.metadata.deletionTimestamp;
-    if (!terminating) for (const svc of services) for (const s of desiredSlices(svc, pods)) want.set(s.metadata.name, s);
+    if (svc && !terminating) for (const s of desiredSlices(svc, pods())) want.set(s.metadata.name, s);
     const t = sliceType();
-    for (const s of existing) if (!want.has(s.metadata.name)) api.delete(t, ns, s.metadata.name);
-    for (const s of want.values()) {
-      const cur = existing.find((x) => x.metadata.name === s.metadata.name);
+    for (const sliceName of [`${name}-v4`, `${name}-v6`]) {
+      const cur = api.store.get(SLICES, ns, sliceName);
+      const s = want.get(sliceName);
+      if (!s) {
+        if (cur && cur.metadata.labels?.[MANAGED_BY] === MANAGER) api.delete(t, ns, sliceName);
+        continue;
+      }
       if (cur && deepEqual(cur.endpoints, s.endpoints) && deepEqual(cur.ports, s.ports) && deepEqual(cur.metadata.labels, s.metadata.labels)) continue;
-      api.patch(t, ns, s.metadata.name, PATCH_TYPES.apply, s, { fieldManager: 'endpointslice-controller', force: true });
+      api.patch(t, ns, sliceName, PATCH_TYPES.apply, s, { fieldManager: 'endpointslice-controller', force: true });
     }
   };
-  api.onChange((key, obj) => {
+  const terminatingNs = (ns: string) => !!api.store.get('/namespaces', undefined, ns)?.metadata.deletionTimestamp;
+  api.onChange((key, obj, deleted) => {
     if (stopped) return;
-    if ((key === '/services' || key === '/pods') && obj.metadata.namespace) sync(obj.metadata.namespace);
+    const ns = obj.metadata.namespace;
+    if (!ns) return;
+    if (key === '/services') {
+      let pods: KObject[] | undefined;
+      syncService(ns, obj.metadata.name, deleted ? undefined : obj, () => (pods ??= api.store.list('/pods', ns)), terminatingNs(ns));
+    } else if (key === '/pods') {
+      const pods = api.store.list('/pods', ns);
+      const terminating = terminatingNs(ns);
+      for (const svc of api.store.list('/services', ns)) syncService(ns, svc.metadata.name, svc, () => pods, terminating);
+    }
   });
   return () => {
     stopped = true;

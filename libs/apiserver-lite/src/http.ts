@@ -251,18 +251,22 @@ export class ApiServer {
       if (!this.api.types.all().some((t) => t.group === r.group && t.version === r.version)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
       return { body: this.resourceList(r.group, r.version) };
     }
-    const t = this.api.mustType(r.group, r.version, r.plural);
-    if (r.namespace && !t.namespaced) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    const t = this.api.types.get(r.group, r.version, r.plural);
+    // kube-apiserver names nothing here: an unknown resource is the generic 404 with empty details.
+    if (!t || (r.namespace && !t.namespaced)) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
     if (r.subresource && r.subresource !== 'status') throw new StatusError(404, 'NotFound', `the server could not find the requested resource (${r.subresource})`);
     if (r.subresource === 'status' && !t.statusSubresource) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     // Bodies are decoded per request and answers only serialised: no defensive copies (serialiseOnly).
     const wopts: WriteOptions = { fieldManager: q.fieldManager, dryRun: q.dryRun === 'All', force: q.force === 'true', strict: q.fieldValidation === 'Strict', serialiseOnly: true };
     const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
+    // Bodies in other formats (kubectl ≥ 1.35 sends protobuf on create for built-in kinds) get kube-apiserver's 415 for a
+    // media type it cannot decode; client-go then sends the request again as JSON.
+    if (raw !== '' && (method === 'POST' || method === 'PUT') && !isDecodable(ct)) throw unsupportedBody();
     const parse = () => parseBody(raw, ct);
     const ns = t.namespaced ? r.namespace : undefined;
     if (!r.name) {
       if (method === 'GET') {
-        const sel = this.api.selection(q.labelSelector, q.fieldSelector);
+        const sel = this.api.selection(q.labelSelector, q.fieldSelector, t);
         if (q.watch === 'true' || q.watch === '1') {
           this.watch(t, ns, sel, q, res, entry, tableVersion(req.headers.accept));
           return undefined;
@@ -277,7 +281,7 @@ export class ApiServer {
         return { status: 201, body: this.api.create(t, ns, parse(), { ...wopts, fieldManager: wopts.fieldManager ?? userAgentManager(req) }) };
       }
       if (method === 'DELETE') {
-        const sel = this.api.selection(q.labelSelector, q.fieldSelector);
+        const sel = this.api.selection(q.labelSelector, q.fieldSelector, t);
         const { items } = this.api.list(t, ns, sel);
         for (const o of items) this.api.delete(t, o.metadata.namespace, o.metadata.name, {}, wopts);
         return { body: { kind: t.listKind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(this.api.store.currentRv()) }, items } };
@@ -302,7 +306,11 @@ export class ApiServer {
       }
       case 'DELETE': {
         const opts = raw.trim() ? (parse() as { preconditions?: { uid?: string; resourceVersion?: string } }) : {};
-        return { body: this.api.delete(t, ns, r.name, opts ?? {}, wopts) };
+        const out = this.api.delete(t, ns, r.name, opts ?? {}, wopts);
+        // Most kinds answer a completed delete with a Status Success; Pods, Services, Namespaces and
+        // CRDs return the object, as does any delete that only marked the object (finalizers).
+        if (RETURNS_DELETED.has(storageKey(t)) || out.metadata.deletionTimestamp) return { body: out };
+        return { body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: out.metadata.name, ...(t.group ? { group: t.group } : {}), kind: t.plural, uid: out.metadata.uid } } };
       }
       default:
         throw methodNotAllowed();
@@ -346,6 +354,8 @@ export class ApiServer {
       metadata.continue = Buffer.from(JSON.stringify({ id, off: start + limit, rv })).toString('base64url');
       metadata.remainingItemCount = items.length - start - limit;
     } else page = items.slice(start);
+    // Items of built-in kinds carry no apiVersion/kind (only the list does); custom resources' do.
+    if (!t.crd) page = page.map(({ apiVersion: _a, kind: _k, ...rest }) => rest as KObject);
     return { kind: t.listKind, apiVersion: apiVersionOf(t), metadata, items: page };
   }
 
@@ -423,17 +433,21 @@ export class ApiServer {
       const now = Api.selects(sel, ev.object);
       const before = ev.prev ? Api.selects(sel, ev.prev) : false;
       let type: string = ev.type;
-      // A real apiserver turns selector transitions into ADDED/DELETED.
+      let object = ev.object;
+      // A real apiserver turns selector transitions into ADDED/DELETED; a DELETED for an object
+      // leaving the selection carries its last selected state at the event's resourceVersion.
       if (ev.type === 'MODIFIED') {
         if (now && !before) type = 'ADDED';
-        else if (!now && before) type = 'DELETED';
-        else if (!now) return;
+        else if (!now && before) {
+          type = 'DELETED';
+          object = { ...ev.prev!, metadata: { ...ev.prev!.metadata, resourceVersion: ev.object.metadata.resourceVersion } };
+        } else if (!now) return;
       } else if (!now) return;
       // Serialised at once: a shallow relabelled view is enough (no deep copy per watcher), and
       // without Tables the line is serialised once for all watchers.
       try {
-        if (table) write(type, { ...ev.object, apiVersion: apiVersionOf(t), kind: t.kind });
-        else if (!closed) send(lineOf(type, ev.object));
+        if (table) write(type, { ...object, apiVersion: apiVersionOf(t), kind: t.kind });
+        else if (!closed) send(lineOf(type, object));
       } catch (e) {
         // Never let one watcher fail a committed write: it gets an error event and ends.
         write('ERROR', new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`).toStatus());
@@ -546,6 +560,19 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Storage keys whose DELETE answers the deleted object rather than a `Status` (their registries set `ReturnDeletedObject`). */
+const RETURNS_DELETED = new Set(['/pods', '/services', '/namespaces', 'apiextensions.k8s.io/customresourcedefinitions']);
+
+/** Whether a request body of this media type can be decoded (JSON, YAML and the patch types). */
+function isDecodable(ct: string): boolean {
+  return ct === 'application/json' || ct.includes('yaml') || ct.endsWith('+json') || ct === '';
+}
+
+/** kube-apiserver's 415 for a body it cannot decode. */
+function unsupportedBody(): StatusError {
+  return new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`, {});
 }
 
 function parseBody(raw: string, contentType: string): unknown {

@@ -6,9 +6,8 @@
  * any two runs (uids, resourceVersions, timestamps). Nothing is compared with a hand-written
  * expectation where the real answer can be observed.
  *
- * Cases marked `[pending: …]` are known differences whose fix lies in a file of apiserver-lite
- * this suite's owner does not edit (see the README's "Differences from kube-apiserver"): they
- * are skipped, with the change they wait for in their title. Skipped as a whole, with the reason
+ * Cases marked `[pending: …]` are known differences (see the README's "Differences from
+ * kube-apiserver"): they are skipped, with the change they wait for in their title. Skipped as a whole, with the reason
  * in the title, where Go (to build the control plane) is missing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -21,31 +20,13 @@ import { eventually, managers, ok, REPO, scrub, sleep, sortCauses, startLite, st
 const skipWhy = goSkipReason();
 if (skipWhy) console.warn(`SKIP parity suite: ${skipWhy}`);
 
-/** Why a case is skipped for now: the file and change its fix needs (owned by another engineer). */
+/** Why a case is skipped for now: the file and change its fix needs. */
 const PENDING = {
-  listKinds: 'http.ts list(): items of built-in kinds carry no apiVersion/kind',
-  fieldManagerDetails: 'api.ts apply(): throw fieldManagerRequired() (errors.ts)',
-  noopManagedFields: 'api.ts commitUpdate(): a write that changes only managedFields is stored',
-  unconditionalUpdate: 'api.ts commitUpdate(): refuse an update without resourceVersion when !t.unconditionalUpdate (resourceVersionRequired, errors.ts)',
-  statusMetadata: 'api.ts commitUpdate(): a /status write of a built-in kind keeps its labels/annotations changes',
-  prepareBuiltin: 'api.ts admit(): prepareBuiltin() (defaults.ts) and validateBuiltin() (builtin-schemas.ts) for every built-in kind',
-  fieldTarget: 'api.ts selection() and http.ts: pass the resource type to parseSelection() so unselectable fields are refused',
-  skippedRules: 'api.ts admit(): validate(…, { reportSkippedRules: true })',
   celValues: 'schema.ts runRules(): render the failing value (strings quoted, objects and lists omitted) once deploy/examples/invalid annotations and kubectl.int.spec.ts use that wording',
-  generation: 'api.ts: metadata.generation only where t.generation (resources.ts)',
-  generateName: 'api.ts doCreate()/validateMeta(): generateName truncated to 58 characters and validated',
-  gc: 'api.ts: start startControllers() (controllers.ts) instead of startEndpointSliceController()',
   events: 'api.ts/resources.ts: core/v1 and events.k8s.io/v1 Events share one storage with field conversion',
-  deleteBody: 'http.ts DELETE: a Status Success body (details name/group/kind/uid) for kinds kube-apiserver answers that way',
-  strictMessage: 'api.ts admit(): strict decoding errors prefixed `<Kind> in version "<v>" cannot be handled as a <Kind>: `',
-  routeErrors: 'http.ts route(): 404 for an unknown resource says only "the server could not find the requested resource"',
-  statusApply: 'api.ts apply(): pass statusSubresource: t.statusSubresource to serverSideApply() so a main-resource apply owns no status field',
-  watchPrev: 'http.ts watch send(): a selector transition to DELETED carries the previous object (at the event resourceVersion)',
   labelErrors: "libs/labels text.ts: kube-apiserver's wording of label selector syntax errors",
-  storageDefaults: "api.ts admit(): also apply the storage version's schema defaults (v1beta1 BGPPeer peerPort 179)",
-  uidImmutable: 'api.ts commitUpdate(): a changed metadata.uid is a 422 "field is immutable", not a 409',
   metaMessages: "api.ts validateMeta()/doDelete(): kube-apiserver's wording of label-key and delete-precondition errors",
-  protobuf: 'http.ts: kubectl ≥ 1.35 `create` sends protobuf bodies (decode them, or answer 415 if client-go then falls back to JSON)',
+  protobuf: 'http.ts: kubectl 1.37 `create` sends protobuf bodies for built-in kinds and does not retry a 415 as JSON: decode them',
 } as const;
 
 type Observe = (s: ParityServer) => Promise<unknown>;
@@ -117,7 +98,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         const l = ok(await s.request('GET', `${CMS(ns)}?labelSelector=parity`), 'list');
         return { kind: l.kind, apiVersion: l.apiVersion, items: (l.items as any[]).map((i) => ({ name: i.metadata.name, apiVersion: i.apiVersion, kind: i.kind })) };
       },
-      { pending: 'listKinds' },
     );
 
     parity('a list of custom resources names apiVersion and kind on every item', async (s) => {
@@ -178,7 +158,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         await apply(s, ns, 'a', { x: '1' });
         return view(await apply(s, ns, 'b', { x: '1' }));
       },
-      { pending: 'noopManagedFields' },
     );
 
     parity(
@@ -187,7 +166,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         const ns = await namespace(s, 'p-ssa-nomanager');
         return status(await apply(s, ns, undefined, { x: '1' }));
       },
-      { pending: 'fieldManagerDetails' },
     );
 
     parity('apply creates a custom resource (201), applies its status through /status, and ignores status on the main resource', async (s) => {
@@ -216,7 +194,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         const a = await s.request('PATCH', `${POOLS(ns)}/ap?fieldManager=ctl`, { ...obj, status: { ...st, assignedIPv4: 9 } }, { contentType: APPLY });
         return outcome(a, (o) => ({ status: o.status, managedFields: managers(o) }));
       },
-      { pending: 'statusApply' },
     );
 
     parity('kubectl apply --server-side: conflict report, --force-conflicts, then the field belongs to the new manager', async (s) => {
@@ -253,7 +230,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         ok(await s.request('POST', POOLS(ns), pool('u')), 'create');
         return [status(await s.request('PUT', `${POOLS(ns)}/u`, pool('u'))), status(await s.request('PUT', `${POOLS(ns)}/u/status`, { ...pool('u'), status: st }))];
       },
-      { pending: 'unconditionalUpdate' },
     );
 
     parity('Services: create starts with an empty status; /status sets ingress (ipMode VIP); main-resource writes keep the status; /status ignores spec', async (s) => {
@@ -275,7 +251,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         const a = await s.request('PATCH', `${SVCS(ns)}/web/status`, { metadata: { labels: { via: 'status' }, annotations: { a: 'b' } } }, { contentType: MERGE });
         return outcome(a, (o) => ({ labels: o.metadata.labels, annotations: o.metadata.annotations }));
       },
-      { pending: 'statusMetadata' },
     );
 
     parity(
@@ -286,7 +261,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         const ppick = (o: any) => ({ phase: o.status?.phase, podIP: o.status?.podIP, qosClass: o.status?.qosClass });
         return [outcome(await s.request('POST', `/api/v1/namespaces/${ns}/pods`, body), ppick), outcome(await s.request('PATCH', `/api/v1/namespaces/${ns}/pods/pd/status`, { status: { phase: 'Running', podIP: '203.0.113.7' } }, { contentType: MERGE }), ppick)];
       },
-      { pending: 'prepareBuiltin' },
     );
 
     parity('a kind without a status subresource has no /status (404)', async (s) => {
@@ -360,7 +334,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         w.close();
         return { tier: ev.object.metadata.labels?.tier, atEventVersion: ev.object.metadata.resourceVersion === left.metadata.resourceVersion };
       },
-      { pending: 'watchPrev' },
     );
 
     parity('a watch without resourceVersion starts with ADDED for every existing object', async (s) => {
@@ -469,7 +442,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         ]) out[`${path} ${sel}`] = status(await s.request('GET', `${path}?fieldSelector=${encodeURIComponent(sel)}`));
         return out;
       },
-      { pending: 'fieldTarget' },
     );
   });
 
@@ -538,7 +510,7 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         }
         return out;
       },
-      { pending: 'skippedRules', timeout: 180_000 },
+      { timeout: 180_000 },
     );
 
     parity(
@@ -566,7 +538,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         const ns = await namespace(s, 'p-crd-strict-msg');
         return status(await s.request('POST', `${POOLS(ns)}?fieldValidation=Strict`, { ...pool('typo'), spec: { adresses: ['x'] } }));
       },
-      { pending: 'strictMessage' },
     );
 
     parity('every metallb.io sample of deploy/examples/samples at its storage version is accepted and stored with the same defaults', async (s) => storeSamples(s, samples.filter((o) => storageVersion.get(o.kind) === o.apiVersion)));
@@ -574,13 +545,11 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
     parity(
       'the built-in objects of deploy/examples/samples (a Secret with stringData) are stored alike',
       async (s) => storeSamples(s, samples.filter((o) => !storageVersion.has(o.kind))),
-      { pending: 'prepareBuiltin' },
     );
 
     parity(
       "samples at an older served version get the storage version's defaults too",
       async (s) => storeSamples(s, samples.filter((o) => storageVersion.has(o.kind) && storageVersion.get(o.kind) !== o.apiVersion)),
-      { pending: 'storageDefaults' },
     );
 
     parity('transition rules: immutable fields refuse a change on update (oldSelf)', async (s) => {
@@ -611,7 +580,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         const bad = await s.request('POST', CMS(ns), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'Bad_' } });
         return { length: long.metadata.name.length, prefix: long.metadata.name.slice(0, -5), bad: { http: bad.status, causes: sortCauses(bad.body?.details?.causes ?? []).map((c) => `${c.reason} ${c.field}`) } };
       },
-      { pending: 'generateName' },
     );
 
     parity('Secrets: data is stored as given and read back', async (s) => {
@@ -630,7 +598,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         const pick = (o: any) => ({ type: o.type, data: o.data, stringData: o.stringData });
         return [outcome(a, pick), outcome(p, pick), status(bad)];
       },
-      { pending: 'prepareBuiltin' },
     );
 
     parity("the Events our EventRecorder writes (core/v1, legacy fields) are accepted, and a repeat's merge patch updates count", async (s) => {
@@ -672,7 +639,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
           status(await s.request('POST', `/apis/events.k8s.io/v1/namespaces/${ns}/events`, { apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'no-time' }, regarding: { kind: 'Service', name: 's', namespace: ns }, reason: 'R', note: 'N', type: 'Normal' })),
         ];
       },
-      { pending: 'prepareBuiltin' },
     );
 
     parity(
@@ -706,7 +672,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         });
         return left.map((i) => ({ name: i.metadata.name, owners: (i.metadata.ownerReferences ?? []).map((r: any) => r.name) }));
       },
-      { pending: 'gc' },
     );
 
     parity(
@@ -724,7 +689,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         ok(await s.request('DELETE', '/api/v1/namespaces/metallb-system/pods/speaker-gc', { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 }), 'delete pod');
         return eventually('the status object to go', async () => ((await s.request('GET', '/apis/metallb.io/v1beta1/namespaces/metallb-system/servicel2statuses/l2-gc')).status === 404 ? 404 : undefined));
       },
-      { pending: 'gc' },
     );
   });
 
@@ -766,7 +730,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         await mk('namespace', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'p-rv-gen-ns' } });
         return out;
       },
-      { pending: 'generation' },
     );
 
     parity('a stale resourceVersion is a 409 Conflict; a patch of a missing object a 404', async (s) => {
@@ -787,7 +750,6 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         ok(await s.request('POST', CMS(ns), cm('c')), 'create');
         return status(await s.request('PATCH', `${CMS(ns)}/c`, { metadata: { uid: '00000000-0000-4000-8000-000000000000' }, data: { a: '3' } }, { contentType: MERGE }));
       },
-      { pending: 'uidImmutable' },
     );
   });
 
@@ -834,13 +796,11 @@ describe.skipIf(!!skipWhy)(`parity with kube-apiserver${skipWhy ? ` [skipped: ${
         ok(await s.request('POST', POOLS(ns), pool('d')), 'create');
         return [status(await s.request('DELETE', `${CMS(ns)}/d`)), status(await s.request('DELETE', `${POOLS(ns)}/d`))];
       },
-      { pending: 'deleteBody' },
     );
 
     parity(
       'an unknown resource is a 404 saying the server could not find it',
       async (s) => status(await s.request('GET', '/api/v1/namespaces/default/widgets')),
-      { pending: 'routeErrors' },
     );
   });
 

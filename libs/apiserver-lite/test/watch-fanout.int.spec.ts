@@ -89,7 +89,9 @@ describe('watch fan-out (issue 16)', () => {
     expect(beta[0]!.lines).toEqual(beta[1]!.lines);
     expect(alpha.lines.map((l) => ({ ...l.object, apiVersion: undefined }))).toEqual(beta[0]!.lines.map((l) => ({ ...l.object, apiVersion: undefined })));
     expect(selected.lines[0].object.metadata.labels).toEqual({ pick: 'yes' });
-    expect(selected.lines[1].object.metadata.labels?.pick).toBeUndefined();
+    // As on kube-apiserver: leaving the selection is a DELETED of the last selected state, at the event's resourceVersion.
+    expect(selected.lines[1].object.metadata.labels).toEqual({ pick: 'yes' });
+    expect(selected.lines[1].object.metadata.resourceVersion).toBe(beta[0]!.lines[2].object.metadata.resourceVersion);
     expect(beta[0]!.lines.map((l) => l.object.metadata.resourceVersion)).toEqual([...new Set(beta[0]!.lines.map((l) => l.object.metadata.resourceVersion))]);
   });
 });
