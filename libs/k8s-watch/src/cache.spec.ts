@@ -76,6 +76,24 @@ describe('Cache', () => {
     expect(snap.keys()).toEqual(['default/a']);
     expect(snap.byNamespace('default')).toHaveLength(1);
   });
+  it('builds an index on its first query only, then keeps it in step', () => {
+    const c = new Cache<KubeObject>({ app: (o) => [o.metadata.labels?.app ?? ''] });
+    for (let i = 0; i < 3; i++) c.apply({ kind: 'add', object: obj(`s${i}`, '1', { labels: { app: `a${i}`, tier: 'web' } }) });
+    expect(c.builtIndexes()).toEqual([]); // nobody asked: no Set per label value
+    expect(c.byLabels({ tier: 'web' })).toHaveLength(3);
+    expect(c.builtIndexes()).toEqual(['label']);
+    c.apply({ kind: 'update', old: obj('s0', '1', { labels: { app: 'a0', tier: 'web' } }), object: obj('s0', '2', { labels: { app: 'a0', tier: 'db' } }) });
+    c.apply({ kind: 'add', object: obj('s9', '1', { labels: { app: 'a9', tier: 'web' } }) });
+    expect(c.byLabels({ tier: 'web' }).map((o) => o.metadata.name).sort()).toEqual(['s1', 's2', 's9']);
+    expect(c.byLabels({ tier: 'db' }).map((o) => o.metadata.name)).toEqual(['s0']);
+    expect(c.byIndex('app', 'a9')).toHaveLength(1);
+    expect(c.builtIndexes().sort()).toEqual(['app', 'label']);
+    c.apply({ kind: 'delete', object: obj('s9', '1'), finalStateUnknown: false });
+    expect(c.byIndex('app', 'a9')).toEqual([]);
+    expect(c.byLabels({ tier: 'web' })).toHaveLength(2);
+    c.addIndex('app', (o) => [`x-${o.metadata.labels?.app ?? ''}`]); // replaced: rebuilt on the next query
+    expect(c.byIndex('app', 'x-a1')).toHaveLength(1);
+  });
   it('addIndex indexes existing objects', () => {
     const c = new Cache<KubeObject>();
     c.apply({ kind: 'add', object: obj('a', '1', { labels: { app: 'x' } }) });

@@ -115,25 +115,43 @@ export interface CacheReader<T extends KubeObject> {
   byLabels(labels: Record<string, string>): T[];
 }
 
-/** Objects by key with indexes kept up to date on every change. */
+/**
+ * Objects by key with indexes kept up to date on every change. An index is built on its first
+ * query and maintained from then on: an informer nobody queries by namespace or label pays nothing
+ * for those indexes (the label index alone held one Set per distinct label value, issue 20).
+ */
 export class Cache<T extends KubeObject> implements CacheReader<T> {
   private readonly items = new Map<string, T>();
   private readonly indexFns = new Map<string, IndexFunc<T>>();
+  /** Only the indexes built so far. */
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
 
   constructor(indexers: Record<string, IndexFunc<T>> = {}) {
     this.indexFns.set(NAMESPACE_INDEX, (o) => [o.metadata.namespace ?? '']);
     this.indexFns.set(LABEL_INDEX, (o) => Object.entries(o.metadata.labels ?? {}).map(([k, v]) => `${k}=${v}`));
     for (const [name, fn] of Object.entries(indexers)) this.indexFns.set(name, fn);
-    for (const name of this.indexFns.keys()) this.indexes.set(name, new Map());
   }
 
-  /** Adds an index; existing objects are indexed at once. */
+  /** Adds (or replaces) an index; it is built on its first query. */
   addIndex(name: string, fn: IndexFunc<T>): void {
     this.indexFns.set(name, fn);
-    const idx = new Map<string, Set<string>>();
-    this.indexes.set(name, idx);
+    this.indexes.delete(name);
+  }
+
+  /** Names of the indexes built so far (tests, debugging). */
+  builtIndexes(): string[] {
+    return [...this.indexes.keys()];
+  }
+
+  private built(name: string): Map<string, Set<string>> {
+    let idx = this.indexes.get(name);
+    if (idx) return idx;
+    const fn = this.indexFns.get(name);
+    if (!fn) throw new Error(`no index "${name}"; known: ${[...this.indexFns.keys()].join(', ')}`);
+    idx = new Map();
     for (const [k, o] of this.items) for (const v of fn(o)) addTo(idx, v, k);
+    this.indexes.set(name, idx);
+    return idx;
   }
 
   get(key: string): T | undefined {
@@ -158,8 +176,7 @@ export class Cache<T extends KubeObject> implements CacheReader<T> {
   }
 
   byIndex(index: string, value: string): T[] {
-    const idx = this.indexes.get(index);
-    if (!idx) throw new Error(`no index "${index}"; known: ${[...this.indexes.keys()].join(', ')}`);
+    const idx = this.built(index);
     return [...(idx.get(value) ?? [])].map((k) => this.items.get(k)!).filter(Boolean);
   }
 
@@ -201,13 +218,12 @@ export class Cache<T extends KubeObject> implements CacheReader<T> {
   }
 
   private index(key: string, o: T): void {
-    for (const [name, fn] of this.indexFns) for (const v of fn(o)) addTo(this.indexes.get(name)!, v, key);
+    for (const [name, idx] of this.indexes) for (const v of this.indexFns.get(name)!(o)) addTo(idx, v, key);
   }
 
   private unindex(key: string, o: T): void {
-    for (const [name, fn] of this.indexFns) {
-      const idx = this.indexes.get(name)!;
-      for (const v of fn(o)) {
+    for (const [name, idx] of this.indexes) {
+      for (const v of this.indexFns.get(name)!(o)) {
         const s = idx.get(v);
         s?.delete(key);
         if (s?.size === 0) idx.delete(v);

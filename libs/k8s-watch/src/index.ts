@@ -4,10 +4,10 @@
  * indexed cache that recover from every watch failure, a rate-limited work queue and a
  * level-triggered reconcile runner, writers (status patches, server-side apply,
  * create-or-update with conflict retry, de-duplicated Events), and client configuration.
- * Built on `@kubernetes/client-node` for configuration and authentication.
+ * Reads kubeconfigs itself (no `@kubernetes/client-node` at run time: issue 20).
  */
 export * from './types.js';
-export { loadClientConfig, ConfigError, DEFAULT_QPS, DEFAULT_BURST, type ClientConfig, type LoadConfigOptions } from './config.js';
+export { loadClientConfig, tokenFileAuth, ConfigError, DEFAULT_QPS, DEFAULT_BURST, type ClientConfig, type ClientAuth, type ClientTls, type RequestCredentials, type LoadConfigOptions } from './config.js';
 export { KubeClient, WatchDecodeError, type KubeClientOptions } from './kube-client.js';
 export { TokenBucket } from './rate-limiter.js';
 export { DEFAULT_BACKOFF, nextBackoff, type BackoffPolicy } from './backoff.js';

@@ -278,7 +278,7 @@ export class Informer<T extends KubeObject> {
 
   /** Reports a transform failure once per key + resourceVersion, and remembers the key as poisoned. */
   private poison(into: Map<string, string>, key: string, rv: string, error: unknown, outcome: ObjectErrorOutcome): void {
-    const known = this.poisoned.get(key) === rv;
+    const known = this.poisoned.get(key) === rv || into.get(key) === rv;
     into.set(key, rv);
     if (known) return;
     this.counters.objectErrors++;
@@ -293,7 +293,13 @@ export class Informer<T extends KubeObject> {
 
   private async list(signal: AbortSignal): Promise<void> {
     const pageSize = this.opts.pageSize ?? 500;
-    let items: T[] = [];
+    // Each page is transformed as it arrives, so the raw objects of one page at most are alive at
+    // a time (the raw list of 10,000 Services held at once was most of the controller's peak heap).
+    // Same rule as for watch events: an object that does not transform stays out of the cache
+    // (the diff then retracts an older cached version of it, as a finalStateUnknown delete).
+    let good: T[] = [];
+    let poisoned = new Map<string, string>();
+    let total = 0;
     let cont: string | undefined;
     let rv = '';
     for (let page = 0; page < 1_000_000; page++) {
@@ -310,37 +316,35 @@ export class Informer<T extends KubeObject> {
       } catch (e) {
         // An expired continue token: start the list over.
         if (cont && isApiError(e, 410)) {
-          items = [];
+          good = [];
+          poisoned = new Map();
+          total = 0;
           cont = undefined;
           continue;
         }
         throw e;
       }
-      items.push(...res.items);
+      total += res.items.length;
+      for (const raw of res.items) {
+        if (!raw?.metadata?.name) {
+          this.poison(poisoned, '', raw?.metadata?.resourceVersion ?? '', new ApiError(0, 'BadObject', `list item without metadata.name: ${JSON.stringify(raw).slice(0, 200)}`), 'skipped');
+          continue;
+        }
+        const t = this.transformed(raw);
+        if ('ok' in t) good.push(t.ok);
+        else {
+          const key = objectKey(raw);
+          this.poison(poisoned, key, raw.metadata.resourceVersion ?? '', t.error, this.cache.get(key) ? 'retracted' : 'skipped');
+        }
+      }
       if (!cont) rv = res.resourceVersion;
       cont = res.continue;
       if (!cont) break;
     }
-    // Same rule as for watch events: an object that does not transform stays out of the cache
-    // (the diff then retracts an older cached version of it, as a finalStateUnknown delete).
-    const good: T[] = [];
-    const poisoned = new Map<string, string>();
-    for (const raw of items) {
-      if (!raw?.metadata?.name) {
-        this.poison(poisoned, '', raw?.metadata?.resourceVersion ?? '', new ApiError(0, 'BadObject', `list item without metadata.name: ${JSON.stringify(raw).slice(0, 200)}`), 'skipped');
-        continue;
-      }
-      const t = this.transformed(raw);
-      if ('ok' in t) good.push(t.ok);
-      else {
-        const key = objectKey(raw);
-        this.poison(poisoned, key, raw.metadata.resourceVersion ?? '', t.error, this.cache.get(key) ? 'retracted' : 'skipped');
-      }
-    }
     this.poisoned = poisoned;
     for (const d of diffRelist(this.cache.entries(), good)) this.deliver(d);
     this.rv = rv;
-    this.emit({ kind: 'listed', resourceVersion: rv, count: good.length, skipped: items.length - good.length });
+    this.emit({ kind: 'listed', resourceVersion: rv, count: good.length, skipped: total - good.length });
     if (!this.synced) {
       this.synced = true;
       this.emit({ kind: 'synced' });

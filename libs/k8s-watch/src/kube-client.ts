@@ -1,7 +1,7 @@
 /**
  * {@link KubeClient}: the {@link ApiClient} port over HTTP(S) with node's `http`/`https`,
- * authenticated and TLS-configured through client-node's `KubeConfig`, rate limited by a
- * client-side token bucket, with one keep-alive agent.
+ * authenticated and TLS-configured from a {@link ClientConfig} (see `config.ts`), rate limited by
+ * a client-side token bucket, with one keep-alive agent.
  */
 import { systemClock, type Clock } from '@metallb-ts/clock';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
@@ -48,6 +48,7 @@ interface Prepared {
 export class KubeClient implements ApiClient {
   private readonly limiter: TokenBucket;
   private agent: HttpAgent | HttpsAgent | undefined;
+  private agentCert: string | undefined;
   private readonly clock: Clock;
 
   constructor(
@@ -68,13 +69,21 @@ export class KubeClient implements ApiClient {
     const base = new URL(this.config.server);
     const url = new URL(base.pathname.replace(/\/$/, '') + path, base);
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const options: RequestOptions = { method, headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent, ...headers } };
-    // client-node fills in auth headers and TLS material; it also creates an agent per call, which
-    // we replace with one shared keep-alive agent built from the same TLS material.
-    await this.config.kubeConfig.applyToHTTPSOptions(options);
-    if (!this.agent) {
-      const tls = { ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: options.rejectUnauthorized, servername: options.servername };
-      this.agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
+    const creds = await this.config.auth.credentials();
+    const options: RequestOptions = {
+      method,
+      headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent, ...(creds.authorization ? { Authorization: creds.authorization } : {}), ...headers },
+    };
+    // One shared keep-alive agent; rebuilt only when an exec plugin hands out a new client certificate.
+    const cert = creds.cert ?? this.config.tls.cert;
+    if (!this.agent || cert !== this.agentCert) {
+      // Requests in flight (watches) keep the old agent's sockets until they end.
+      const t = this.config.tls;
+      this.agentCert = cert;
+      this.agent =
+        url.protocol === 'https:'
+          ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: t.rejectUnauthorized, ...(t.ca ? { ca: t.ca } : {}), ...(cert ? { cert, key: creds.key ?? t.key } : {}), ...(t.servername ? { servername: t.servername } : {}) })
+          : new HttpAgent({ keepAlive: true });
     }
     options.agent = this.agent;
     return { url, options };
