@@ -118,6 +118,39 @@ describe('Informer: list and watch', () => {
     await inf.stop();
   });
 
+  it('transforms each list page as it arrives (the raw objects of earlier pages are not held), and counts a poisoned item once across a restarted list', async () => {
+    const clock = new ManualClock();
+    const fake = new FakeApiClient(clock);
+    const events: InformerEvent[] = [];
+    const seen: string[] = [];
+    const inf = new Informer<KubeObject>({
+      client: fake,
+      resource: S,
+      clock,
+      rng: new SeededRng(7),
+      pageSize: 2,
+      onEvent: (e) => events.push(e),
+      transform: (o) => {
+        // Records how many list calls had been made when each object was transformed.
+        seen.push(`${o.metadata.name}@${fake.calls.filter((c) => c.op === 'list').length}`);
+        if (o.metadata.name === 'b') throw new Error('bad b');
+        return o;
+      },
+    });
+    for (const n of ['a', 'b', 'c', 'd', 'e']) fake.upsert(S, svc(n));
+    fake.inject({ op: 'list' }, { op: 'list', error: new ApiError(410, 'Expired', 'continue expired') });
+    inf.start();
+    await inf.waitForSync();
+    // First attempt: page 1 (a, b) is transformed right after list call 1, before call 2 fails.
+    // The restart: a, b after call 3, c, d after call 4, e after call 5.
+    expect(seen).toEqual(['a@1', 'b@1', 'a@3', 'b@3', 'c@4', 'd@4', 'e@5']);
+    expect(inf.store.keys().sort()).toEqual(['default/a', 'default/c', 'default/d', 'default/e']);
+    expect(events.filter((e) => e.kind === 'object-error')).toHaveLength(1);
+    expect(events.find((e) => e.kind === 'listed')).toMatchObject({ count: 4, skipped: 1 });
+    expect(inf.stats()).toMatchObject({ objectErrors: 1, poisoned: 1 });
+    await inf.stop();
+  });
+
   it('serves indexes (namespace, label, custom)', async () => {
     const { fake, inf } = setup();
     fake.upsert(S, svc('a', { app: 'x' }));

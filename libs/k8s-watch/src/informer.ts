@@ -277,8 +277,8 @@ export class Informer<T extends KubeObject> {
   }
 
   /** Reports a transform failure once per key + resourceVersion, and remembers the key as poisoned. */
-  private poison(into: Map<string, string>, key: string, rv: string, error: unknown, outcome: ObjectErrorOutcome): void {
-    const known = this.poisoned.get(key) === rv || into.get(key) === rv;
+  private poison(into: Map<string, string>, key: string, rv: string, error: unknown, outcome: ObjectErrorOutcome, reported?: ReadonlyMap<string, string>): void {
+    const known = this.poisoned.get(key) === rv || into.get(key) === rv || reported?.get(key) === rv;
     into.set(key, rv);
     if (known) return;
     this.counters.objectErrors++;
@@ -299,6 +299,8 @@ export class Informer<T extends KubeObject> {
     // (the diff then retracts an older cached version of it, as a finalStateUnknown delete).
     let good: T[] = [];
     let poisoned = new Map<string, string>();
+    /** Reported by an attempt of this list that restarted (reported once, not per attempt). */
+    let reported = new Map<string, string>();
     let total = 0;
     let cont: string | undefined;
     let rv = '';
@@ -317,6 +319,7 @@ export class Informer<T extends KubeObject> {
         // An expired continue token: start the list over.
         if (cont && isApiError(e, 410)) {
           good = [];
+          reported = new Map([...reported, ...poisoned]);
           poisoned = new Map();
           total = 0;
           cont = undefined;
@@ -327,14 +330,14 @@ export class Informer<T extends KubeObject> {
       total += res.items.length;
       for (const raw of res.items) {
         if (!raw?.metadata?.name) {
-          this.poison(poisoned, '', raw?.metadata?.resourceVersion ?? '', new ApiError(0, 'BadObject', `list item without metadata.name: ${JSON.stringify(raw).slice(0, 200)}`), 'skipped');
+          this.poison(poisoned, '', raw?.metadata?.resourceVersion ?? '', new ApiError(0, 'BadObject', `list item without metadata.name: ${JSON.stringify(raw).slice(0, 200)}`), 'skipped', reported);
           continue;
         }
         const t = this.transformed(raw);
         if ('ok' in t) good.push(t.ok);
         else {
           const key = objectKey(raw);
-          this.poison(poisoned, key, raw.metadata.resourceVersion ?? '', t.error, this.cache.get(key) ? 'retracted' : 'skipped');
+          this.poison(poisoned, key, raw.metadata.resourceVersion ?? '', t.error, this.cache.get(key) ? 'retracted' : 'skipped', reported);
         }
       }
       if (!cont) rv = res.resourceVersion;
