@@ -220,15 +220,17 @@ export function reconcileService(state: CoreState, svc: ServiceLike): ReconcileO
 const SILENT_MOVES: ReadonlySet<string> = new Set(['requested-ips-changed', 'requested-pool-changed', 'family-mismatch']);
 
 /** Sort for start-up and reprocess-all: services owning IPs first (more IPs first), then oldest first, then by key. */
-export function reprocessOrder(services: readonly ServiceLike[]): ServiceLike[] {
-  return [...services].sort((a, b) => {
-    const d = statusIPs(b).length - statusIPs(a).length;
+export function reprocessOrder<T extends ServiceLike>(services: readonly T[]): T[] {
+  // Sort keys computed once per Service, not in every comparison (10,000 Services: ~140,000
+  // comparisons, each of which built two key strings and two IP lists before).
+  const decorated = services.map((s) => ({ s, ips: statusIPs(s).length, t: s.metadata.creationTimestamp ?? '', k: serviceKey(s) }));
+  decorated.sort((a, b) => {
+    const d = b.ips - a.ips;
     if (d) return d;
-    const ta = a.metadata.creationTimestamp ?? '';
-    const tb = b.metadata.creationTimestamp ?? '';
-    if (ta !== tb) return ta < tb ? -1 : 1;
-    return serviceKey(a) < serviceKey(b) ? -1 : serviceKey(a) > serviceKey(b) ? 1 : 0;
+    if (a.t !== b.t) return a.t < b.t ? -1 : 1;
+    return a.k < b.k ? -1 : a.k > b.k ? 1 : 0;
   });
+  return decorated.map((x) => x.s);
 }
 
 /**

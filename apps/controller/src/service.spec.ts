@@ -78,4 +78,13 @@ describe('keys, ports, status', () => {
       { protocol: 'UDP', port: 53 },
     ]);
   });
+  it('one frozen port list per distinct port set, shared by every Service (and allocation) with it', () => {
+    const a = servicePorts(svc({ ports: [{ port: 80, protocol: 'tcp' }, { port: 443 }] }));
+    const b = servicePorts(svc({ ports: [{ port: 80, protocol: 'TCP', name: 'x' }, { port: 443, protocol: 'TCP' }] }));
+    expect(a).toBe(b);
+    expect(a).toEqual([{ protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 443 }]);
+    expect(Object.isFrozen(a) && a.every((p) => Object.isFrozen(p))).toBe(true);
+    expect(servicePorts(svc({ ports: [{ port: 443 }, { port: 80 }] }))).toEqual([{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 80 }]); // order is kept
+    expect(servicePorts(svc({ ports: [] }))).toEqual([]);
+  });
 });

@@ -7,6 +7,7 @@
 import { annotation, SERVICE_ANNOTATIONS, type ServiceLike } from '@metallb-ts/app-runtime';
 import { backendKeyFrom, poolFrom, sharingKeyFrom } from '@metallb-ts/ipam';
 import { AddrParseError, IPAddress, type Family } from '@metallb-ts/netaddr';
+import { intern, sharedList } from './intern.js';
 
 /** The annotations the controller reads and writes. */
 export const ANN = {
@@ -78,7 +79,9 @@ export function requestedIPs(svc: ServiceLike): Parsed<IPAddress[]> {
 
 /** `(protocol, port)` pairs for sharing checks. */
 export function servicePorts(svc: ServiceLike): { protocol: string; port: number }[] {
-  return (svc.spec?.ports ?? []).map((p) => ({ protocol: (p.protocol ?? 'TCP').toUpperCase(), port: p.port }));
+  const ps = (svc.spec?.ports ?? []).map((p) => [(p.protocol ?? 'TCP').toUpperCase(), p.port] as const);
+  // One frozen list per distinct port set, shared by every allocation that holds it.
+  return sharedList(`ipam-ports${JSON.stringify(ps)}`, () => ps.map(([protocol, port]) => Object.freeze({ protocol: intern(protocol), port })));
 }
 
 /** Sharing key: `allow-shared-ip` value when the key is present (even empty), else "" (ipam's rule). */
