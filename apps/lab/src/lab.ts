@@ -538,12 +538,13 @@ export class LabHandle {
 
   /**
    * Replaces the speaker of node `name` by `impl`'s, the way a DaemonSet update does: the old one
-   * gets SIGTERM (SIGKILL after `graceMs`), then the new one starts and is waited for until ready.
+   * gets SIGTERM (or `signal`; SIGKILL after `graceMs`), then the new one starts (ours with
+   * `extraArgs`, e.g. `--ml-preset fast`) and is waited for until ready.
    */
-  async replaceSpeaker(name: string, impl: Impl, o: { graceMs?: number; logLevel?: string; timeoutMs?: number } = {}): Promise<ProcRecord> {
+  async replaceSpeaker(name: string, impl: Impl, o: { graceMs?: number; logLevel?: string; timeoutMs?: number; signal?: NodeJS.Signals; extraArgs?: readonly string[] } = {}): Promise<ProcRecord> {
     const old = this.proc(`speaker-${name}`);
-    if (old) await stopProcess(old, o.graceMs ?? 5000, 'SIGTERM');
-    const r = impl === 'metallb' ? this.startMetallbSpeaker(name, o.logLevel) : this.startSpeaker(name, o.logLevel);
+    if (old) await stopProcess(old, o.graceMs ?? 5000, o.signal ?? 'SIGTERM');
+    const r = impl === 'metallb' ? this.startMetallbSpeaker(name, o.logLevel) : this.startSpeaker(name, o.logLevel, undefined, o.extraArgs);
     const how = await waitUntil(`the ${impl} speaker of ${name} ready`, () => (!alive(r) ? 'exited' : this.speakerReady(name) ? 'ready' : undefined), o.timeoutMs ?? 60_000, 200);
     if (how === 'exited') throw new Error(`the ${impl} speaker of ${name} exited; ${r.log} ends with:\n${tail(r.log, 12)}`);
     return r;
@@ -578,7 +579,7 @@ export class LabHandle {
   }
 
   /** Starts (or restarts) our speaker of node `name`, as its DaemonSet pod would run. */
-  startSpeaker(name: string, logLevel = 'info', kubeconfig = this.appKubeconfigFor('speaker')): ProcRecord {
+  startSpeaker(name: string, logLevel = 'info', kubeconfig = this.appKubeconfigFor('speaker'), extraArgs: readonly string[] = []): ProcRecord {
     const n = this.node(name);
     const log = join(this.state.dir, 'logs', `speaker-${n.name}.log`);
     const logOffset = logSize(log);
@@ -586,7 +587,7 @@ export class LabHandle {
       process.execPath, join(repoRoot(), 'dist', 'apps', 'speaker', 'main.mjs'),
       '--node-name', n.name, '--pod-name', `speaker-${n.name}`, '--namespace', MS, '--kubeconfig', kubeconfig,
       '--ml-bindaddr', n.v4, '--ml-labels', 'app=metallb,component=speaker', '--ml-secret-key-path', join(this.state.dir, 'secret'),
-      '--port', '7472', '--log-level', logLevel,
+      '--port', '7472', '--log-level', logLevel, ...extraArgs,
     ];
     const r = spawnDaemon(`speaker-${n.name}`, argv, log, n.ns);
     this.record({ ...r, impl: 'metallb-ts', kubeconfig, logOffset } as AppRecord);
