@@ -258,8 +258,10 @@ function longestGap(reqs: readonly Req[], from = 0, to = Infinity): { gapMs: num
   // first gratuitous ARP is consumed by the "stopping" branch of Speaker.conflict, and the later
   // ones are swallowed by the responder's 10 s conflict hold-down (same IP and MAC). So the stopped
   // speaker keeps answering for the whole HANDOVER_MS (1.5 s) beside the new owner: two MACs answer
-  // ARP meanwhile (the "ARP probes" line above). Flip to `it` once the speaker is fixed.
-  it.fails("our announcing speaker, stopped with SIGTERM, sees the new owner's claim and falls silent then (apps/speaker README, Shutdown)", () => {
+  // ARP meanwhile (the "ARP probes" line above). Skipped rather than `it.fails`: the outcome is a
+  // race of ~140 ms, so under heavy load the bug could hide and an expected failure would flake.
+  // Make it an `it` once the speaker is fixed.
+  it.skip("our announcing speaker, stopped with SIGTERM, sees the new owner's claim and falls silent then (apps/speaker README, Shutdown) [skipped: apps/speaker misses the claim and answers for its whole 1.5 s hand-over — known bug, apps/lab README]", () => {
     expect(handovers.length).toBeGreaterThan(0);
     expect(handovers.every((h) => h.includes('every IP claimed by another node')), handovers.join('; ')).toBe(true);
   });
