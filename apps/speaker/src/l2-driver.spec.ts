@@ -47,6 +47,29 @@ describe('L2Driver.awaitTakeover (SIGTERM hand-over)', () => {
     expect(result).toBe('timeout');
     d.close();
   });
+  // Regression (MetalLB migration suite): the new owner claimed the IPs while this node was still
+  // leaving memberlist; the waiter, registered after the leave, missed the claims (reported once
+  // per hold-down) and the hand-over always ran to its bound.
+  it('handOver: claims made while leaving count (the waiter is registered before the leave)', async () => {
+    const { d, clock, claim } = driver();
+    let result: string | undefined;
+    const leave = () => {
+      claim('198.51.100.200');
+      claim('198.51.100.201');
+      return new Promise<void>((r) => clock.setTimer(200, r)); // memberlist.stop() and the BGP Ceases take a while
+    };
+    void d.handOver(['198.51.100.200', '198.51.100.201'], leave, 1500).then((r) => (result = r));
+    await clock.advanceAsync(210);
+    expect(result).toBe('taken');
+    d.close();
+  });
+  it('handOver: only leaves when there is nothing to hand over', async () => {
+    const { d } = driver();
+    let left = false;
+    await expect(d.handOver([], async () => void (left = true), 1500)).resolves.toBe('none');
+    expect(left).toBe(true);
+    d.close();
+  });
   it('has nothing to wait for without IPs', async () => {
     const { d } = driver();
     await expect(d.awaitTakeover([], 1500)).resolves.toBe('taken');

@@ -145,6 +145,20 @@ export class L2Driver {
     });
   }
 
+  /**
+   * The SIGTERM sequence: waits for the takeover of `ips` (see {@link awaitTakeover}) around
+   * `leave` (leaving memberlist, closing BGP), with the waiter registered **before** leaving — the
+   * new owner reacts to the leave within tens of milliseconds, often before `leave` resolves, and
+   * the responder reports one MAC's claim of an IP once per hold-down, so a waiter registered
+   * afterwards missed the claim and this node kept answering beside the new owner until the bound.
+   * Without IPs it only leaves. Resolves how the hand-over ended (`none`: nothing to hand over).
+   */
+  async handOver(ips: readonly string[], leave: () => Promise<unknown>, timeoutMs: number): Promise<'taken' | 'timeout' | 'none'> {
+    const takeover = ips.length > 0 ? this.awaitTakeover(ips, timeoutMs) : undefined;
+    await leave();
+    return takeover ? await takeover : 'none';
+  }
+
   close(): void {
     this.responder?.close();
     this.responder = undefined;

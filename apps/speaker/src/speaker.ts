@@ -259,14 +259,11 @@ export class Speaker {
     this.statusRetry?.cancel();
     this.configRetry?.cancel();
     this.linkRecheck?.cancel();
-    await Promise.all([this.memberlist?.stop(), this.bgp.stopAll()]);
-    const announcing = [...(this.plan?.services.values() ?? [])].some((s) => s.l2.kind === 'announce');
-    if (this.memberlist && announcing && this.l2.answering().length > 0) {
-      const ips = [...(this.plan?.services.values() ?? [])].filter((s) => s.l2.kind === 'announce').flatMap((s) => s.ips);
-      const t0 = this.clock.monotonic();
-      const r = await this.l2.awaitTakeover(ips, HANDOVER_MS);
-      this.log.info(r === 'taken' ? 'hand-over: every IP claimed by another node' : 'hand-over: not every IP was claimed in time; going silent anyway', { op: 'shutdown', ips, ms: Math.round(this.clock.monotonic() - t0) });
-    }
+    const ips = [...(this.plan?.services.values() ?? [])].filter((s) => s.l2.kind === 'announce').flatMap((s) => s.ips);
+    const handOver = this.memberlist && this.l2.answering().length > 0 ? ips : [];
+    const t0 = this.clock.monotonic();
+    const r = await this.l2.handOver(handOver, () => Promise.all([this.memberlist?.stop(), this.bgp.stopAll()]), HANDOVER_MS);
+    if (r !== 'none') this.log.info(r === 'taken' ? 'hand-over: every IP claimed by another node' : 'hand-over: not every IP was claimed in time; going silent anyway', { op: 'shutdown', ips, ms: Math.round(this.clock.monotonic() - t0) });
     this.l2.close();
     await Promise.all(this.allInformers.map((i) => i.stop()));
   }
