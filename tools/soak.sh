@@ -9,6 +9,8 @@
 #   --load K      K busy loops (each `timeout`-bounded to the soak's length) run beside the tests
 #   --projects    nx projects (default: every project, as `npm test`)
 #
+# Run it in a clean clone (`git clone -q . DIR && cd DIR && bash tools/soak.sh …`) when others
+# edit the working tree: every run rebuilds what changed, so uncommitted edits would be soaked too.
 # Each run's full output is kept in $SOAK_DIR (default a temporary directory) as run-<i>.log;
 # a failing run's failures (the runner's "Failures:" list) are printed. Exit 0 when the streak
 # was reached. The busy loops are started and killed by their own PIDs.
@@ -31,7 +33,8 @@ dir=${SOAK_DIR:-$(mktemp -d -t metallb-ts-soak.XXXXXX)}
 mkdir -p "$dir"
 pids=()
 stop_load() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; pids=(); }
-trap 'stop_load' EXIT INT TERM
+trap 'stop_load' EXIT
+trap 'stop_load; echo "soak: stopped (the run in progress finishes on its own)"; exit 130' INT TERM
 for _ in $(seq 1 "$load"); do
   timeout $((max * 1800)) sh -c 'while :; do :; done' &
   pids+=($!)
