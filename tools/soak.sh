@@ -11,7 +11,7 @@
 #
 # Run it in a clean clone (`git clone -q . DIR && cd DIR && bash tools/soak.sh …`) when others
 # edit the working tree: every run rebuilds what changed, so uncommitted edits would be soaked too.
-# Each run's full output is kept in $SOAK_DIR (default a temporary directory) as run-<i>.log;
+# Runs as CI does (`CI=true`: nothing from the nx cache). Each run's full output is kept in $SOAK_DIR (default a temporary directory) as run-<i>.log;
 # a failing run's failures (the runner's "Failures:" list) are printed. Exit 0 when the streak
 # was reached. The busy loops are started and killed by their own PIDs.
 set -u
@@ -44,7 +44,7 @@ streak=0
 for i in $(seq 1 "$max"); do
   t0=$(date +%s)
   if [ -n "$projects" ]; then args=(--projects "$projects"); else args=(); fi
-  (cd "$root" && "$node" tools/run-tests.mjs "${args[@]}") > "$dir/run-$i.log" 2>&1
+  (cd "$root" && CI=${CI:-true} "$node" tools/run-tests.mjs "${args[@]}") > "$dir/run-$i.log" 2>&1
   rc=$?
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$dir/run-$i.log" | tail -1)
   la=$(cut -d' ' -f1-3 /proc/loadavg)
