@@ -22,7 +22,7 @@ async function entry() {
   const src = join(pkgDir, 'src', 'cli.ts');
   if (!existsSync(src)) return dist;
   const out = join(pkgDir, 'node_modules', '.cache', 'apiserver-lite', 'cli.mjs');
-  const roots = [join(pkgDir, 'src'), join(pkgDir, '..', 'clock', 'src'), join(pkgDir, '..', 'netaddr', 'src')].filter(existsSync);
+  const roots = [join(pkgDir, 'src'), ...['clock', 'netaddr', 'labels', 'errors'].map((lib) => join(pkgDir, '..', lib, 'src'))].filter(existsSync);
   if (existsSync(out) && statSync(out).mtimeMs >= Math.max(...roots.map(newestMtime))) return out;
   const { build } = await import('esbuild');
   mkdirSync(dirname(out), { recursive: true });

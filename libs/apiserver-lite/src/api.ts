@@ -253,9 +253,9 @@ export class Api {
     for (const [k, v] of Object.entries(o.metadata.labels ?? {})) {
       const [prefix, nm] = k.includes('/') ? [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)] : ['', k];
       if (!LABEL_NAME.test(nm) || nm.length > 63 || (prefix && !DNS1123_SUBDOMAIN.test(prefix)))
-        causes.push({ reason: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: ${JSON.stringify(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+        causes.push({ reason: 'FieldValueInvalid', field: 'metadata.labels', message: `Invalid value: ${JSON.stringify(k)}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')` });
       if (typeof v !== 'string' || !LABEL_VALUE.test(v) || v.length > 63)
-        causes.push({ reason: 'FieldValueInvalid', field: `metadata.labels`, message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character` });
+        causes.push({ reason: 'FieldValueInvalid', field: `metadata.labels`, message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')` });
     }
     return causes;
   }
@@ -529,8 +529,14 @@ export class Api {
     const old = this.store.get(key, effNs, name);
     if (!old) throw notFound(this.subject(t, name));
     const pre = options.preconditions ?? {};
-    if ((pre.uid && pre.uid !== old.metadata.uid) || (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion))
-      throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.plural}.${t.group}` : t.plural} "${name}": Precondition failed: UID in precondition: ${pre.uid ?? ''}, UID in object meta: ${old.metadata.uid}`);
+    // Worded as kube-apiserver's BeforeDelete: the resource named by its kind (`Kind.group`).
+    const failed =
+      pre.uid && pre.uid !== old.metadata.uid
+        ? `the UID in the precondition (${pre.uid}) does not match the UID in record (${old.metadata.uid}). The object might have been deleted and then recreated`
+        : pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion
+          ? `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${old.metadata.resourceVersion}). The object might have been modified`
+          : undefined;
+    if (failed) throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${t.group ? `${t.kind}.${t.group}` : t.kind} "${name}": ${failed}`, { name, group: t.group || undefined, kind: t.kind });
     if (opts.dryRun) return this.view(t, old);
     if (key === '/namespaces') return this.deleteNamespace(t, old);
     if (old.metadata.finalizers?.length) {

@@ -15,6 +15,7 @@ import { exceedsDepth, MAX_DEPTH } from './depth.js';
 import { apiVersionOf, compareVersions, storageKey, type ResourceType } from './resources.js';
 import type { ChangeEvent, KObject, Persistence } from './store.js';
 import { tableVersion, toTable, type IncludeObject } from './table.js';
+import { decodeKubeProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufDecodeError } from './protobuf.js';
 
 /** `GET /version`. */
 export interface VersionInfo {
@@ -199,11 +200,12 @@ export class ApiServer {
       if (this.opts.token !== undefined && !bearerMatches(req.headers.authorization, this.opts.token)) {
         throw new StatusError(401, 'Unauthorized', 'Unauthorized');
       }
-      const body = await readBody(req);
+      const bytes = await readBody(req);
+      const body = bytes.toString('utf8');
       // Nothing is answered from state that is not durable yet (group commit): reads and
       // watches start after the pending sync, and every answer waits for the writes before it.
       if (req.method === 'GET') await this.durable(false);
-      const result = this.route(req, res, url.pathname, query, body, entry);
+      const result = this.route(req, res, url.pathname, query, body, entry, bytes);
       if (result !== undefined) {
         await this.durable(true);
         sendJson(res, result.status ?? 200, result.body, entry);
@@ -225,7 +227,7 @@ export class ApiServer {
     else await d.catch(() => undefined);
   }
 
-  private route(req: IncomingMessage, res: ServerResponse, path: string, q: Record<string, string>, raw: string, entry: RequestLogEntry): { status?: number; body: unknown } | undefined {
+  private route(req: IncomingMessage, res: ServerResponse, path: string, q: Record<string, string>, raw: string, entry: RequestLogEntry, bytes: Buffer): { status?: number; body: unknown } | undefined {
     const method = req.method ?? 'GET';
     if (path === '/version') return { body: this.opts.version ?? DEFAULT_VERSION };
     if (['/healthz', '/readyz', '/livez'].includes(path)) {
@@ -259,10 +261,12 @@ export class ApiServer {
     // Bodies are decoded per request and answers only serialised: no defensive copies (serialiseOnly).
     const wopts: WriteOptions = { fieldManager: q.fieldManager, dryRun: q.dryRun === 'All', force: q.force === 'true', strict: q.fieldValidation === 'Strict', serialiseOnly: true };
     const ct = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim();
-    // Bodies in other formats (kubectl ≥ 1.35 sends protobuf on create for built-in kinds) get kube-apiserver's 415 for a
-    // media type it cannot decode; client-go then sends the request again as JSON.
-    if (raw !== '' && (method === 'POST' || method === 'PUT') && !isDecodable(ct)) throw unsupportedBody();
-    const parse = () => parseBody(raw, ct);
+    // kubectl 1.37 sends protobuf on create for some built-in kinds (and does not retry a 415 as
+    // JSON): those are decoded; other media types, and protobuf of kinds without a decoding
+    // table, get kube-apiserver's 415 for a body it cannot decode.
+    const protobuf = ct === PROTOBUF_MEDIA_TYPE && bytes.length > 0 && (method === 'POST' || method === 'PUT');
+    if (raw !== '' && (method === 'POST' || method === 'PUT') && !protobuf && !isDecodable(ct)) throw unsupportedBody();
+    const parse = () => (protobuf ? decodeProtobufBody(bytes) : parseBody(raw, ct));
     const ns = t.namespaced ? r.namespace : undefined;
     if (!r.name) {
       if (method === 'GET') {
@@ -551,7 +555,20 @@ function userAgentManager(req: IncomingMessage): string {
   return (req.headers['user-agent'] ?? 'unknown').split('/')[0] || 'unknown';
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** A protobuf body as its JSON form: 415 for a kind without a decoding table, 400 for a malformed body. */
+function decodeProtobufBody(bytes: Buffer): unknown {
+  try {
+    return decodeKubeProtobuf(bytes);
+  } catch (e) {
+    if (e instanceof ProtobufDecodeError) {
+      if (e.reason === 'unknown-kind') throw unsupportedBody();
+      throw badRequest(`the body of the request could not be decoded: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -559,7 +576,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
     if (size > 8 * 1024 * 1024) throw new StatusError(413, 'RequestEntityTooLarge', 'the request body is larger than 8 MiB');
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Storage keys whose DELETE answers the deleted object rather than a `Status` (their registries set `ReturnDeletedObject`). */

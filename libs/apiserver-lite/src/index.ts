@@ -23,3 +23,4 @@ export { desiredSlices, startEndpointSliceController } from './controllers.js';
 export { main as runCli, USAGE, isLoopbackHost } from './cli.js';
 export { BUILTIN_SCHEMAS, OBJECT_META_SCHEMA } from './builtin-schemas.js';
 export { MAX_DEPTH, exceedsDepth } from './depth.js';
+export { decodeKubeProtobuf, hasProtobufMagic, ProtobufDecodeError, PROTOBUF_KINDS, PROTOBUF_MEDIA_TYPE, type ProtobufDecodeReason } from './protobuf.js';
