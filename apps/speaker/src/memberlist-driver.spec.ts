@@ -74,4 +74,27 @@ describe('pause (no usable Layer 2 interface) and resume, two drivers on loopbac
       await Promise.all([a.stop(), b.stop()]);
     }
   }, 15_000);
+
+  // Regression (speaker int suite under load): a speaker that tried to join the others before they
+  // listened waited a whole minute (REJOIN_INTERVAL_MS) for its next attempt.
+  it('a join that missed a speaker not listening yet is retried with backoff, long before the minute', async () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', write: (l) => lines.push(l) });
+    const mk = (name: string, addr: string) =>
+      new MemberlistDriver({ log: log.child({ node: name }), clock: systemClock, nodeName: name, bindAddr: addr, bindPort: PORT + 1, preset: 'fast', secretKeyPath: '', configFile: '/nonexistent', onChange: () => {} });
+    const a = mk('a', '127.0.0.1');
+    const b = mk('b', '127.0.0.2');
+    try {
+      await a.start();
+      a.setPodIPs(['127.0.0.1', '127.0.0.2']); // b is not listening yet
+      await until('a tried and failed', () => a.joinedOnce);
+      expect(a.members()).toEqual(['a']);
+      await b.start(); // b knows nobody: only a's retry can bring them together
+      await until('a retried and both list a and b', () => a.members().sort().join() === 'a,b' && b.members().sort().join() === 'a,b', 10_000);
+      const recs = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r['node'] === 'a');
+      expect(recs.find((r) => String(r['msg']).startsWith('memberlist join failed; retrying'))).toMatchObject({ level: 'warn', retryInMs: 1000, missing: ['127.0.0.2'] });
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  }, 20_000);
 });

@@ -15,6 +15,15 @@ export const MEMBERLIST_CONFIG_FILE = '/etc/metallb/memberlist/config.json';
 /** MetalLB re-joins the collected pod IPs every minute. */
 export const REJOIN_INTERVAL_MS = 60_000;
 
+/**
+ * After a join that left known speakers out (they were not listening yet, or a partition), the
+ * next attempt comes after 1 s, doubling up to this bound, until every known speaker is a member.
+ * MetalLB requeues a failed join with backoff too; a fixed minute left two speakers started a
+ * moment apart answering ARP side by side for up to a minute.
+ */
+export const JOIN_RETRY_MAX_MS = 15_000;
+const JOIN_RETRY_FIRST_MS = 1000;
+
 /** Options of {@link MemberlistDriver}. */
 export interface MemberlistDriverOptions {
   log: Logger;
@@ -66,6 +75,9 @@ export function memberlistLogger(log: Logger): MemberlistLogger {
 export class MemberlistDriver {
   private ml: Memberlist | undefined;
   private timer: TimerHandle | undefined;
+  /** The backoff retry of a join that left speakers out; `retries` counts the streak. */
+  private retryTimer: TimerHandle | undefined;
+  private retries = 0;
   private podIPs: readonly string[] = [];
   private joining = false;
   private stopped = false;
@@ -129,6 +141,7 @@ export class MemberlistDriver {
       if (!this.pausedWanted || !this.ml) return;
       this.timer?.cancel();
       this.timer = undefined;
+      this.cancelRetry();
       const ml = this.ml;
       this.ml = undefined;
       try {
@@ -185,19 +198,42 @@ export class MemberlistDriver {
       this.opts.bindAddr,
     ).map((ip) => (ip.includes(':') ? `[${ip}]:${this.opts.bindPort}` : `${ip}:${this.opts.bindPort}`));
     if (targets.length === 0) {
+      this.cancelRetry();
       this.finishFirstJoin();
       return;
     }
     this.joining = true;
+    let error: string | undefined;
     try {
       const n = await ml.join(targets);
       this.opts.log.info('memberlist joined', { op: 'memberlist', contacted: n, targets });
     } catch (e) {
-      this.opts.log.warn('memberlist join failed; retrying within a minute', { op: 'memberlist', targets, error: (e as Error).message });
+      error = (e as Error).message;
     } finally {
       this.joining = false;
       this.finishFirstJoin();
     }
+    if (this.ml !== ml || this.stopped) return;
+    const missing = joinTargets(this.podIPs, ml.members().map((m) => m.addr), this.opts.bindAddr);
+    if (missing.length === 0) {
+      this.cancelRetry();
+      return;
+    }
+    const delay = Math.min(JOIN_RETRY_FIRST_MS * 2 ** this.retries, JOIN_RETRY_MAX_MS);
+    // The first miss of a streak is a warning; the retries that follow are debug lines.
+    this.opts.log[this.retries === 0 ? 'warn' : 'debug'](error ? 'memberlist join failed; retrying' : 'memberlist join left speakers out; retrying', { op: 'memberlist', missing, retryInMs: delay, ...(error ? { error } : {}) });
+    this.retries++;
+    this.retryTimer?.cancel();
+    this.retryTimer = this.opts.clock.setTimer(delay, () => {
+      this.retryTimer = undefined;
+      void this.join();
+    });
+  }
+
+  private cancelRetry(): void {
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    this.retries = 0;
   }
 
   private finishFirstJoin(): void {
@@ -211,6 +247,7 @@ export class MemberlistDriver {
     this.stopped = true;
     await this.transitions;
     this.timer?.cancel();
+    this.cancelRetry();
     const ml = this.ml;
     this.ml = undefined;
     if (!ml) return;
