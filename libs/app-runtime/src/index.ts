@@ -106,4 +106,4 @@ export {
   type ConfigurationStateOptions,
   type StateWriteOutcome,
 } from './configuration-state.js';
-export { StatusKeeper, STATUS_LABELS, type StatusKeeperOptions, type KeepOutcome, type RemoveOutcome, type ServiceRef } from './status-keeper.js';
+export { StatusKeeper, STATUS_LABELS, type StatusKeeperOptions, type KeepOptions, type KeepOutcome, type RemoveOutcome, type ServiceRef } from './status-keeper.js';

@@ -66,6 +66,17 @@ describe('StatusKeeper (unit, fake API)', () => {
     expect(fake.objectsOf(L2).map((o) => o.metadata.name).sort()).toEqual(['l2-1', 'l2-4']);
   });
 
+  it('exclusive: false for one call keeps this node\'s object and leaves the other nodes\' alone', async () => {
+    const fake = new GeneratingFake(new ManualClock());
+    fake.upsert(L2, labelled('l2-3', 'n2'));
+    const k = new StatusKeeper({ client: fake, resource: L2, namespace: NS, node: 'n1', generateName: 'l2-', exclusive: true });
+    const r = await k.keep(svc, {}, { exclusive: false });
+    expect(r.kind).toBe('created');
+    expect(r.deleted).toEqual([]);
+    expect(fake.objectsOf(L2).map((o) => o.metadata.labels?.[STATUS_LABELS.node]).sort()).toEqual(['n1', 'n2']);
+    expect((await k.keep(svc)).deleted).toEqual(['l2-3']);
+  });
+
   it('non-exclusive (BGP): other nodes keep their objects', async () => {
     const fake = new GeneratingFake(new ManualClock());
     fake.upsert(BGP, labelled('bgp-1', 'n2', { peers: ['p'] }));

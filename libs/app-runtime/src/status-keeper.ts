@@ -46,6 +46,16 @@ export interface StatusKeeperOptions {
   fieldManager?: string;
 }
 
+/** Per-call options of {@link StatusKeeper.keep}. */
+export interface KeepOptions {
+  /**
+   * Overrides {@link StatusKeeperOptions.exclusive} for this call. The speaker writes an L2 object
+   * again with `false` after someone else deleted it: during a split brain two nodes announce, and
+   * each deleting the other's object on every rewrite would chase each other through the API.
+   */
+  exclusive?: boolean;
+}
+
 /** What {@link StatusKeeper.keep} did. */
 export interface KeepOutcome {
   /** `created`: new object; `updated`: status rewritten; `unchanged`: already as desired. */
@@ -125,9 +135,10 @@ export class StatusKeeper {
    * for the service are deleted. Optimistic-concurrency conflicts start over; other API errors
    * are thrown (the caller's reconcile retries).
    */
-  keep(svc: ServiceRef, extra: Record<string, unknown> = {}): Promise<KeepOutcome> {
+  keep(svc: ServiceRef, extra: Record<string, unknown> = {}, o: KeepOptions = {}): Promise<KeepOutcome> {
+    const exclusive = o.exclusive ?? this.opts.exclusive;
     return retryOnConflict(async () => {
-      const all = await this.find(svc, this.opts.exclusive);
+      const all = await this.find(svc, exclusive);
       const mine = all.filter((o) => o.metadata.labels?.[STATUS_LABELS.node] === this.opts.node);
       const others = all.filter((o) => o.metadata.labels?.[STATUS_LABELS.node] !== this.opts.node);
       const desired = this.statusFor(svc, extra);
