@@ -5,6 +5,8 @@
  *
  *   node dist/apps/controller/main.mjs --kubeconfig FILE --namespace metallb-system --port 7472
  */
+// First: V8 options that must be set before the rest of the bundle allocates (see v8-options.ts).
+import './v8-options.js';
 import { createLogger, exitCodeOf, onShutdown, parseCommandLine, planServing, startServing, type Logger, type Serving } from '@metallb-ts/app-runtime';
 import { systemClock, systemRng } from '@metallb-ts/clock';
 import { LeaderElector } from '@metallb-ts/election';

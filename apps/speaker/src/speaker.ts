@@ -48,6 +48,7 @@ import { memberlistEnabled, type SpeakerFlags } from './flags.js';
 import { L2Driver } from './l2-driver.js';
 import { MemberlistDriver } from './memberlist-driver.js';
 import type { SpeakerMetrics } from './metrics.js';
+import { slimEndpointSlice, slimSpeakerService } from './slim.js';
 import { parseExcludeList, sliceEndpoints, sliceServiceKey, speakerNode, speakerService } from './transforms.js';
 import type { Transport as L2Transport } from '@metallb-ts/arp-responder';
 import type { BgpSession, SessionOptions, UnsendableRoute } from '@metallb-ts/bgp-speaker';
@@ -108,6 +109,10 @@ export class Speaker {
   private readonly configMaps: Informer<KubeObject>;
   private readonly configInformers: Informer<KubeObject>[];
   private readonly pods: Informer<KubeObject> | undefined;
+  /** This node's own ServiceL2Status objects (label `metallb.io/node`), to notice one deleted by someone else. */
+  private readonly ownL2Statuses: Informer<KubeObject>;
+  /** Services whose L2 status object someone else deleted: written again without deleting others' ({@link ownStatusDeleted}). */
+  private readonly reKeep = new Set<string>();
   private readonly events: EventRecorder;
   private readonly configState: ConfigurationStateWriter;
   private readonly l2Keeper: StatusKeeper;
@@ -151,16 +156,18 @@ export class Speaker {
     this.informerObserver = new InformerObserver({ log: this.log, clock: this.clock, ...(this.metrics ? { metrics: this.metrics } : {}) });
     const ns = this.flags.namespace;
     const common = { client: this.client, clock: this.clock };
-    const informer = (resource: TypedResource, namespace?: string, labelSelector?: string) =>
-      this.informerObserver.informer<KubeObject>({ ...common, resource, transform: stampTypeMeta(resource), ...(namespace ? { namespace } : {}), ...(labelSelector ? { labelSelector } : {}) });
-    this.services = informer(CORE_RESOURCES.services);
-    this.slices = informer(CORE_RESOURCES.endpointSlices);
+    const informer = (resource: TypedResource, namespace?: string, labelSelector?: string, slim?: (o: KubeObject) => KubeObject) =>
+      this.informerObserver.informer<KubeObject>({ ...common, resource, transform: stampTypeMeta(resource, slim), ...(namespace ? { namespace } : {}), ...(labelSelector ? { labelSelector } : {}) });
+    // Services and EndpointSlices are cached reduced to what the speaker reads (issue 20: memory).
+    this.services = informer(CORE_RESOURCES.services, undefined, undefined, slimSpeakerService);
+    this.slices = informer(CORE_RESOURCES.endpointSlices, undefined, undefined, slimEndpointSlice);
     this.nodes = informer(CORE_RESOURCES.nodes);
     this.namespaces = informer(CORE_RESOURCES.namespaces);
     this.secrets = informer(CORE_RESOURCES.secrets, ns);
     this.configMaps = informer(CORE_RESOURCES.configMaps, ns);
     this.configInformers = Object.values(CONFIG_RESOURCES).map((r) => informer(r, ns));
     this.pods = memberlistEnabled(this.flags) ? informer(CORE_RESOURCES.pods, this.flags.mlNamespace, this.flags.mlLabels) : undefined;
+    this.ownL2Statuses = informer(METALLB_RESOURCES.servicel2statuses, ns, `${STATUS_LABELS.node}=${this.flags.nodeName}`);
 
     const pod = this.flags.podName ? ({ kind: 'pod', namespace: ns, name: this.flags.podName } as const) : ({ kind: 'none' } as const);
     this.events = new EventRecorder({ client: this.client, component: COMPONENT, host: this.flags.nodeName, clock: this.clock, onError: (e) => this.warn.warn('api:event', 'event write failed', { error: e }) });
@@ -213,10 +220,11 @@ export class Speaker {
     });
     this.configMaps.addEventHandler({ onAdd: () => this.excludeChanged(), onUpdate: () => this.excludeChanged(), onDelete: () => this.excludeChanged() });
     this.pods?.addEventHandler({ onAdd: () => this.podsChanged(), onUpdate: () => this.podsChanged(), onDelete: () => this.podsChanged() });
+    this.ownL2Statuses.addEventHandler({ onDelete: (o) => this.ownStatusDeleted(o) });
   }
 
   private get allInformers(): Informer<KubeObject>[] {
-    return [this.services, this.slices, this.nodes, this.namespaces, this.secrets, this.configMaps, ...this.configInformers, ...(this.pods ? [this.pods] : [])];
+    return [this.services, this.slices, this.nodes, this.namespaces, this.secrets, this.configMaps, ...this.configInformers, ...(this.pods ? [this.pods] : []), this.ownL2Statuses];
   }
 
   /** Why `/readyz` fails, or undefined. */
@@ -497,8 +505,12 @@ export class Speaker {
       const ch = statusChanges(written, desired);
       for (const { key, extra } of ch.keep) {
         try {
-          const out = await keeper.keep(refOf(key), { ...extra });
+          // Written again after someone else deleted it: other nodes' objects are left alone (in a
+          // split brain each announcing node would otherwise delete the other's in turn, forever).
+          const again = kind === 'l2' && this.reKeep.has(key);
+          const out = await keeper.keep(refOf(key), { ...extra }, again ? { exclusive: false } : {});
           written.set(key, JSON.stringify(extra));
+          this.reKeep.delete(key);
           this.log.debug('status object kept', { op: 'status', kind, service: key, name: out.name, outcome: out.kind, deleted: out.deleted });
         } catch (e) {
           failed = true;
@@ -521,6 +533,22 @@ export class Speaker {
         this.queueStatusWrites();
       });
     }
+  }
+
+  /**
+   * One of this node's ServiceL2Status objects was deleted. If the current plan still wants it —
+   * another node took the Service over during a split brain (the keeper there deletes the others'
+   * objects) or a user deleted it — it is written again; before, it stayed gone after the heal
+   * because statuses were only written when the plan changed.
+   */
+  private ownStatusDeleted(o: KubeObject): void {
+    if (this.stopped) return;
+    const key = `${o.metadata.labels?.[STATUS_LABELS.serviceNamespace] ?? ''}/${o.metadata.labels?.[STATUS_LABELS.serviceName] ?? ''}`;
+    if (!this.plan?.l2Status.has(key) || !this.written.l2.has(key)) return;
+    this.log.info('status object deleted by someone else; writing it again', { op: 'status', kind: 'l2', service: key, name: o.metadata.name });
+    this.written.l2.delete(key);
+    this.reKeep.add(key);
+    this.queueStatusWrites();
   }
 
   /** Status objects of this node from an earlier run: reconciled (kept or removed) by the first pass. */
