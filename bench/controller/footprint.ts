@@ -45,6 +45,8 @@ interface Variant {
   label: string;
   binary: string;
   options: string[];
+  /** `NAME=value` words of the variant (e.g. `MALLOC_ARENA_MAX=2`): environment of the child. */
+  env: Record<string, string>;
 }
 const variants: Variant[] = [];
 for (let k = 0; k < process.argv.length; k++) {
@@ -53,9 +55,11 @@ for (let k = 0; k < process.argv.length; k++) {
   const eq = v.indexOf('=');
   const [bin, ...opts] = v.slice(eq + 1).split('|');
   if (eq <= 0 || !bin) throw new Error(`--variant LABEL=BINARY[|OPTION ...]: got ${v}`);
-  variants.push({ label: v.slice(0, eq), binary: join(repo, bin), options: opts.join(' ').split(' ').filter(Boolean) });
+  const words = opts.join(' ').split(' ').filter(Boolean);
+  const env = Object.fromEntries(words.filter((w) => /^[A-Z_][A-Z0-9_]*=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  variants.push({ label: v.slice(0, eq), binary: join(repo, bin), options: words.filter((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w)), env });
 }
-if (!variants.length) variants.push({ label: 'controller', binary, options: nodeOptions });
+if (!variants.length) variants.push({ label: 'controller', binary, options: nodeOptions, env: {} });
 for (const n of sizes) if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`--services: bad size ${n}`);
 
 const CLK_TCK = 100;
@@ -134,6 +138,7 @@ interface Row {
   rss: number;
   hwm: number;
   heapUsedAfterGc: number;
+  rssAfterGc: number;
   heapTotalAfterGc: number;
   externalAfterGc: number;
   cpuPct: number;
@@ -215,7 +220,7 @@ async function runOne(n: number, seeded: Awaited<ReturnType<typeof seed>>, varia
   const start = performance.now();
   const child = spawn(process.execPath, ['--expose-gc', `--import=${hook}`, ...variant.options, variant.binary, '--kubeconfig', api.kubeconfigPath, '--namespace', 'metallb-system', '--port', String(port), '--leader-elect=false', '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, FOOTPRINT_OUT: out, ...(snapshot ? { FOOTPRINT_SNAPSHOT: snapPath } : {}) },
+    env: { ...process.env, ...variant.env, FOOTPRINT_OUT: out, ...(snapshot ? { FOOTPRINT_SNAPSHOT: snapPath } : {}) },
   });
   let log = '';
   const seen = new Map<string, number>();
@@ -255,7 +260,7 @@ async function runOne(n: number, seeded: Awaited<ReturnType<typeof seed>>, varia
   for (const s of a.list(svcType, undefined, a.selection()).items) {
     if (before.get(`${s.metadata.namespace}/${s.metadata.name}`) !== `${s.metadata.resourceVersion} ${JSON.stringify((s as { status?: unknown }).status)}`) changed++;
   }
-  const row: Row = { n, label: variant.label, seedS, syncedS, readyS, rss, hwm, heapUsedAfterGc: stats.after.heapUsed, heapTotalAfterGc: stats.after.heapTotal, externalAfterGc: stats.after.external + stats.after.arrayBuffers, cpuPct, changed, restored };
+  const row: Row = { n, label: variant.label, seedS, syncedS, readyS, rss, hwm, heapUsedAfterGc: stats.after.heapUsed, rssAfterGc: stats.after.rss, heapTotalAfterGc: stats.after.heapTotal, externalAfterGc: stats.after.external + stats.after.arrayBuffers, cpuPct, changed, restored };
   child.kill('SIGTERM');
   await exited;
   if (snapshot && stats.snapshot) {
@@ -278,14 +283,14 @@ async function runSize(n: number): Promise<Row[]> {
   }
 }
 
-console.log(`controller footprint: ${variants.map((v) => `${v.label} = ${v.binary} ${v.options.join(' ')}`).join('; ')}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`controller footprint: ${variants.map((v) => `${v.label} = ${Object.entries(v.env).map(([k, x]) => `${k}=${x} `).join('')}${v.binary} ${v.options.join(' ')}`).join('; ')}; load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const rows: Row[] = [];
 try {
   for (const n of sizes) for (const r of await runSize(n)) {
     rows.push(r);
     console.log(
       `${r.label} N=${n}: seeded in ${r.seedS.toFixed(1)} s; synced ${r.syncedS.toFixed(2)} s, ready ${r.readyS.toFixed(2)} s, restored ${r.restored}, Services changed ${r.changed}; ` +
-        `RSS ${MiB(r.rss)} MiB (peak ${MiB(r.hwm)}); heap used after GC ${MiB(r.heapUsedAfterGc)} MiB of ${MiB(r.heapTotalAfterGc)}; external ${MiB(r.externalAfterGc)} MiB; idle CPU ${r.cpuPct.toFixed(2)} % of a core; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+        `RSS ${MiB(r.rss)} MiB (peak ${MiB(r.hwm)}; after a forced GC ${MiB(r.rssAfterGc)}); heap used after GC ${MiB(r.heapUsedAfterGc)} MiB of ${MiB(r.heapTotalAfterGc)}; external ${MiB(r.externalAfterGc)} MiB; idle CPU ${r.cpuPct.toFixed(2)} % of a core; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`,
     );
     if (r.topTypes) {
       console.log(`  heap snapshot: ${MiB(r.snapshotTotal!)} MiB in total; top by self size (bytes per Service = bytes / N):`);
