@@ -367,4 +367,21 @@ describe('serialiseOnly (the HTTP layer: no defensive copies, issue 16)', () => 
     expect(stored.metadata.labels).toEqual({ a: 'b' });
     expect(stored.spec.ports[0].port).toBe(80);
   });
+
+  it('merge and /status patches share unchanged parts with the stored version but never modify it', () => {
+    const { api, svc } = setup();
+    api.create(svc, 'default', { metadata: { name: 'web', labels: { a: 'b' }, annotations: { x: 'y' } }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }], selector: { app: 'web' } } });
+    const before = api.store.get('/services', 'default', 'web')!;
+    const snapshot = structuredClone(before);
+    for (const serialiseOnly of [true, false]) {
+      api.patch(svc, 'default', 'web', PATCH_TYPES.merge, { metadata: { labels: { a: `c-${serialiseOnly}` } }, spec: { selector: { app: null, tier: 'x' } } }, { serialiseOnly });
+      api.patch(svc, 'default', 'web', PATCH_TYPES.merge, { status: { loadBalancer: { ingress: [{ ip: '203.0.113.1' }] } } }, { serialiseOnly }, 'status');
+    }
+    expect(before).toEqual(snapshot);
+    const after = api.store.get('/services', 'default', 'web')!;
+    expect(after.metadata.labels).toEqual({ a: 'c-false' });
+    expect(after.spec.selector).toEqual({ tier: 'x' });
+    expect(after.spec.ports).toEqual(snapshot.spec.ports);
+    expect(after.status.loadBalancer.ingress).toEqual([{ ip: '203.0.113.1', ipMode: 'VIP' }]);
+  });
 });

@@ -409,7 +409,8 @@ export class Api {
     // without another deep copy; `old` is stored and shared, so what comes from it is copied.
     let next: KObject;
     if (subresource === 'status') {
-      next = { ...clone(old), status: o.status };
+      // Shallow: nothing below writes into `old`'s nested objects (admission builds new ones).
+      next = { ...old, metadata: { ...old.metadata }, status: o.status };
       if (o.status === undefined) delete next.status;
       // The status strategies of built-in kinds keep metadata changes (labels, annotations); a custom resource's does not.
       if (!t.crd) {
@@ -474,7 +475,10 @@ export class Api {
     const old = this.store.get(key, t.namespaced ? ns : undefined, name);
     if (type === PATCH_TYPES.apply) return this.apply(t, ns, name, old, body, opts, subresource);
     if (!old) throw notFound(this.subject(t, name));
-    const base = this.view(t, old);
+    // A merge patch builds fresh objects along the paths it changes and shares the rest (stored
+    // objects are never modified in place), so its base needs no deep copy — only `metadata`,
+    // which is written below. JSON and strategic patches edit their base: a deep copy.
+    const base = type === PATCH_TYPES.merge ? { ...old, apiVersion: apiVersionOf(t), kind: t.kind, metadata: { ...old.metadata } } : this.view(t, old);
     let patched: unknown;
     switch (type) {
       case PATCH_TYPES.merge:
@@ -493,7 +497,7 @@ export class Api {
         throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.values(PATCH_TYPES).join(', ')}`);
     }
     if (!isObj(patched)) throw new StatusError(422, 'Invalid', 'the patch produced something that is not an object');
-    // The patched object shares nothing with the stored one (`base` is a copy).
+    // The patched object shares no object it writes to with the stored one (`base` is a copy, or fresh where a merge patch changed it).
     const o = this.parseObject(t, patched, opts.serialiseOnly);
     if (o.metadata.name !== name) throw badRequest('the name of the object cannot be changed by a patch');
     // A patch only carries a precondition when it sets metadata.resourceVersion itself.
