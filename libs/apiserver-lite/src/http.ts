@@ -582,9 +582,13 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** Storage keys whose DELETE answers the deleted object rather than a `Status` (their registries set `ReturnDeletedObject`). */
 const RETURNS_DELETED = new Set(['/pods', '/services', '/namespaces', 'apiextensions.k8s.io/customresourcedefinitions']);
 
-/** Whether a request body of this media type can be decoded (JSON, YAML and the patch types). */
+/**
+ * Whether a request body of this media type is read as JSON or YAML. Binary encodings (CBOR,
+ * Kubernetes protobuf of kinds without a decoding table) are not; any other type is read as JSON,
+ * as before (more lenient than kube-apiserver, which refuses e.g. `text/plain`).
+ */
 function isDecodable(ct: string): boolean {
-  return ct === 'application/json' || ct.includes('yaml') || ct.endsWith('+json') || ct === '';
+  return !(ct === 'application/cbor' || ct.startsWith('application/vnd.kubernetes.'));
 }
 
 /** kube-apiserver's 415 for a body it cannot decode. */
