@@ -50,7 +50,8 @@ for (const { server, skip } of LAB_SERVERS) {
       while (performance.now() < end) {
         const l = await lab.statuses(R.l2status, svc);
         seen = l.map((o) => o.status);
-        if (l.length === 1 && (l[0]!.status as { node?: string }).node === node) return;
+        // An object is created first and gets its status by a second write: absent until then.
+        if (l.length === 1 && (l[0]!.status as { node?: string } | undefined)?.node === node) return;
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(seen, `exactly one ServiceL2Status for ${svc}, on ${node}`).toEqual([{ node, serviceName: svc, serviceNamespace: 'default' }]);
@@ -90,6 +91,21 @@ for (const { server, skip } of LAB_SERVERS) {
       }
       const ev = (await lab.events('web')).find((e) => e['reason'] === 'nodeAssigned');
       expect(ev?.['message']).toBe(`announcing from node "${winner.name}" with protocol "layer2"`);
+    });
+
+    // Regression (lab partition scenario): statuses were written only when the plan changed, so an
+    // object deleted by someone else — another node taking the Service over in a split brain —
+    // stayed gone after the heal.
+    it('a ServiceL2Status deleted by someone else is written again by the announcing node', async () => {
+      const [v4] = await lab.ingress('web', families());
+      const winner = await owner(v4!);
+      await l2StatusNode('web', winner.name);
+      const [st] = await lab.statuses(R.l2status, 'web');
+      await lab.client.delete(R.l2status, MS, st!.metadata.name);
+      await l2StatusNode('web', winner.name);
+      const [again] = await lab.statuses(R.l2status, 'web');
+      expect(again!.metadata.name, 'a new object').not.toBe(st!.metadata.name);
+      expect(winner.speaker!.proc.lines.some((l) => l['msg'] === 'status object deleted by someone else; writing it again')).toBe(true);
     });
 
     it('kill -9 the winner: the client neighbour entry moves to another node and ServiceL2Status follows', async () => {
