@@ -27,8 +27,8 @@
  */
 import { runChild, waitFor } from '@metallb-ts/test-lab';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabHandle, type Impl } from '../../apps/lab/src/lab.js';
 
@@ -37,6 +37,8 @@ const LAB = join(ROOT, 'dist', 'apps', 'lab', 'main.mjs');
 const PROBE = join(ROOT, 'bench', 'metallb', 'probe.mjs');
 const NODES = ['n1', 'n2', 'n3'];
 const IP = '198.51.100.121';
+/** Where the lab's logs are copied when memberlist does not re-form (BENCH_FAIL_LOGS). */
+const FAIL_LOGS = process.env['BENCH_FAIL_LOGS'] ?? join(tmpdir(), 'metallb-ts-bench-l2-failover');
 
 type Mode = 'kill' | 'link' | 'term';
 type Variant = 'metallb' | 'ours' | 'ours-fast';
@@ -137,8 +139,19 @@ spec:
   };
 
   /** One memberlist cluster, one ARP answer, the client's entry on that node, requests succeeding: returns the owner. */
-  async function settle(what: string): Promise<string> {
-    await waitFor(`${what}: one memberlist cluster`, () => NODES.every((n) => L.memberView(n)?.join(',') === NODES.join(',')) || undefined, { timeoutMs: 120_000, everyMs: 300 });
+  async function settle(what: string, v: Variant, stuck: { n: number }): Promise<string> {
+    const oneCluster = () => NODES.every((n) => L.memberView(n)?.join(',') === NODES.join(',')) || undefined;
+    try {
+      await waitFor(`${what}: one memberlist cluster`, oneCluster, { timeoutMs: 60_000, everyMs: 300 });
+    } catch {
+      // not re-formed within a minute: keep the evidence, count it, restart every speaker
+      const keep = join(FAIL_LOGS, `${what.replace(/[^a-z0-9-]+/gi, '-')}-${Date.now()}`);
+      cpSync(join(L.state.dir, 'logs'), keep, { recursive: true });
+      console.error(`  ${what}: memberlist not one cluster after 60 s (${NODES.map((n) => `${n}: [${L.memberView(n)?.join(', ')}]`).join('; ')}); logs kept in ${keep}; restarting every speaker`);
+      stuck.n++;
+      for (const n of NODES) await L.replaceSpeaker(n, impl(v), { extraArgs: extra(v) });
+      await waitFor(`${what}: one memberlist cluster after restarting every speaker`, oneCluster, { timeoutMs: 120_000, everyMs: 300 });
+    }
     const mac = await waitFor(`${what}: one node answering ARP`, () => {
       const m = arpMacs();
       return m.length === 1 ? m[0] : undefined;
@@ -156,12 +169,14 @@ spec:
   }
 
   const results = new Map<string, Sample[]>();
+  const stuckCount = new Map<string, number>();
   for (const v of VARIANTS) {
     for (const n of NODES) await L.replaceSpeaker(n, impl(v), { extraArgs: extra(v) });
     for (const mode of MODES) {
       const samples: Sample[] = [];
+      const stuck = { n: 0 };
       for (let i = 0; i < RUNS; i++) {
-        const owner = await settle(`${v} ${mode} #${i + 1}`);
+        const owner = await settle(`${v} ${mode} #${i + 1}`, v, stuck);
         const ownerMac = L.node(owner).mac;
         const from = statSync(out).size;
         const t0 = Date.now();
@@ -193,6 +208,7 @@ spec:
         }
       }
       results.set(`${v}|${mode}`, samples);
+      stuckCount.set(`${v}|${mode}`, stuck.n);
     }
   }
 
@@ -200,8 +216,8 @@ spec:
   const commit = (await runChild(['git', 'rev-parse', '--short', 'HEAD'], { cwd: ROOT })).stdout.trim();
   const rows = [
     `L2 failover at the client (${RUNS} runs each; ms from the injection; commit ${commit}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; load average at the end ${la}; ${((performance.now() - t00) / 60_000).toFixed(1)} min)`,
-    '| speakers | failure | entry moved: median / p90 / max | next answer: median / p90 / max | failed requests (total) |',
-    '| --- | --- | --- | --- | --- |',
+    '| speakers | failure | entry moved: median / p90 / max | next answer: median / p90 / max | failed requests (total) | memberlist not re-formed within 60 s after the restore |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
   for (const mode of MODES) {
     for (const v of VARIANTS) {
@@ -209,7 +225,7 @@ spec:
       if (!s.length) continue;
       const a = quantiles(s.map((x) => x.neighMs));
       const b = quantiles(s.map((x) => x.okMs));
-      rows.push(`| ${v === 'metallb' ? 'MetalLB v0.15.2' : v === 'ours' ? 'metallb-ts (lan)' : 'metallb-ts (fast)'} | ${mode === 'kill' ? 'kill -9 of the speaker' : mode === 'link' ? 'node link down' : 'SIGTERM of the speaker'} | ${a.median} / ${a.p90} / ${a.max} | ${b.median} / ${b.p90} / ${b.max} | ${s.reduce((x, y) => x + y.failed, 0)} |`);
+      rows.push(`| ${v === 'metallb' ? 'MetalLB v0.15.2' : v === 'ours' ? 'metallb-ts (lan)' : 'metallb-ts (fast)'} | ${mode === 'kill' ? 'kill -9 of the speaker' : mode === 'link' ? 'node link down' : 'SIGTERM of the speaker'} | ${a.median} / ${a.p90} / ${a.max} | ${b.median} / ${b.p90} / ${b.max} | ${s.reduce((x, y) => x + y.failed, 0)} | ${stuckCount.get(`${v}|${mode}`) ?? 0} |`);
     }
   }
   console.log(rows.join('\n'));
