@@ -12,7 +12,8 @@
  *
  * Run (repository root): `npm run build -w apps/controller` (or `cd apps/controller && npm run build`), then
  *   node bench/run.mjs controller/footprint.ts --services 1000,10000,100000 [--idle 15] [--cpu 30]
- *     [--snapshot] [--node-option=--max-semi-space-size=1 ...] [--binary dist/apps/controller/main.mjs]
+ *     [--snapshot [--strings]] [--verbose] [--leader-elect] [--binary dist/apps/controller/main.mjs]
+ *     [--node-option=--max-semi-space-size=1 ...] [--variant 'LABEL=BUNDLE|NODE-OPTION ENV=VALUE ...' ...]
  *
  * The Services are what `kubectl apply` leaves: labels, a selector, two ports, the
  * last-applied-configuration annotation, managedFields (apiserver-lite adds them on apply), so
@@ -35,6 +36,8 @@ const idleS = Number(arg('--idle', '15'));
 const cpuS = Number(arg('--cpu', '30'));
 const binary = join(repo, arg('--binary', join('dist', 'apps', 'controller', 'main.mjs')));
 const snapshot = process.argv.includes('--snapshot');
+/** `--leader-elect`: run the controller as in production, renewing a Lease (default: off, one replica). */
+const leaderElect = process.argv.includes('--leader-elect');
 const nodeOptions = process.argv.filter((a) => a.startsWith('--node-option=')).map((a) => a.slice('--node-option='.length));
 /**
  * Controllers to compare against the same seeded API server, one after the other (each is a
@@ -107,15 +110,20 @@ function cpuTicks(pid: number): number {
 }
 const MiB = (b: number) => (b / 1048576).toFixed(1);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The n-th address after `prefix::` in canonical text (n < 2^32), e.g. v6('fd00', 0x1869f) = 'fd00::1:869f'. */
+function v6(prefix: string, n: number): string {
+  const hi = Math.floor(n / 65536);
+  return hi ? `${prefix}::${hi.toString(16)}:${(n % 65536).toString(16)}` : `${prefix}::${n.toString(16)}`;
+}
 
 function svc(i: number) {
   const name = `svc-${i}`;
-  const v6 = `fd00::${(i + 1).toString(16)}`;
+  const clusterIP = v6('fd00', i + 1);
   const spec = {
     type: 'LoadBalancer',
     allocateLoadBalancerNodePorts: false,
-    clusterIP: v6,
-    clusterIPs: [v6],
+    clusterIP,
+    clusterIPs: [clusterIP],
     ipFamilies: ['IPv6'],
     ipFamilyPolicy: 'SingleStack',
     selector: { app: name },
@@ -202,7 +210,7 @@ async function seed(n: number) {
   for (let i = 0; i < n; i++) {
     const s = svc(i);
     a.create(svcType, s.metadata.namespace, s);
-    a.patch(svcType, s.metadata.namespace, s.metadata.name, 'application/merge-patch+json', { status: { loadBalancer: { ingress: [{ ip: `2001:db8:100::${(i + 1).toString(16)}`, ipMode: 'VIP' }] } } }, {}, 'status');
+    a.patch(svcType, s.metadata.namespace, s.metadata.name, 'application/merge-patch+json', { status: { loadBalancer: { ingress: [{ ip: v6('2001:db8:100', i + 1), ipMode: 'VIP' }] } } }, {}, 'status');
   }
   const seedS = (performance.now() - t) / 1000;
   const before = new Map<string, string>();
@@ -218,7 +226,7 @@ async function runOne(n: number, seeded: Awaited<ReturnType<typeof seed>>, varia
   const out = join(work, `stats-${n}-${variant.label}.json`);
   const snapPath = join(work, `heap-${n}.heapsnapshot`);
   const start = performance.now();
-  const child = spawn(process.execPath, ['--expose-gc', `--import=${hook}`, ...variant.options, variant.binary, '--kubeconfig', api.kubeconfigPath, '--namespace', 'metallb-system', '--port', String(port), '--leader-elect=false', '--log-level', 'info'], {
+  const child = spawn(process.execPath, ['--expose-gc', `--import=${hook}`, ...variant.options, variant.binary, '--kubeconfig', api.kubeconfigPath, '--namespace', 'metallb-system', '--port', String(port), `--leader-elect=${leaderElect}`, '--log-level', 'info'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...variant.env, FOOTPRINT_OUT: out, ...(snapshot ? { FOOTPRINT_SNAPSHOT: snapPath } : {}) },
   });
