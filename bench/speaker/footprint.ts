@@ -11,7 +11,7 @@
  * speaker's RSS, peak RSS and CPU from /proc. `lab down` at the end, also on failure.
  *
  * Run (root; repository root; the lab and the speaker built: `npx nx run lab:build`):
- *   node bench/run.mjs speaker/footprint.ts [--services 1000] [--idle 30] [--cpu 30] [--prefix fp]
+ *   node bench/run.mjs speaker/footprint.ts [--services 1000] [--idle 30] [--cpu 30] [--prefix fp] [--repo DIR]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,8 @@ if (process.getuid?.() !== 0) {
   process.stderr.write('the lab needs root\n');
   process.exit(2);
 }
-const labBin = join(repo, 'dist', 'apps', 'lab', 'main.mjs');
+/** `--repo DIR`: run the lab (and so the speaker and controller bundles) of another tree, e.g. a copy with another speaker bundle. */
+const labBin = join(arg('--repo', repo), 'dist', 'apps', 'lab', 'main.mjs');
 const lab = (...args: string[]) => spawnSync(process.execPath, [labBin, ...args, '--prefix', prefix], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = (b: number) => (b / 1048576).toFixed(1);
