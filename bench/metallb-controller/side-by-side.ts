@@ -33,7 +33,13 @@
  *   node bench/run.mjs metallb-controller/side-by-side.ts --services 1000 --runs 3
  * Flags: --services N (1000), --runs R (3), --impls metallb,ours (both), --in-flight C (16),
  * --idle S (10: idle window for RSS/CPU), --quiet S (5: after a restart, before the Services are
- * compared), --restarts K (1: restarts per run, each measured and compared with the Services as
+ * compared), --seed self|ours (self: each implementation allocates its own Services; ours: metallb-ts
+ * allocates them in every run and the other implementation is only measured starting over them —
+ * how MetalLB's restart at 10,000 is measured when its own allocation of 10,000 does not fit the
+ * time), --give-up S (max(600, N / 5): stop waiting for the allocation; the run then reports how
+ * many had an IP and measures no restart), --backlog (the N Services are created while no controller
+ * runs, then the allocating controller starts: time from its start until all have an IP — the
+ * controller's own pace, where the default measures it behind this client's creates), --restarts K (1: restarts per run, each measured and compared with the Services as
  * they were before the first), --fsync (etcd fsyncs; default off, like the conformance suite: the shared machine's
  * disk is not what is measured), --json FILE (every run's raw figures).
  * Not a test: prints Markdown tables; nothing is asserted.
@@ -57,6 +63,9 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '10' },
     quiet: { type: 'string', default: '5' },
     restarts: { type: 'string', default: '1' },
+    seed: { type: 'string', default: 'self' },
+    'give-up': { type: 'string' },
+    backlog: { type: 'boolean', default: false },
     fsync: { type: 'boolean', default: false },
     json: { type: 'string' },
   },
@@ -68,6 +77,13 @@ const IN_FLIGHT = Number(values['in-flight']);
 const IDLE_S = Number(values.idle);
 const QUIET_S = Number(values.quiet);
 const RESTARTS = Number(values.restarts);
+/** Who allocates the N Services: each implementation itself, or always ours (then only the restart is the other's). */
+const SEED = values.seed;
+if (SEED !== 'self' && SEED !== 'ours') throw new Error(`--seed must be self or ours, got ${SEED}`);
+/** Create the N Services while no controller runs, then start it: the controller's own pace, not the client's. */
+const BACKLOG = values.backlog;
+const GIVE_UP_S = values['give-up'] !== undefined ? Number(values['give-up']) : Math.max(600, N * 0.2);
+if (!(GIVE_UP_S > 0)) throw new Error(`--give-up must be a positive number of seconds`);
 const IMPLS = values.impls.split(',') as Impl[];
 if (!Number.isInteger(N) || N < 1 || N > 100_000) throw new Error(`--services must be an integer 1..100000, got ${values.services}`);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
@@ -104,6 +120,17 @@ function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+/** Lines of a log file that contain `needle` (MetalLB logs each status write it sends: the "why" of its figures). */
+function countLines(file: string, needle: string): number {
+  try {
+    return readFileSync(file, 'utf8').split(needle).length - 1;
+  } catch {
+    return NaN;
+  }
+}
+const MLB_WRITE = '"msg":"updated service object"';
+const MLB_RELOAD = '"event":"force service reload"';
+
 /** VmRSS in MiB. */
 function rssMiB(pid: number): number {
   try {
@@ -221,7 +248,7 @@ function waitInUse(c: Controller, expected: number): Promise<number> {
   return waitUntil(c, `${expected} addresses in use`, async () => {
     const m = await get(c.proc.port, '/metrics');
     return m?.status === 200 && metric(m.text, 'metallb_allocator_addresses_in_use_total') === expected;
-  });
+  }, Math.max(300_000, N * 200));
 }
 
 // ---- the inputs -----------------------------------------------------------------------------
@@ -267,6 +294,17 @@ interface Result {
   restartReadyS: number[];
   restartRestoredS: number[];
   restartPeakRssMiB: number[];
+  /** RSS at the end of the quiet period after each restart, and CPU during it (% of a core). */
+  restartSettledRssMiB: number[];
+  restartQuietCpuPct: number[];
+  /** Who allocated the Services (`--seed`): the allocation figures are NaN when not this implementation. */
+  seededBy: Impl;
+  /** Services with an IP when the benchmark gave up waiting (`--give-up`), or N. */
+  allocated: number;
+  /** Set when the benchmark gave up waiting for the allocation. */
+  gaveUpAfterS?: number;
+  /** MetalLB only: status writes it logged (`updated service object`) and full reprocessing passes it forced, during the allocation and during each restart. */
+  mlbWrites?: { alloc: number; reloads: number; restart: number[] };
   ipChanged: number[];
   written: number[];
   retried: number;
@@ -307,7 +345,16 @@ async function runOnce(impl: Impl, run: number, metallbBinary: string): Promise<
     const idleCpuPct = ((cpuSeconds(ctl.proc.pid) - c0) / IDLE_S) * 100;
     const idleRssMiB = rssMiB(ctl.proc.pid);
 
-    // 2. allocation throughput
+    // 2. allocation throughput (by ours instead when --seed ours)
+    const seededBy: Impl = SEED === 'ours' ? 'ours' : impl;
+    const allocLog = seededBy === impl ? logFile : join(base, `${seededBy}-seed.log`);
+    if (seededBy !== impl && !BACKLOG) {
+      await ctl.proc.stop(30_000);
+      ctl = undefined;
+      ctl = await startImpl(seededBy, metallbBinary, cp.kubeconfig, allocLog);
+      await waitReady(seededBy, ctl);
+      log(`Services are allocated by ${seededBy} (--seed)`);
+    }
     const listed = await client.list<Svc>(Resources.services, { namespace: 'default' });
     const withIp = new Set<string>();
     let allAt = 0;
@@ -338,8 +385,14 @@ async function runOnce(impl: Impl, run: number, metallbBinary: string): Promise<
       }
     })();
     const loadAlloc = load();
-    const peak = rssPeak(ctl.proc.pid);
-    c0 = cpuSeconds(ctl.proc.pid);
+    const w0 = countLines(logFile, MLB_WRITE);
+    const r0 = countLines(logFile, MLB_RELOAD);
+    if (BACKLOG) {
+      await ctl.proc.stop(30_000);
+      ctl = undefined;
+    }
+    let peak = ctl && rssPeak(ctl.proc.pid);
+    c0 = ctl ? cpuSeconds(ctl.proc.pid) : 0;
     const t0 = now();
     let next = 0;
     let retried = 0;
@@ -362,16 +415,37 @@ async function runOnce(impl: Impl, run: number, metallbBinary: string): Promise<
       }),
     );
     const createS = (now() - t0) / 1000;
+    /** Backlog: allocation is timed from the controller's start, once every Service exists. */
+    let tAlloc = t0;
+    if (BACKLOG) {
+      ctl = await startImpl(seededBy, metallbBinary, cp.kubeconfig, allocLog);
+      peak = rssPeak(ctl.proc.pid);
+      tAlloc = ctl.startedAt;
+    }
     let giveUp: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([allDone.then(() => 'done' as const), new Promise<'timeout'>((r) => (giveUp = setTimeout(() => r('timeout'), Math.max(600_000, N * 200))))]);
+    const outcome = await Promise.race([allDone.then(() => 'done' as const), new Promise<'timeout'>((r) => (giveUp = setTimeout(() => r('timeout'), GIVE_UP_S * 1000)))]);
     clearTimeout(giveUp);
-    const allocS = ((outcome === 'done' ? allAt : now()) - t0) / 1000;
+    const allocS = ((outcome === 'done' ? allAt : now()) - tAlloc) / 1000;
+    if (!ctl || !peak) throw new Error('no controller');
     const allocCpuS = cpuSeconds(ctl.proc.pid) - c0;
     const allocPeakRssMiB = peak.stop();
+    if (BACKLOG && seededBy !== impl && outcome === 'done') {
+      // the measured implementation starts over the Services the seed allocated, as in step 3
+      await ctl.proc.stop(30_000);
+      ctl = undefined;
+      ctl = await startImpl(impl, metallbBinary, cp.kubeconfig, logFile);
+      await waitReady(impl, ctl);
+    }
     abort.abort();
     await watchLoop;
-    if (outcome !== 'done') throw new Error(`gave up: ${withIp.size}/${N} Services have an IP after ${allocS.toFixed(0)} s`);
-    log(`${N} allocated in ${allocS.toFixed(2)} s (${(N / allocS).toFixed(1)} Services/s)`);
+    const allocated = withIp.size;
+    const mlbWrites = impl === 'metallb' && seededBy === impl ? { alloc: countLines(logFile, MLB_WRITE) - w0, reloads: countLines(logFile, MLB_RELOAD) - r0, restart: [] as number[] } : impl === 'metallb' ? { alloc: NaN, reloads: NaN, restart: [] as number[] } : undefined;
+    if (outcome !== 'done') {
+      log(`gave up: ${allocated}/${N} Services have an IP after ${allocS.toFixed(0)} s; no restart measured`);
+      const nan = NaN;
+      return { impl, run, load: { start: loadStart, alloc: loadAlloc, restart: [] }, startReadyS, idleRssMiB, idleCpuPct, createS, allocS: nan, rate: nan, allocCpuS, allocPeakRssMiB, settledRssMiB: rssMiB(ctl.proc.pid), settledCpuPct: nan, restartReadyS: [], restartRestoredS: [], restartPeakRssMiB: [], restartSettledRssMiB: [], restartQuietCpuPct: [], ipChanged: [], written: [], retried, seededBy, allocated, gaveUpAfterS: allocS, mlbWrites };
+    }
+    log(`${N} allocated in ${allocS.toFixed(2)} s (${(N / allocS).toFixed(1)} Services/s)${seededBy !== impl ? ` by ${seededBy}` : ''}`);
     await sleep(2000);
     c0 = cpuSeconds(ctl.proc.pid);
     await sleep(IDLE_S * 1000);
@@ -385,17 +459,23 @@ async function runOnce(impl: Impl, run: number, metallbBinary: string): Promise<
     const restartReadyS: number[] = [];
     const restartRestoredS: number[] = [];
     const restartPeakRssMiB: number[] = [];
+    const restartSettledRssMiB: number[] = [];
+    const restartQuietCpuPct: number[] = [];
     const ipChanged: number[] = [];
     const written: number[] = [];
     for (let k = 0; k < RESTARTS; k++) {
       await ctl.proc.stop(30_000);
       ctl = undefined;
       loadRestart.push(load());
+      const wk = countLines(logFile, MLB_WRITE);
       ctl = await startImpl(impl, metallbBinary, cp.kubeconfig, logFile);
       const peak2 = rssPeak(ctl.proc.pid);
       restartReadyS.push(await waitReady(impl, ctl));
       restartRestoredS.push(await waitInUse(ctl, distinct));
+      const q0 = cpuSeconds(ctl.proc.pid);
       await sleep(QUIET_S * 1000);
+      restartQuietCpuPct.push(QUIET_S > 0 ? ((cpuSeconds(ctl.proc.pid) - q0) / QUIET_S) * 100 : NaN);
+      restartSettledRssMiB.push(rssMiB(ctl.proc.pid));
       restartPeakRssMiB.push(peak2.stop());
       const after = await snapshot(client);
       let changed = 0;
@@ -405,10 +485,12 @@ async function runOnce(impl: Impl, run: number, metallbBinary: string): Promise<
         if (!a || a.ips !== b.ips) changed++;
         if (!a || a.rv !== b.rv) wrote++;
       }
+      mlbWrites?.restart.push(countLines(logFile, MLB_WRITE) - wk);
       ipChanged.push(changed);
       written.push(wrote);
       log(`restart ${k + 1}: ready ${restartReadyS[k]!.toFixed(2)} s, restored ${restartRestoredS[k]!.toFixed(2)} s, ${changed} IPs changed, ${wrote} written`);
     }
+    const own = seededBy === impl;
     return {
       impl,
       run,
@@ -416,16 +498,21 @@ async function runOnce(impl: Impl, run: number, metallbBinary: string): Promise<
       startReadyS,
       idleRssMiB,
       idleCpuPct,
-      createS,
-      allocS,
-      rate: N / allocS,
-      allocCpuS,
-      allocPeakRssMiB,
-      settledRssMiB,
-      settledCpuPct,
+      createS: own ? createS : NaN,
+      allocS: own ? allocS : NaN,
+      rate: own ? N / allocS : NaN,
+      allocCpuS: own ? allocCpuS : NaN,
+      allocPeakRssMiB: own ? allocPeakRssMiB : NaN,
+      settledRssMiB: own ? settledRssMiB : NaN,
+      settledCpuPct: own ? settledCpuPct : NaN,
       restartReadyS,
       restartRestoredS,
       restartPeakRssMiB,
+      restartSettledRssMiB,
+      restartQuietCpuPct,
+      seededBy,
+      allocated,
+      mlbWrites,
       ipChanged,
       written,
       retried,
@@ -465,19 +552,20 @@ const quant = (xs: number[], q: number) => {
   return s[lo]! + (s[Math.ceil(i)]! - s[lo]!) * (i - lo);
 };
 const fmt = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-const summary = (xs: number[], d: number) => (xs.length >= 3 ? `${fmt(quant(xs, 0.5), d)} / ${fmt(quant(xs, 0.9), d)} / ${fmt(Math.max(...xs), d)}` : xs.map((x) => fmt(x, d)).join(', ') || '–');
+const summary = (all: number[], d: number, xs = all.filter(Number.isFinite)) => (xs.length >= 3 ? `${fmt(quant(xs, 0.5), d)} / ${fmt(quant(xs, 0.9), d)} / ${fmt(Math.max(...xs), d)}` : xs.map((x) => fmt(x, d)).join(', ') || '–');
 const name: Record<Impl, string> = { metallb: `MetalLB ${METALLB_VERSION}`, ours: 'metallb-ts' };
 
 console.log(`\n## Controller side by side, ${N} Services (${RUNS} run${RUNS > 1 ? 's' : ''} each)\n`);
-console.log(`commit ${commit}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; kube-lab: etcd ${ETCD_VERSION}${values.fsync ? '' : ' (no fsync)'} + kube-apiserver ${KUBERNETES_VERSION} + kube-controller-manager; ${IN_FLIGHT} creates in flight; idle windows ${IDLE_S} s; ${N > 500 ? `${Math.ceil(N / PER_IP)} shared IPs (≤ ${PER_IP} Services each)` : `${N} IPs`}.`);
+console.log(`commit ${commit}; ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; kube-lab: etcd ${ETCD_VERSION}${values.fsync ? '' : ' (no fsync)'} + kube-apiserver ${KUBERNETES_VERSION} + kube-controller-manager; ${IN_FLIGHT} creates in flight; idle windows ${IDLE_S} s;${BACKLOG ? ' --backlog: the Services were created while no controller ran, then the controller started;' : ''}${SEED === 'ours' ? ' Services allocated by metallb-ts in every run (--seed ours): the other column is a restart over them;' : ''} ${N > 500 ? `${Math.ceil(N / PER_IP)} shared IPs (≤ ${PER_IP} Services each)` : `${N} IPs`}.`);
 console.log(`Cells: median / p90 / max with ≥ 3 runs, else each run.\n`);
 const rows: [string, (r: Result) => number | number[], number][] = [
   ['start → ready, empty cluster (s)', (r) => r.startReadyS, 2],
   ['RSS idle, no Services (MiB)', (r) => r.idleRssMiB, 0],
   ['CPU idle, no Services (% of a core)', (r) => r.idleCpuPct, 2],
   [`${N} Services created (s, this client)`, (r) => r.createS, 1],
-  [`first create → all ${N} have an IP (s)`, (r) => r.allocS, 1],
+  [BACKLOG ? `controller start → all ${N} waiting Services have an IP (s)` : `first create → all ${N} have an IP (s)`, (r) => r.allocS, 1],
   ['allocation throughput (Services/s)', (r) => r.rate, 1],
+  ...(BACKLOG ? [] : ([['last create → all have an IP (s)', (r: Result) => r.allocS - r.createS, 2]] as [string, (r: Result) => number, number][])),
   ['controller CPU during allocation (s)', (r) => r.allocCpuS, 1],
   ['RSS peak during allocation (MiB)', (r) => r.allocPeakRssMiB, 0],
   [`RSS settled, ${N} Services (MiB)`, (r) => r.settledRssMiB, 0],
@@ -485,11 +573,17 @@ const rows: [string, (r: Result) => number | number[], number][] = [
   [`restart → ready signal (s; ${RESTARTS} restart${RESTARTS > 1 ? 's' : ''} per run)`, (r) => r.restartReadyS, 2],
   ['restart → allocator restored (s)', (r) => r.restartRestoredS, 2],
   ['RSS peak during restart (MiB)', (r) => r.restartPeakRssMiB, 0],
-  ['Services whose IP changed on restart (max over restarts)', (r) => Math.max(...r.ipChanged), 0],
-  ['Services written on restart (max over restarts)', (r) => Math.max(...r.written), 0],
+  [`RSS ${QUIET_S} s after restart, ${N} Services (MiB)`, (r) => r.restartSettledRssMiB, 0],
+  [`CPU in the ${QUIET_S} s after restart (% of a core)`, (r) => r.restartQuietCpuPct, 1],
+  ['Services whose IP changed on restart (max over restarts)', (r) => (r.ipChanged.length ? Math.max(...r.ipChanged) : NaN), 0],
+  ['Services written on restart (max over restarts)', (r) => (r.written.length ? Math.max(...r.written) : NaN), 0],
 ];
 console.log(`| measurement | ${IMPLS.map((i) => name[i]).join(' | ')} |\n| --- |${IMPLS.map(() => ' --- |').join('')}`);
 for (const [label, f, d] of rows) console.log(`| ${label} | ${IMPLS.map((i) => summary(results.filter((r) => r.impl === i).flatMap(f), d)).join(' | ')} |`);
 console.log(`\n| run | implementation | load average at start / allocation / restart | Services/s | restart → ready (s) | IPs changed (max) |\n| --- | --- | --- | --- | --- | --- |`);
-for (const r of results) console.log(`| ${r.run} | ${name[r.impl]} | ${r.load.start} / ${r.load.alloc} / ${r.load.restart[0]} | ${fmt(r.rate, 1)} | ${r.restartReadyS.map((x) => fmt(x, 2)).join(', ')} | ${Math.max(...r.ipChanged)} |`);
+for (const r of results) console.log(`| ${r.run} | ${name[r.impl]} | ${r.load.start} / ${r.load.alloc} / ${r.load.restart[0] ?? '–'} | ${r.gaveUpAfterS !== undefined ? `gave up after ${r.gaveUpAfterS.toFixed(0)} s with ${r.allocated}/${N}` : r.seededBy !== r.impl ? `(seeded by ${name[r.seededBy]})` : fmt(r.rate, 1)} | ${r.restartReadyS.map((x) => fmt(x, 2)).join(', ') || '–'} | ${r.ipChanged.length ? Math.max(...r.ipChanged) : '–'} |`);
+if (results.some((r) => r.mlbWrites)) {
+  console.log(`\nMetalLB's own log, per run: status writes it sent ("updated service object") and full passes over every Service it forced ("force service reload") during the allocation; status writes during each restart.\n\n| run | writes during allocation | forced full passes | writes per restart |\n| --- | --- | --- | --- |`);
+  for (const r of results) if (r.mlbWrites) console.log(`| ${r.run} | ${fmt(r.mlbWrites.alloc, 0)} | ${fmt(r.mlbWrites.reloads, 0)} | ${r.mlbWrites.restart.join(', ') || '–'} |`);
+}
 if (failures.length) console.log(`\nFailed runs (not in the table): ${failures.join('; ')}`);
