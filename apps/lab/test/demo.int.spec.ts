@@ -101,11 +101,15 @@ labDescribe('lab CLI', ['ip', 'nft', 'curl', 'vtysh', 'kubectl'])('lab up / stat
  */
 const nobodyCanRun = haveTool('setpriv') && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', process.execPath, '--version']).status === 0;
 
-it.skipIf(!haveTool('setpriv') || !haveTool('kubectl') || !nobodyCanRun)(`without root the demo says why and still shows the allocation through the embedded API server${nobodyCanRun ? '' : ' (skipped: uid 65534 cannot execute this clone\'s Node, e.g. a clone inside a mode-0700 mktemp directory)'}`, async () => {
+it.skipIf(!haveTool('setpriv') || !haveTool('kubectl') || !nobodyCanRun)(`without root the demo says why and still shows the allocation through the embedded API server and BGP to a router on loopback${nobodyCanRun ? '' : ' (skipped: uid 65534 cannot execute this clone\'s Node, e.g. a clone inside a mode-0700 mktemp directory)'}`, async () => {
   const r = await runChild(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'env', 'HOME=/tmp', process.execPath, lab, 'demo'], { cwd: root, timeoutMs: 90_000 });
   const out = r.stdout + r.stderr;
   expect(r.status, out).toBe(0);
   expect(out).toContain('cannot run here: the lab needs root to create network namespaces');
   expect(out).toMatch(/myapp-svc\s+LoadBalancer\s+\S+\s+198\.51\.100\.101\s/);
   expect(out).toContain('myapp-svc got EXTERNAL-IP 198.51.100.101 from first-pool');
+  // BGP to a router on loopback: the bundled speaker (not root) peers with it and advertises the IP.
+  expect(out).toContain('session Established');
+  expect(out).toContain('ServiceBGPStatus: myapp-svc (198.51.100.101/32) advertised by n1 to peer "sample"');
+  expect(out).toContain('and a router on loopback learned it over BGP');
 });
