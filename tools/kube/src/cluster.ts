@@ -42,6 +42,8 @@ export interface UpOptions {
   serviceCidr?: string;
   /** Another etcd binary (e.g. Debian's `/usr/bin/etcd`) instead of the one built at ETCD_VERSION. @default the built one */
   etcdBinary?: string;
+  /** Another kube-controller-manager binary (tests: a wrapper that fails its first start). @default the built one */
+  kubeControllerManagerBinary?: string;
   /** etcd without fsync: faster, a lab only. @default false */
   etcdUnsafeNoFsync?: boolean;
   /** How long to wait for `/readyz` and the controllers. @default 180000 */
@@ -160,6 +162,9 @@ function tail(path: string, lines = 25): string {
   }
 }
 
+/** How many times `up` starts kube-controller-manager again when it exits before the control plane is ready. */
+export const MAX_START_RESTARTS = 2;
+
 /** Starts one process detached, its output appended to DIR/logs/<name>.log, and records it. */
 function startProcess(dir: string, name: Role, argv: string[], netns: string | undefined, records: PidRecord[]): PidRecord {
   const f = files(dir);
@@ -210,12 +215,21 @@ async function stopRecords(records: readonly PidRecord[], graceMs: number, log: 
   return stopped;
 }
 
-async function waitReady(dir: string, records: readonly PidRecord[], timeoutMs: number, what: string, probe: () => Promise<boolean>): Promise<void> {
+/**
+ * Waits for `probe`, failing as soon as a recorded process is no longer running — except that
+ * `restart` may start a process again that has exited (see {@link MAX_START_RESTARTS}).
+ */
+async function waitReady(dir: string, records: PidRecord[], timeoutMs: number, what: string, probe: () => Promise<boolean>, restart?: (rec: PidRecord) => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    for (const rec of records) {
-      const st = classifyRecorded(rec, readProcess(rec.pid));
-      if (st !== 'running') throw new Error(`${rec.name} (pid ${rec.pid}) exited while waiting for ${what}; last lines of ${join(files(dir).logs, `${rec.name}.log`)}:\n${tail(join(files(dir).logs, `${rec.name}.log`))}`);
+    for (const rec of [...records]) {
+      const snap = readProcess(rec.pid);
+      const st = classifyRecorded(rec, snap);
+      if (st === 'running') continue;
+      if ((st === 'gone' || st === 'zombie') && restart?.(rec)) continue;
+      // The snapshot says why the process does not count as running (gone, zombie, or another command line).
+      const seen = snap ? `state ${snap.state}, command line ${JSON.stringify(snap.cmdline.slice(0, 3))}` : 'no such process';
+      throw new Error(`${rec.name} (pid ${rec.pid}) exited while waiting for ${what} (${st}: ${seen}); last lines of ${join(files(dir).logs, `${rec.name}.log`)}:\n${tail(join(files(dir).logs, `${rec.name}.log`))}`);
     }
     if (await probe()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; logs are in ${files(dir).logs}`);
@@ -302,11 +316,32 @@ export async function up(o: UpOptions): Promise<ControlPlane> {
     startProcess(dir, 'kube-apiserver', [binaries.kubeApiserver, ...apiserverArgs(layout)], o.netns, records);
     await waitReady(dir, records, timeout, 'kube-apiserver /readyz', () => readyz(dir, o.netns, 5000));
     log('kube-apiserver is ready; starting kube-controller-manager');
-    startProcess(dir, 'kube-controller-manager', [binaries.kubeControllerManager, ...controllerManagerArgs(layout)], o.netns, records);
-    await waitReady(dir, records, timeout, 'kube-controller-manager (the default ServiceAccount in namespace default)', async () => {
-      const r = await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'], { dir, ...(o.netns ? { netns: o.netns } : {}), timeoutMs: 5000 });
-      return r.code === 0;
-    });
+    const kcmArgv = [o.kubeControllerManagerBinary ?? binaries.kubeControllerManager, ...controllerManagerArgs(layout)];
+    startProcess(dir, 'kube-controller-manager', kcmArgv, o.netns, records);
+    let restarts = 0;
+    // kube-controller-manager is stateless: one that exited while starting is started again, as a
+    // kubelet restarts a static pod (seen a few times under heavy load in CI, exiting before it wrote
+    // a line; the error below now says what the process table showed if it happens again).
+    const restartKcm = (rec: PidRecord): boolean => {
+      if (rec.name !== 'kube-controller-manager' || restarts >= MAX_START_RESTARTS) return false;
+      restarts++;
+      const logTail = tail(join(f.logs, 'kube-controller-manager.log'), 3).trim();
+      log(`kube-controller-manager (pid ${rec.pid}) exited while starting (${logTail ? `log: ${logTail.split('\n').at(-1)}` : 'nothing logged'}); starting it again (${restarts} of ${MAX_START_RESTARTS})`);
+      records.splice(records.indexOf(rec), 1);
+      startProcess(dir, 'kube-controller-manager', kcmArgv, o.netns, records);
+      return true;
+    };
+    await waitReady(
+      dir,
+      records,
+      timeout,
+      'kube-controller-manager (the default ServiceAccount in namespace default)',
+      async () => {
+        const r = await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'], { dir, ...(o.netns ? { netns: o.netns } : {}), timeoutMs: 5000 });
+        return r.code === 0;
+      },
+      restartKcm,
+    );
   } catch (err) {
     log(`start failed: stopping what was started`);
     await stopRecords(records, 5000, log);

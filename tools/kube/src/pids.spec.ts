@@ -34,6 +34,12 @@ describe('recorded PIDs', () => {
     expect(classifyRecorded(rec, snap({ cmdline: ['ip', 'netns', 'exec', 'lab-cp', '/c/etcd', '--name=kube-lab'] }))).toBe('running');
     expect(classifyRecorded(rec, snap({ cmdline: ['ip', 'netns', 'exec', 'lab-cp', '/c/other'] }))).toBe('reused');
   });
+  it('a process started through a script or a wrapper (another argv[0], the same arguments) counts as ours', () => {
+    expect(classifyRecorded(rec, snap({ cmdline: ['/bin/sh', '/c/etcd', '--name=kube-lab'] }))).toBe('running');
+    expect(classifyRecorded(rec, snap({ cmdline: ['/real/etcd', '--name=kube-lab'] }))).toBe('running');
+    expect(classifyRecorded(rec, snap({ cmdline: ['--name=kube-lab'] }))).toBe('reused');
+    expect(classifyRecorded(rec, snap({ cmdline: ['/bin/sh', '/c/etcd', '--name=other'] }))).toBe('reused');
+  });
   it('never calls a PID with another start time ours (property)', () => {
     fc.assert(
       fc.property(fc.nat(), fc.nat(), fc.constantFrom('R', 'S', 'D', 'Z', 'T'), (a, b, st) => {

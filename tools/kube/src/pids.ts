@@ -70,7 +70,9 @@ export function readProcess(pid: number): ProcessSnapshot | undefined {
  * not reaped: nothing to stop), `reused` (the PID now belongs to another process: start time or
  * command line differ — leave it alone), or `running` (ours: may be signalled).
  * A process started through `ip netns exec NS …` keeps its PID and start time when it execs the
- * real command, so the command line may be either the wrapper's or the real one.
+ * real command, so the command line may be either the wrapper's or the real one; one started
+ * through a script or a wrapper that execs the real program keeps its arguments under another
+ * argv[0].
  */
 export function classifyRecorded(rec: PidRecord, snap: ProcessSnapshot | undefined): RecordedState {
   if (!snap) return 'gone';
@@ -78,6 +80,9 @@ export function classifyRecorded(rec: PidRecord, snap: ProcessSnapshot | undefin
   if (snap.state === 'Z' || snap.state === 'X') return 'zombie';
   if (sameArgv(snap.cmdline, rec.argv)) return 'running';
   if (snap.cmdline[0] === 'ip' && snap.cmdline[1] === 'netns' && snap.cmdline[2] === 'exec' && sameArgv(snap.cmdline.slice(4), rec.argv)) return 'running';
+  // A program started through a script or wrapper shows another argv[0] (the interpreter, or the
+  // program the wrapper exec'd) with the same arguments, which name this run's files.
+  if (rec.argv.length > 1 && sameArgv(snap.cmdline.slice(-(rec.argv.length - 1)), rec.argv.slice(1)) && snap.cmdline.length > rec.argv.length - 1) return 'running';
   return 'reused';
 }
 

@@ -195,6 +195,31 @@ kubeDescribe('kube-lab: a real control plane (etcd, kube-apiserver, kube-control
   }, 120_000);
 });
 
+kubeDescribe('kube-lab: a kube-controller-manager that exits while starting', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kube-lab-kcm-'));
+  afterAll(async () => {
+    await down({ dir, graceMs: 5000, purge: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Regression (CI under load, several times): kube-controller-manager exited before it logged a
+  // line and `up` failed. It is started again, as a kubelet restarts a static pod; here a wrapper
+  // makes its first start fail.
+  it('is started again by `up`, which then succeeds and says so', async () => {
+    const bins = await ensureBinaries();
+    const mark = join(dir, 'kcm-failed-once');
+    const wrapper = join(dir, 'kcm-wrapper.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nif [ ! -e '${mark}' ]; then touch '${mark}'; exit 1; fi\nexec '${bins.kubeControllerManager}' "$@"\n`, { mode: 0o755 });
+    const lines: string[] = [];
+    const cp = await up({ dir, kubeControllerManagerBinary: wrapper, etcdUnsafeNoFsync: true, log: (l) => lines.push(l) });
+    expect(existsSync(mark)).toBe(true);
+    expect(lines.some((l) => /kube-controller-manager \(pid \d+\) exited while starting \(nothing logged\); starting it again \(1 of 2\)/.test(l)), lines.join('\n')).toBe(true);
+    const kcm = cp.processes.find((p) => p.name === 'kube-controller-manager');
+    expect(kcm && running(kcm)).toBe(true);
+    expect(records(dir).filter((r) => r.name === 'kube-controller-manager')).toHaveLength(1);
+  }, 300_000);
+});
+
 function netnsSkipReason(): string | undefined {
   if (goSkipReason()) return goSkipReason();
   if (process.getuid?.() !== 0) return 'not root: network namespaces need root';
