@@ -11,7 +11,8 @@ function setup() {
   const cms = api.mustType('', 'v1', 'configmaps');
   const cm = (name: string, owners: KObject[] = [], extra: Record<string, unknown> = {}) =>
     api.create(cms, 'default', { metadata: { name, ownerReferences: owners.map((o) => ({ apiVersion: 'v1', kind: 'ConfigMap', name: o.metadata.name, uid: o.metadata.uid })), ...extra } });
-  const names = () => api.list(cms, 'default', api.selection()).items.map((o) => `${o.metadata.name}${o.metadata.ownerReferences?.length ? `(${o.metadata.ownerReferences.map((r: any) => r.name).join('+')})` : ''}`);
+  const ownerNames = (o: KObject) => ((o.metadata.ownerReferences ?? []) as { name: string }[]).map((r) => r.name);
+  const names = () => api.list(cms, 'default', api.selection()).items.map((o) => `${o.metadata.name}${ownerNames(o).length ? `(${ownerNames(o).join('+')})` : ''}`);
   return { api, cms, cm, names, stop };
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyRecorded, lockHolderIsAlive, parseStat, planExisting, readProcess, type PidRecord, type ProcessSnapshot, type RecordedState } from './pids.js';
@@ -29,6 +30,35 @@ describe('recorded PIDs', () => {
     expect(classifyRecorded(rec, snap({ state: 'Z' }))).toBe('zombie');
     expect(classifyRecorded(rec, snap({ startTime: '2000' }))).toBe('reused');
     expect(classifyRecorded(rec, snap({ cmdline: ['/usr/bin/sleep', '100'] }))).toBe('reused');
+    // Regression (CI, twice): a process in the middle of execve shows an empty command line with
+    // state R; it is still ours, not a reused PID.
+    expect(classifyRecorded(rec, snap({ cmdline: [] }))).toBe('running');
+    expect(classifyRecorded(rec, snap({ cmdline: [], startTime: '2000' }))).toBe('reused');
+    expect(classifyRecorded(rec, snap({ cmdline: [], state: 'Z' }))).toBe('zombie');
+  });
+  it('a real process that execs its program and exits is never taken for a reused PID', async () => {
+    // Regression (CI, twice): the kernel shows an empty command line while a process execs and
+    // while it exits; polling a freshly spawned `sh -c 'exec node …'` hits that window every time.
+    // (The wrapper shows the same arguments under another argv[0], as `ip netns exec` does.)
+    const seen = new Set<RecordedState>();
+    for (let run = 0; run < 5; run++) {
+      const child = spawn('sh', ['-c', 'exec "$0" "$@"', process.execPath, '-e', '0'], { stdio: 'ignore' });
+      const exited = new Promise((r) => child.once('exit', r));
+      const first = readProcess(child.pid ?? -1);
+      if (!first) continue; // already gone: nothing to observe this run
+      const r: PidRecord = { name: 'node', pid: first.pid, startTime: first.startTime, argv: [process.execPath, '-e', '0'] };
+      let done = false;
+      void exited.then(() => (done = true));
+      while (!done) {
+        const st = classifyRecorded(r, readProcess(r.pid));
+        seen.add(st);
+        if (st === 'gone') break;
+        await new Promise((res) => setImmediate(res));
+      }
+      await exited;
+    }
+    expect(seen.has('running')).toBe(true);
+    expect(seen.has('reused')).toBe(false);
   });
   it('a process still in its `ip netns exec` wrapper counts as ours', () => {
     expect(classifyRecorded(rec, snap({ cmdline: ['ip', 'netns', 'exec', 'lab-cp', '/c/etcd', '--name=kube-lab'] }))).toBe('running');

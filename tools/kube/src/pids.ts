@@ -78,6 +78,12 @@ export function classifyRecorded(rec: PidRecord, snap: ProcessSnapshot | undefin
   if (!snap) return 'gone';
   if (snap.startTime !== rec.startTime) return 'reused';
   if (snap.state === 'Z' || snap.state === 'X') return 'zombie';
+  // An empty command line with our start time is our process between two states the kernel does
+  // not show arguments for: in the middle of execve (the new address space is installed before
+  // its arguments are, a window that widens under load — `ip netns exec` execs the real program
+  // right after we spawn it) or exiting (its memory already released, the zombie not yet there).
+  // The start time already rules out a reused PID; the next look tells which of the two it was.
+  if (snap.cmdline.length === 0) return 'running';
   if (sameArgv(snap.cmdline, rec.argv)) return 'running';
   if (snap.cmdline[0] === 'ip' && snap.cmdline[1] === 'netns' && snap.cmdline[2] === 'exec' && sameArgv(snap.cmdline.slice(4), rec.argv)) return 'running';
   // A program started through a script or wrapper shows another argv[0] (the interpreter, or the
