@@ -11,6 +11,13 @@ describe('speaker flags', () => {
     expect(memberlistEnabled(f)).toBe(false);
   });
 
+  it('--ml-dead-on-refused is on by default; =false or its environment variable turns it off; junk is refused', () => {
+    expect(run(['--node-name', 'n1']).mlDeadOnRefused).toBe(true);
+    expect(run(['--node-name', 'n1', '--ml-dead-on-refused=false']).mlDeadOnRefused).toBe(false);
+    expect(run(['--node-name', 'n1'], { METALLB_ML_DEAD_ON_REFUSED: 'false' }).mlDeadOnRefused).toBe(false);
+    expect(() => run(['--node-name', 'n1', '--ml-dead-on-refused=maybe'])).toThrow(FlagError);
+  });
+
   it('MetalLB\'s environment names, command line wins', () => {
     const env = {
       METALLB_NODE_NAME: 'n2',

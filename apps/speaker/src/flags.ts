@@ -27,6 +27,7 @@ export interface SpeakerFlags {
   mlSecretKeyPath: string;
   mlWanConfig: boolean;
   mlPreset: MlPreset;
+  mlDeadOnRefused: boolean;
   port: number;
   metricsBindAddress: string;
   metricsSecure: boolean;
@@ -58,6 +59,13 @@ export const FLAGS: readonly FlagSpec<SpeakerFlags>[] = [
   { name: 'ml-secret-key-path', key: 'mlSecretKeyPath', type: 'string', env: ['METALLB_ML_SECRET_KEY_PATH'], help: 'directory holding the memberlist secret file "secretkey" (empty: unencrypted)', default: '' },
   { name: 'ml-wan-config', key: 'mlWanConfig', type: 'bool', help: 'memberlist WAN timings instead of LAN', default: false },
   { name: 'ml-preset', key: 'mlPreset', type: 'string', help: `memberlist failure detection: ${ML_PRESETS.join('|')} (fast: sub-second, every speaker must use it)`, default: 'lan' },
+  {
+    name: 'ml-dead-on-refused',
+    key: 'mlDeadOnRefused',
+    type: 'bool',
+    help: 'declare a speaker dead as soon as a failed probe finds its memberlist port closed on a host that answers (its process is gone) instead of suspecting it for seconds; needs TCP to the port open, as memberlist does anyway',
+    default: true,
+  },
   { name: 'port', key: 'port', type: 'int', help: 'HTTP port for /metrics, /healthz and /readyz (with --metrics-secure: the probes only); 0 disables', default: 7472 },
   {
     name: 'metrics-bind-address',

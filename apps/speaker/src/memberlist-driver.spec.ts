@@ -45,7 +45,7 @@ describe('pause (no usable Layer 2 interface) and resume, two drivers on loopbac
     const log = createLogger({ level: 'info', write: (l) => lines.push(l) });
     let changes = 0;
     const mk = (name: string, addr: string) =>
-      new MemberlistDriver({ log: log.child({ node: name }), clock: systemClock, nodeName: name, bindAddr: addr, bindPort: PORT, preset: 'fast', secretKeyPath: '', configFile: '/nonexistent', onChange: () => changes++ });
+      new MemberlistDriver({ log: log.child({ node: name }), clock: systemClock, nodeName: name, bindAddr: addr, bindPort: PORT, preset: 'fast', deadOnRefused: true, secretKeyPath: '', configFile: '/nonexistent', onChange: () => changes++ });
     const a = mk('a', '127.0.0.1');
     const b = mk('b', '127.0.0.2');
     try {
@@ -81,7 +81,7 @@ describe('pause (no usable Layer 2 interface) and resume, two drivers on loopbac
     const lines: string[] = [];
     const log = createLogger({ level: 'debug', write: (l) => lines.push(l) });
     const mk = (name: string, addr: string) =>
-      new MemberlistDriver({ log: log.child({ node: name }), clock: systemClock, nodeName: name, bindAddr: addr, bindPort: PORT + 1, preset: 'fast', secretKeyPath: '', configFile: '/nonexistent', onChange: () => {} });
+      new MemberlistDriver({ log: log.child({ node: name }), clock: systemClock, nodeName: name, bindAddr: addr, bindPort: PORT + 1, preset: 'fast', deadOnRefused: true, secretKeyPath: '', configFile: '/nonexistent', onChange: () => {} });
     const a = mk('a', '127.0.0.1');
     const b = mk('b', '127.0.0.2');
     try {

@@ -33,6 +33,8 @@ export interface MemberlistDriverOptions {
   bindPort: number;
   /** `lan`, `fast` or `wan` (`--ml-wan-config`). */
   preset: 'lan' | 'fast' | 'wan';
+  /** `--ml-dead-on-refused`: the library's `deadWhenRefused`, on top of the preset or tuning file. */
+  deadOnRefused: boolean;
   /** `--ml-secret-key-path`; empty: unencrypted (warned). */
   secretKeyPath: string;
   /** @default MEMBERLIST_CONFIG_FILE */
@@ -105,7 +107,8 @@ export class MemberlistDriver {
       name: o.nodeName,
       bind: o.bindAddr.includes(':') ? `[${o.bindAddr}]:${o.bindPort}` : `${o.bindAddr}:${o.bindPort}`,
       preset: o.preset,
-      ...(tuning ? { tunables: tuning.tunables, gossipVerifyIncoming: tuning.gossipVerifyIncoming, gossipVerifyOutgoing: tuning.gossipVerifyOutgoing } : {}),
+      tunables: { ...(tuning?.tunables ?? {}), deadWhenRefused: o.deadOnRefused },
+      ...(tuning ? { gossipVerifyIncoming: tuning.gossipVerifyIncoming, gossipVerifyOutgoing: tuning.gossipVerifyOutgoing } : {}),
       ...(o.secretKeyPath ? { secretKeyPath: o.secretKeyPath } : {}),
       clock: o.clock,
       logger: memberlistLogger(log),
@@ -115,7 +118,7 @@ export class MemberlistDriver {
       },
     });
     this.timer = o.clock.setInterval(REJOIN_INTERVAL_MS, () => void this.join());
-    o.log.info('memberlist started', { op: 'memberlist', bind: `${o.bindAddr}:${o.bindPort}`, preset: o.preset, encrypted: o.secretKeyPath !== '' });
+    o.log.info('memberlist started', { op: 'memberlist', bind: `${o.bindAddr}:${o.bindPort}`, preset: o.preset, deadOnRefused: o.deadOnRefused, encrypted: o.secretKeyPath !== '' });
   }
 
   /** Live member names (alive + suspect, as MetalLB's `UsableSpeakers`); none while paused. */

@@ -201,6 +201,7 @@ export class Speaker {
           bindAddr: this.flags.mlBindAddr,
           bindPort: this.flags.mlBindPort,
           preset: this.flags.mlWanConfig ? 'wan' : this.flags.mlPreset,
+          deadOnRefused: this.flags.mlDeadOnRefused,
           secretKeyPath: this.flags.mlSecretKeyPath,
           onChange: () => this.schedule(),
         })

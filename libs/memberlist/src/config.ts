@@ -36,6 +36,15 @@ export interface Tunables {
   readonly udpBufferSize: number;
   /** Allow a dead node's name at a new address after this long (0 = never). @default 0 */
   readonly deadNodeReclaimTimeMs: number;
+  /**
+   * Ours, not memberlist's: when a probe fails (no ack, direct or indirect) and its TCP fallback
+   * ping was actively refused — the node's host answered, nothing listens on the port — declare
+   * the node dead at once instead of suspecting it. The process is gone; the suspicion timeout
+   * would only delay failover (by 4 s on a small LAN cluster). A node that is in fact alive
+   * refutes the dead message as it would refute a suspicion. Go memberlist always suspects.
+   * @default false in the Go presets (`lan`, `wan`, `local`), true in `fast`
+   */
+  readonly deadWhenRefused: boolean;
 }
 
 /** Preset names accepted by {@link preset}. */
@@ -59,6 +68,7 @@ export const LAN_PRESET: Tunables = Object.freeze({
   enableCompression: true,
   udpBufferSize: 1400,
   deadNodeReclaimTimeMs: 0,
+  deadWhenRefused: false,
 });
 
 /** memberlist `DefaultWANConfig()` (MetalLB `--ml-wan-config`). */
@@ -105,6 +115,7 @@ export const FAST_PRESET: Tunables = Object.freeze({
   probeIntervalMs: 150,
   gossipIntervalMs: 50,
   gossipToTheDeadTimeMs: 15_000,
+  deadWhenRefused: true,
 });
 
 /** The presets by name. */
@@ -141,6 +152,9 @@ export function validateTunables(t: Tunables): void {
   const nonneg = ['indirectChecks', 'gossipNodes', 'gossipIntervalMs', 'pushPullIntervalMs', 'gossipToTheDeadTimeMs', 'deadNodeReclaimTimeMs'] as const;
   for (const f of nonneg) {
     if (!(Number.isFinite(t[f]) && t[f] >= 0)) throw new ConfigError(f, `must be ≥ 0, got ${t[f]}`);
+  }
+  for (const f of ['disableTcpPings', 'enableCompression', 'deadWhenRefused'] as const) {
+    if (typeof t[f] !== 'boolean') throw new ConfigError(f, `must be true or false, got ${String(t[f])}`);
   }
   if (!(t.udpBufferSize >= 256 && t.udpBufferSize <= 65_000)) throw new ConfigError('udpBufferSize', 'must be in [256, 65000]');
 }

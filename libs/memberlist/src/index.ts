@@ -29,7 +29,7 @@ export {
   type Tunables,
   type PresetName,
 } from './config.js';
-export { formatAddress, parseHostPort, splitHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
+export { formatAddress, isConnectionRefused, parseHostPort, splitHostPort, type PeerAddress, type StreamConn, type Transport } from './transport.js';
 export { createNodeTransport, type NodeTransportOptions } from './net/node-transport.js';
 export { parseMetallbMemberlistConfig, parseGoDuration, type MetallbMemberlistConfig } from './metallb-config.js';
 export { startMemberlist, readMetallbSecret, type StartMemberlistOptions } from './start.js';

@@ -17,7 +17,7 @@ import { BroadcastQueue } from './state/broadcast-queue.js';
 import { pushPullScaleMs } from './state/math.js';
 import { NodeTable, type Effect, type NodeRecord } from './state/node-table.js';
 import { Streams } from './stream.js';
-import { formatAddress, splitHostPort, type PeerAddress, type Transport } from './transport.js';
+import { formatAddress, isConnectionRefused, splitHostPort, type PeerAddress, type Transport } from './transport.js';
 import type { Delegate, Logger, Member, MemberEvent, MemberlistMetrics, MemberlistOptions } from './types.js';
 import { MAX_STREAM_BYTES, META_MAX_SIZE, PROTOCOL_VERSION_DEFAULT, PROTOCOL_VERSION_MAX, PROTOCOL_VERSION_MIN } from './wire/constants.js';
 import { DecodeError } from './wire/errors.js';
@@ -89,6 +89,7 @@ export class Memberlist {
     drops: {},
     probes: 0,
     probesFailed: 0,
+    refusedDead: 0,
     refutations: 0,
     suspicionsStarted: 0,
   };
@@ -360,7 +361,7 @@ export class Memberlist {
     let finished = false;
     let nacks = 0;
     let expectedNacks = 0;
-    let tcp: Promise<boolean> | undefined;
+    let tcp: Promise<'ack' | 'refused' | 'failed'> | undefined;
     const timers: TimerHandle[] = [];
     const finish = (delta: number) => {
       if (finished) return;
@@ -394,28 +395,40 @@ export class Memberlist {
           );
         }
         if (!t.disableTcpPings && (node.vsn[1] ?? 0) >= 3) {
-          tcp = this.streams.tcpPing(node, ping, intervalMs - t.probeTimeoutMs).catch(() => false);
+          tcp = this.streams.tcpPing(node, ping, intervalMs - t.probeTimeoutMs).then(
+            (ok) => (ok ? 'ack' : 'failed'),
+            (e: unknown) => (isConnectionRefused(e) ? 'refused' : 'failed'),
+          );
         }
       }),
     );
     timers.push(
       this.after(intervalMs, () => {
         if (finished) return;
-        const fail = () => {
+        const fail = (refused: boolean) => {
           if (finished) return;
           this.m.probesFailed++;
           const delta = expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1;
-          this.log.info('suspect has failed, no acks received', { node: node.name });
           const cur = this.table.get(node.name);
           finish(delta);
-          if (cur) this.perform(this.table.suspect({ type: 'suspect', incarnation: node.incarnation, node: node.name, from: this.name }, this.clock.monotonic()).effects);
+          if (!cur) return;
+          const now = this.clock.monotonic();
+          if (refused && t.deadWhenRefused) {
+            // No ack from anyone and the host refused the stream: nothing listens there any more.
+            this.log.info('probe failed and the node refused the TCP ping: dead', { node: node.name });
+            this.m.refusedDead++;
+            this.perform(this.table.dead({ type: 'dead', incarnation: cur.incarnation, node: node.name, from: this.name }, now, 'tcp-refused').effects);
+            return;
+          }
+          this.log.info('suspect has failed, no acks received', { node: node.name });
+          this.perform(this.table.suspect({ type: 'suspect', incarnation: node.incarnation, node: node.name, from: this.name }, now).effects);
         };
-        if (!tcp) return fail();
-        void tcp.then((ok) => {
-          if (ok && !finished) {
+        if (!tcp) return fail(false);
+        void tcp.then((r) => {
+          if (r === 'ack' && !finished) {
             this.log.warn('reached node over TCP but UDP probes failed, network may be misconfigured', { node: node.name });
             finish(-1);
-          } else fail();
+          } else fail(r === 'refused');
         });
       }),
     );

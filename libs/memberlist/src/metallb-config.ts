@@ -65,7 +65,8 @@ export function parseMetallbMemberlistConfig(json: string): MetallbMemberlistCon
   }
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new ConfigError('config.json', 'must be a JSON object');
   const o = obj as Record<string, unknown>;
-  const out: Record<string, number | boolean> = { deadNodeReclaimTimeMs: 0 };
+  // Go's Config has no deadWhenRefused: false, as Go behaves (a caller may set it on top).
+  const out: Record<string, number | boolean> = { deadNodeReclaimTimeMs: 0, deadWhenRefused: false };
   for (const [goName, ours] of Object.entries({ ...DURATIONS, QueueCheckInterval: '' })) {
     const v = o[goName];
     if (typeof v !== 'string') throw new ConfigError(goName, 'is required and must be a Go duration string such as "1s"');

@@ -37,12 +37,24 @@ export interface Transport {
   sendPacket(to: PeerAddress, data: Uint8Array): void;
   /** Installs the datagram handler (one handler; replaces any previous). */
   onPacket(fn: (data: Uint8Array, from: PeerAddress) => void): void;
-  /** Opens a stream; rejects when it cannot connect within `timeoutMs`. */
+  /**
+   * Opens a stream; rejects when it cannot connect within `timeoutMs`. A peer whose host refuses
+   * the connection rejects with an error whose `code` is `ECONNREFUSED` ({@link isConnectionRefused}).
+   */
   dial(to: PeerAddress, timeoutMs: number): Promise<StreamConn>;
   /** Installs the handler for accepted streams. */
   onStream(fn: (conn: StreamConn) => void): void;
   /** Stops receiving and releases the sockets. */
   close(): Promise<void>;
+}
+
+/**
+ * Whether a {@link Transport.dial} failure means the peer's host refused the connection (nothing
+ * listens on the port) rather than a silent network: a Node `ECONNREFUSED`, or any error whose
+ * `code` says so (transports other than ours should reject that way).
+ */
+export function isConnectionRefused(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ECONNREFUSED';
 }
 
 /**

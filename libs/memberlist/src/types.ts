@@ -103,6 +103,8 @@ export interface MemberlistMetrics {
   drops: Partial<Record<DropReason, number>>;
   probes: number;
   probesFailed: number;
+  /** Failed probes that declared the node dead because it refused the TCP ping (`deadWhenRefused`). */
+  refusedDead: number;
   refutations: number;
   suspicionsStarted: number;
 }

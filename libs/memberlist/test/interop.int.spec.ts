@@ -55,7 +55,7 @@ interface Local {
   waitMsg(text: string, ms: number): Promise<void>;
 }
 
-async function local(name: string, ip: string, opts: { secret?: string; meta?: string; userState?: number } = {}): Promise<Local> {
+async function local(name: string, ip: string, opts: { secret?: string; meta?: string; userState?: number; deadWhenRefused?: boolean } = {}): Promise<Local> {
   const transport = await createNodeTransport({ bindAddress: ip, bindPort: 0 });
   const events: MemberEvent[] = [];
   const msgs: string[] = [];
@@ -65,6 +65,7 @@ async function local(name: string, ip: string, opts: { secret?: string; meta?: s
     transport,
     ...(opts.meta ? { meta: enc.encode(opts.meta) } : {}),
     ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
+    ...(opts.deadWhenRefused !== undefined ? { tunables: { deadWhenRefused: opts.deadWhenRefused } } : {}),
     delegate: {
       notifyMsg: (p) => msgs.push(dec.decode(p)),
       localState: () => new Uint8Array(opts.userState ?? 0).fill(0x75),
@@ -196,6 +197,31 @@ for (const mode of ['plain', 'encrypted'] as const) {
     }, 170_000);
   });
 }
+
+describe('deadWhenRefused with Go peers', () => {
+  it('kill -9 of a Go peer: our node finds its port refused and declares it dead itself; the Go peers take our dead message', async (ctx) => {
+    if (skip()) return ctx.skip();
+    const ip = (i: number) => `127.0.20.${40 + i}`;
+    const portA = randomPort();
+    const portC = randomPort();
+    const a = go('a', ip(1), portA);
+    await a.waitFor((l) => l.event === 'start', 10_000, 'start');
+    const b = await local('b', ip(2), { deadWhenRefused: true });
+    expect(await b.ml.join([`${ip(1)}:${portA}`])).toBe(1);
+    const c = go('c', ip(3), portC, ['-join', `${ip(1)}:${portA}`]);
+    await c.waitFor((l) => l.event === 'joined', 10_000, 'joined');
+    await b.waitEvent((e) => e.type === 'join' && e.member.name === 'c', 20_000);
+    c.signal('SIGKILL');
+    await c.exited;
+    // b probes c within a few intervals, gets no ack and a refused TCP ping: dead, no suspicion.
+    // (Go a alone would suspect c for at least 4 s first; it learns the death from b.)
+    const dead = await b.waitEvent((e) => e.type === 'dead' && e.member.name === 'c', 20_000);
+    expect(dead.reason).toBe('tcp-refused');
+    expect(b.ml.metrics().refusedDead).toBe(1);
+    await a.waitFor((l) => l.event === 'leave' && l.node === 'c', 20_000, 'a: c leave');
+    expect(b.ml.members().map((m) => m.name).sort()).toEqual(['a', 'b']);
+  }, 60_000);
+});
 
 describe('encryption mismatches', () => {
   it('a wrong key or missing encryption cannot join, and nothing crashes', async (ctx) => {

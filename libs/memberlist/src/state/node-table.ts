@@ -36,6 +36,8 @@ export type MemberEventReason =
   | 'meta-changed'
   | 'left-message'
   | 'suspicion-timeout'
+  /** Our probe failed and the node's host refused the TCP fallback ping (`deadWhenRefused`). */
+  | 'tcp-refused'
   | 'dead-message';
 
 /** What the driver must do after a state input. */

@@ -3,4 +3,4 @@
  * partition, for many-node simulations driven by `ManualClock`.
  */
 export { MemoryNetwork, MemoryTransport, type MemoryNetworkOptions, type TrafficCounters } from './memory-network.js';
-export { Simulation, type SimulationOptions } from './simulation.js';
+export { Simulation, type ObservedEvent, type SimulationOptions } from './simulation.js';

@@ -32,6 +32,7 @@ export class MemoryNetwork {
   private readonly nodes = new Map<string, MemoryTransport>();
   private readonly group = new Map<string, number>();
   private readonly blocked = new Map<string, 'packets' | 'all'>();
+  private readonly refusing = new Set<string>();
   /** Probability of losing a datagram. */
   loss: number;
   /** One-way delay range. */
@@ -58,10 +59,11 @@ export class MemoryNetwork {
     groups.forEach((g, i) => g.forEach((ip) => this.group.set(ip, i + 1)));
   }
 
-  /** Removes every partition and block. */
+  /** Removes every partition, block and stream refusal. */
   heal(): void {
     this.group.clear();
     this.blocked.clear();
+    this.refusing.clear();
   }
 
   /**
@@ -70,6 +72,15 @@ export class MemoryNetwork {
    */
   block(ipA: string, ipB: string, what: 'packets' | 'all' = 'all'): void {
     this.blocked.set([ipA, ipB].sort().join('|'), what);
+  }
+
+  /**
+   * Makes the host at `ip` refuse every stream dialled to it (or stop refusing), as a firewall
+   * rejecting TCP with a reset would, while its datagrams still flow.
+   */
+  refuseStreams(ip: string, refuse = true): void {
+    if (refuse) this.refusing.add(ip);
+    else this.refusing.delete(ip);
   }
 
   /** Removes a {@link block}. */
@@ -122,7 +133,7 @@ export class MemoryNetwork {
         return;
       }
       this.opts.clock.setTimer(this.delay(), () => {
-        if (!dst || dst.closed || !dst.streamHandler) return reject(new Error(`dial ${key(to)}: connection refused`));
+        if (!dst || dst.closed || !dst.streamHandler || this.refusing.has(to.ip)) return reject(Object.assign(new Error(`dial ${key(to)}: connection refused`), { code: 'ECONNREFUSED' }));
         const a = new MemoryConn(this, to, from);
         const b = new MemoryConn(this, from.localAddress, dst);
         a.peer = b;
