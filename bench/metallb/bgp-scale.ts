@@ -28,7 +28,7 @@
 import { waitFor } from '@metallb-ts/test-lab';
 import { Resources, type KubeObject } from '@metallb-ts/k8s-watch';
 import { alive, type LabHandle } from '../../apps/lab/src/lab.js';
-import { NODES, apply, commit, flag, fmt, label, labDown, labUp, load, machine, preflight, routerRoutes, rssMiB, sleep, utc, type Variant } from './lab-bench.js';
+import { NODES, apply, commit, flag, fmt, label, labDown, labUp, load, machine, preflight, routerRoutes, rssMiB, sleep, stopNodeAgents, tearDownOnSignal, utc, type Variant } from './lab-bench.js';
 
 const N = Number(flag('services', '1000'));
 const RUNS = Number(flag('runs', '5'));
@@ -46,6 +46,7 @@ const K = Math.min(N, 250);
 const NS = 'default';
 const prefix = `bs${process.pid % 100000}`;
 let lab: LabHandle | undefined;
+tearDownOnSignal(prefix, () => undefined);
 
 interface Sample {
   announceMs: number;
@@ -102,6 +103,9 @@ spec: {myASN: 64500, peerASN: 64501, peerAddress: ${L.topo.router.v4}}
     const p = await L.readyPods('web');
     return p.length >= 3 && p.every((x) => x.ip) ? p : undefined;
   }, { timeoutMs: 60_000, everyMs: 200 });
+  // The lab's kube-proxy stand-in rewrites its whole nftables ruleset on every Service change
+  // (quadratic while 10,000 are created: it held both cores); nothing here sends a request
+  await stopNodeAgents(L);
 
   // ---- N Services (selectorless) and their EndpointSlices --------------------------------
   const tc = performance.now();

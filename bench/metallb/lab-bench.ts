@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { LabHandle, type Impl } from '../../apps/lab/src/lab.js';
+import { LabHandle, alive, type Impl } from '../../apps/lab/src/lab.js';
 
 export const ROOT = process.env['BENCH_REPO'] ?? process.cwd();
 export const LAB = join(ROOT, 'dist', 'apps', 'lab', 'main.mjs');
@@ -85,6 +85,32 @@ export async function labUp(prefix: string, controller: Variant): Promise<LabHan
 export async function labDown(prefix: string): Promise<void> {
   if (process.env['BENCH_KEEP_LAB']) return;
   await runChild([process.execPath, LAB, 'down', '--prefix', prefix], { cwd: ROOT, timeoutMs: 120_000 });
+}
+
+/** On SIGINT/SIGTERM: `cleanup` (the probe), then the lab of `prefix` down, then exit 130. */
+export function tearDownOnSignal(prefix: string, cleanup: () => void): void {
+  const go = (sig: string) => {
+    console.error(`${sig}: tearing the lab ${prefix} down`);
+    cleanup();
+    void labDown(prefix).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', () => go('SIGINT'));
+  process.once('SIGTERM', () => go('SIGTERM'));
+}
+
+/**
+ * Stops the lab's node agents (kubelet and kube-proxy stand-ins; SIGTERM, SIGKILL after 10 s).
+ * Their pods stay Ready in the API (nothing in the lab marks them otherwise) but no longer serve.
+ */
+export async function stopNodeAgents(L: LabHandle): Promise<void> {
+  for (const n of NODES) {
+    const r = L.proc(`node-${n}`);
+    if (!r || !alive(r)) continue;
+    process.kill(r.pid, 'SIGTERM');
+    const until = Date.now() + 10_000;
+    while (alive(r) && Date.now() < until) await sleep(100);
+    if (alive(r)) process.kill(r.pid, 'SIGKILL');
+  }
 }
 
 /** Applies YAML with kubectl, throwing on failure. */

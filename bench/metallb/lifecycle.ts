@@ -27,7 +27,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabHandle } from '../../apps/lab/src/lab.js';
-import { NODES, ROOT, apply, commit, flag, fmt, implOf, label, labDown, labUp, load, machine, preflight, sessionsUp, sleep, utc, type Variant } from './lab-bench.js';
+import { NODES, ROOT, apply, commit, flag, fmt, implOf, label, labDown, labUp, load, machine, preflight, sessionsUp, sleep, tearDownOnSignal, utc, type Variant } from './lab-bench.js';
 
 type Mode = 'l2' | 'bgp';
 const RUNS = Number(flag('runs', '20'));
@@ -44,6 +44,9 @@ const IP: Record<Mode, string> = { l2: '198.51.100.121', bgp: '198.51.100.131' }
 const prefix = `lc${process.pid % 100000}`;
 let lab: LabHandle | undefined;
 let probe: ChildProcess | undefined;
+tearDownOnSignal(prefix, () => {
+  if (probe?.pid && probe.exitCode === null) probe.kill('SIGTERM');
+});
 
 interface Req {
   t: number;
