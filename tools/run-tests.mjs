@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Runs the whole test suite through nx and prints one closing line `N passed, N failed`
-// summing every project and tier. Usage: node tools/run-tests.mjs [--unit] [--projects a,b]
-//   --unit      only the fast `test` tier (no root, no daemons)
-//   --projects  limit to these nx projects
+// summing every project and tier, plus two static checks of the whole workspace counted as one
+// test each: `tsc --noEmit` (sources and specs) and `eslint .` (layering rules included).
+// Usage: node tools/run-tests.mjs [--unit] [--projects a,b]
+//   --unit      only the fast `test` tier (no root, no daemons); the static checks still run
+//   --projects  limit to these nx projects (and skip the whole-workspace static checks)
 // Exit status: 0 only when every project ran and nothing failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -45,9 +47,38 @@ console.log(`$ nx ${nxArgs.join(' ')}  (node ${process.version})`);
 const run = spawnSync(join(root, 'node_modules', '.bin', 'nx'), nxArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
 
 if (run.error) console.log(`could not start nx: ${run.error.message}`);
+
+/**
+ * The static checks, after nx (whose run leaves the project graph eslint's module-boundary rule
+ * reads): each one command over the whole workspace, passed when it exits 0.
+ */
+const statics = only
+  ? []
+  : [
+      { name: 'static:typecheck', argv: [join(root, 'node_modules', '.bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'] },
+      { name: 'static:lint', argv: [join(root, 'node_modules', '.bin', 'eslint'), '.'] },
+    ];
+const staticResults = [];
+for (const c of statics) {
+  const t0 = Date.now();
+  const r = spawnSync(c.argv[0], c.argv.slice(1), { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } });
+  const ok = r.status === 0;
+  console.log(`${c.name}: ${ok ? 'ok' : `failed (${r.error ? r.error.message : `exit ${r.status}`})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (!ok) console.log(`${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 60).join('\n'));
+  staticResults.push({ name: c.name, ok });
+}
+
 let passed = 0, failed = 0, skipped = 0;
 const rows = [];
 const failures = [];
+for (const r of staticResults) {
+  if (r.ok) passed++;
+  else {
+    failed++;
+    failures.push(`${r.name} failed (its output is printed above the table)`);
+  }
+  rows.push([r.name, r.ok ? 1 : 0, r.ok ? 0 : 1, 0]);
+}
 for (const p of list) {
   for (const t of p.tiers) {
     const f = join(p.dir, '.test-results', `${t}.json`);
