@@ -107,3 +107,4 @@ export {
   type StateWriteOutcome,
 } from './configuration-state.js';
 export { StatusKeeper, STATUS_LABELS, type StatusKeeperOptions, type KeepOptions, type KeepOutcome, type RemoveOutcome, type ServiceRef } from './status-keeper.js';
+export { applyV8Options, v8FlagsToSet, V8_SIZE_FLAGS, OPTIMIZE_FOR_SIZE_ENV, type V8OptionsIo } from './v8-options.js';
