@@ -417,7 +417,8 @@ export class Memberlist {
             // No ack from anyone and the host refused the stream: nothing listens there any more.
             this.log.info('probe failed and the node refused the TCP ping: dead', { node: node.name });
             this.m.refusedDead++;
-            this.perform(this.table.dead({ type: 'dead', incarnation: cur.incarnation, node: node.name, from: this.name }, now, 'tcp-refused').effects);
+            // The incarnation we probed: a node that refuted meanwhile (a newer incarnation) is alive.
+            this.perform(this.table.dead({ type: 'dead', incarnation: node.incarnation, node: node.name, from: this.name }, now, 'tcp-refused').effects);
             return;
           }
           this.log.info('suspect has failed, no acks received', { node: node.name });
