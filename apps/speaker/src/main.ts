@@ -5,6 +5,8 @@
  *
  *   node dist/apps/speaker/main.mjs --node-name n1 --kubeconfig FILE --namespace metallb-system
  */
+// First: V8 options that must be set before the rest of the bundle allocates (see v8-options.ts).
+import './v8-options.js';
 import { createLogger, exitCodeOf, onShutdown, parseCommandLine, planServing, startServing, type Serving } from '@metallb-ts/app-runtime';
 import { KubeClient, loadClientConfig } from '@metallb-ts/k8s-watch';
 import { bgpTypeProblem, FLAGS, PROGRAM, SERVING, validateFlags } from './flags.js';
