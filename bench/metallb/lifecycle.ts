@@ -24,7 +24,8 @@
 import { waitFor } from '@metallb-ts/test-lab';
 import { Resources, type KubeObject } from '@metallb-ts/k8s-watch';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabHandle } from '../../apps/lab/src/lab.js';
 import { NODES, ROOT, apply, commit, flag, fmt, implOf, label, labDown, labUp, load, machine, preflight, sessionsUp, sleep, tearDownOnSignal, utc, type Variant } from './lab-bench.js';
@@ -42,6 +43,8 @@ preflight('lifecycle');
 const PROBE = join(ROOT, 'bench', 'metallb', 'lc-probe.mjs');
 const IP: Record<Mode, string> = { l2: '198.51.100.121', bgp: '198.51.100.131' };
 const prefix = `lc${process.pid % 100000}`;
+/** Where the lab's logs are copied when a created Service never answers (BENCH_FAIL_LOGS). */
+const FAIL_LOGS = process.env['BENCH_FAIL_LOGS'] ?? join(tmpdir(), 'metallb-ts-bench-lifecycle');
 let lab: LabHandle | undefined;
 let probe: ChildProcess | undefined;
 tearDownOnSignal(prefix, () => {
@@ -114,6 +117,7 @@ spec: {myASN: 64500, peerASN: 64501, peerAddress: ${t.router.v4}}
   const hops = () => L.routerRoute(IP.bgp).nexthops.length;
 
   const results = new Map<string, Sample[]>();
+  const fails = new Map<string, number>();
   for (const v of VARIANTS) {
     await L.replaceController(implOf(v));
     for (const n of NODES) await L.replaceSpeaker(n, implOf(v));
@@ -153,11 +157,23 @@ spec: {myASN: 64500, peerASN: 64501, peerAddress: ${t.router.v4}}
           spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
         } as KubeObject);
         let routeMs: number | undefined;
-        const first = await waitFor(`${what}: a successful request after the create`, () => {
-          if (mode === 'bgp' && routeMs === undefined && hops() === 3) routeMs = Date.now() - t0;
-          const ok = events(from).find((e) => e.ok && e.t >= t0);
-          return ok && (mode === 'l2' || routeMs !== undefined) ? ok : undefined;
-        }, { timeoutMs: 60_000, everyMs: 20 });
+        let first: Req;
+        try {
+          first = await waitFor(`${what}: a successful request after the create`, () => {
+            if (mode === 'bgp' && routeMs === undefined && hops() === 3) routeMs = Date.now() - t0;
+            const ok = events(from).find((e) => e.ok && e.t >= t0);
+            return ok && (mode === 'l2' || routeMs !== undefined) ? ok : undefined;
+          }, { timeoutMs: 30_000, everyMs: 20 });
+        } catch (err) {
+          // never answered: keep the evidence, count it, clean up, go on
+          const keep = join(FAIL_LOGS, `${what.replace(/[^a-z0-9-]+/gi, '-')}-${Date.now()}`);
+          cpSync(join(L.state.dir, 'logs'), keep, { recursive: true });
+          console.error(`  ${what}: ${(err as Error).message.split('\n')[0]}; ingress [${(await L.ingress(name)).join(', ')}], L2 status on [${(await L.l2Nodes(name)).join(', ')}], client's entry ${L.neigh(ip).line || 'none'}, ARP answered ${mode === 'l2' ? arpAnswered() : '-'}, router hops ${hops()}; logs kept in ${keep}`);
+          fails.set(`${v}|${mode}`, (fails.get(`${v}|${mode}`) ?? 0) + 1);
+          await L.client.delete(Resources.services, 'default', name);
+          await waitFor(`${what}: the Service gone`, async () => (await L.client.get(Resources.services, 'default', name).then(() => false, (e: { code?: number }) => e.code === 404)) || undefined, { timeoutMs: 30_000, everyMs: 200 });
+          continue;
+        }
         const ingress = await L.ingress(name);
         if (ingress[0] !== ip) throw new Error(`${what}: the Service got ${ingress.join(',') || 'no IP'}, not ${ip}`);
         await sleep(1000);
@@ -192,14 +208,14 @@ spec: {myASN: 64500, peerASN: 64501, peerAddress: ${t.router.v4}}
   const c = await commit();
   const rows = [
     `Service lifecycle (${RUNS} runs each; ms from the POST / the DELETE; each implementation's controller and speakers; commit ${c}; ${machine()}; start ${started.at} (load ${started.load}), end ${utc()} (load ${load()}); ${((performance.now() - t00) / 60_000).toFixed(1)} min)`,
-    '| implementation | mode | create → first successful request: median / p90 / max | create → 3 next hops at the router | delete → requests fail | delete → route gone (BGP) / nobody answers ARP (L2) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| implementation | mode | create → first successful request: median / p90 / max | create → 3 next hops at the router | delete → requests fail | delete → route gone (BGP) / nobody answers ARP (L2) | runs without an answer within 30 s |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const mode of MODES) {
     for (const v of VARIANTS) {
       const s = results.get(`${v}|${mode}`) ?? [];
-      if (!s.length) continue;
-      rows.push(`| ${label(v)} | ${mode === 'l2' ? 'Layer 2' : 'BGP'} | ${fmt(s.map((x) => x.createMs))} | ${mode === 'bgp' ? fmt(s.map((x) => x.routeMs!)) : '–'} | ${fmt(s.map((x) => x.failMs))} | ${fmt(s.map((x) => x.goneMs))} |`);
+      if (!s.length && !fails.get(`${v}|${mode}`)) continue;
+      rows.push(`| ${label(v)} | ${mode === 'l2' ? 'Layer 2' : 'BGP'} | ${fmt(s.map((x) => x.createMs))} | ${mode === 'bgp' ? fmt(s.map((x) => x.routeMs!)) : '–'} | ${fmt(s.map((x) => x.failMs))} | ${fmt(s.map((x) => x.goneMs))} | ${fails.get(`${v}|${mode}`) ?? 0} |`);
     }
   }
   console.log(rows.join('\n'));
