@@ -90,6 +90,7 @@ matrix('API server outages (issue 15 §1)', (backend) => {
           throw new Error(`${e.message}\n${procs.map((p) => p.logs.slice(-15).join('\n')).join('\n----\n')}`);
         });
         const took = Date.now() - back;
+        console.log(`[${backend.name}] ${n}: IP ${took} ms after the server's return (bound ${BOUND_MS} ms)`);
         expect(took, `${n}: IP ${took} ms after the server's return (bound ${BOUND_MS} ms)`).toBeLessThan(BOUND_MS);
       }
       const after = await allIPs(c, [ns]);
