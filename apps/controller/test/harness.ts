@@ -479,6 +479,27 @@ export interface ControllerProc {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Appends the non-empty lines of one or more text streams to `into`: each call of the returned
+ * function makes one stream's feed, which keeps a partial last line until its rest (or `end`) comes.
+ */
+export function lineCollector(into: string[]): () => { push: (chunk: string) => void; end: () => void } {
+  return () => {
+    let partial = '';
+    return {
+      push: (chunk: string) => {
+        const parts = (partial + chunk).split('\n');
+        partial = parts.pop()!;
+        for (const l of parts) if (l) into.push(l);
+      },
+      end: () => {
+        if (partial) into.push(partial);
+        partial = '';
+      },
+    };
+  };
+}
+
 /** Starts the bundled controller as the cluster's controller identity; by default waits until `/readyz` answers 200 (a standby never does: pass `waitReady: false`). */
 export async function startController(c: Cluster, args: string[] = [], opts: { env?: Record<string, string>; waitReady?: boolean } = {}): Promise<ControllerProc> {
   const env = opts.env ?? {};
@@ -488,9 +509,15 @@ export async function startController(c: Cluster, args: string[] = [], opts: { e
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
-  const collect = (b: Buffer) => logs.push(...b.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
+  // Whole lines only: a pipe's chunks end anywhere, even inside a line or a UTF-8 sequence, and a
+  // split line would hide what a test counts (the outage test counts "became leader").
+  const collector = lineCollector(logs);
+  for (const s of [child.stdout!, child.stderr!]) {
+    const feed = collector();
+    s.setEncoding('utf8');
+    s.on('data', feed.push);
+    s.on('end', feed.end);
+  }
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const proc: ControllerProc = {
     child,
