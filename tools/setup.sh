@@ -4,8 +4,12 @@
 #     changed since the last set-up;
 #  2. when running as root, the Debian packages listed in tools/system-deps.txt (the real peers
 #     and tools the integration tests use). Set METALLB_TS_SKIP_SYSTEM_DEPS=1 to skip;
-#  3. when running as root with Go 1.26 at /usr/local/go, the Go memberlist peer of
-#     @metallb-ts/test-lab built into ~/.cache/metallb-ts (once per machine; a no-op when cached).
+#  3. when running as root with Go 1.26 at /usr/local/go, the Go-built test peers, into
+#     ~/.cache/metallb-ts keyed by version (once per machine; a no-op when cached): the memberlist
+#     peer of @metallb-ts/test-lab, the control plane of tools/kube (etcd, kube-apiserver,
+#     kube-controller-manager, kubectl, helm) and MetalLB's controller and speaker (tools/metallb).
+#     Built here, before any test starts, so no test's set-up hook waits out a first-time build
+#     (~15-25 min on 2 cores). Set METALLB_TS_SKIP_GO_PREBUILD=1 to leave them to the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,4 +44,11 @@ if [ "$(id -u)" = 0 ] && [ -z "${METALLB_TS_SKIP_SYSTEM_DEPS:-}" ] && [ -x /usr/
   # warning: the tests that need the peer build it themselves and report the error.
   node_modules/.bin/node --disable-warning=ExperimentalWarning tools/test-lab/src/go.ts --prebuild >/dev/null 2>&1 \
     || echo "setup: warning: pre-building the Go memberlist peer failed (the memberlist interop tests will retry and show why)" >&2
+  if [ -z "${METALLB_TS_SKIP_GO_PREBUILD:-}" ]; then
+    # Each prints a line per binary it has to build (nothing when cached); stdout is the paths.
+    node_modules/.bin/node tools/kube/bin/kube-lab.mjs build --helm >/dev/null \
+      || echo "setup: warning: building the Kubernetes control plane failed (the tests that need it will retry and show why)" >&2
+    node_modules/.bin/node tools/metallb/bin/metallb-peer.mjs build >/dev/null \
+      || echo "setup: warning: building MetalLB failed (the tests that need it will retry and show why)" >&2
+  fi
 fi
