@@ -3,9 +3,11 @@
  * everything cached, and drivers that apply only what changed — Layer 2 (responder), BGP
  * (sessions), memberlist, status objects, Events, metrics.
  *
- * There is no per-Service queue: every change marks the state dirty and one pass (after a short
- * debounce) recomputes the whole plan, as MetalLB's ReprocessAll would; the plan diff keeps the
- * outside effects minimal and idempotent.
+ * There is no per-Service queue: every change marks the state dirty and one pass recomputes the
+ * whole plan, as MetalLB's ReprocessAll would; the plan diff keeps the outside effects minimal and
+ * idempotent. A change that finds the speaker idle runs a pass at once (next macrotask); changes
+ * arriving during or within `debounceMs` of a pass are batched into one pass `debounceMs` after
+ * that pass ended ({@link Speaker.schedule}).
  */
 import {
   CONFIG_RESOURCES,
@@ -62,11 +64,13 @@ export const EXCLUDE_CONFIGMAP = { name: 'metallb-excludel2', key: 'excludel2.ya
 /**
  * The longest a leaving speaker keeps answering after its memberlist leave. It stops as soon as
  * another node has claimed every IP it announced (their gratuitous frames, seen as conflicts):
- * the others re-elect on the leave (their debounce plus one pass, tens of ms when idle, longer
- * under load), so clients move before this one falls silent — no gap for a SIGTERM'd node. The
+ * the others re-elect on the leave (one pass, at once when idle, within their
+ * `debounceMs` batch when busy, longer under load), so clients move before this one falls silent — no gap for a SIGTERM'd node. The
  * bound keeps the whole stop inside MetalLB's 2 s termination grace period.
  */
 export const HANDOVER_MS = 1500;
+/** Wait before the work loop retries a failed pass. */
+export const RETRY_MS = 500;
 /** Reason of the Warning Event when another MAC answers for an IP this node announces. */
 export const CONFLICT_REASON = 'ipConflict';
 
@@ -80,7 +84,10 @@ export interface SpeakerOptions {
   metrics?: SpeakerMetrics;
   /** @default systemClock */
   clock?: Clock;
-  /** Debounce of the work loop in ms. @default 50 */
+  /**
+   * The work loop's batching window in ms: at most one pass starts within this long after the
+   * previous pass ended; a change after a longer idle time runs a pass at once. @default 50
+   */
   debounceMs?: number;
   /** Layer 2 transport (tests). @default AfPacketTransport */
   l2Transport?: L2Transport;
@@ -126,7 +133,12 @@ export class Speaker {
   private dirtySince: number | undefined;
   private timer: TimerHandle | undefined;
   private running = false;
+  /** A change arrived during the running pass: one follow-up pass, batched. */
   private again = false;
+  /** The running pass failed: retried after {@link RETRY_MS}. */
+  private failed = false;
+  /** When the last pass ended ({@link Clock.monotonic}); undefined before the first. */
+  private lastPassEnd: number | undefined;
   private stopped = false;
   private synced = false;
   private lastConfigReport = '';
@@ -277,16 +289,25 @@ export class Speaker {
     await Promise.all(this.allInformers.map((i) => i.stop()));
   }
 
-  /** Marks the state dirty and runs the work loop after the debounce. */
-  schedule(delayMs = this.debounceMs): void {
+  /**
+   * Marks the state dirty and runs the work loop. Without `delayMs`: at once (timer 0, the next
+   * macrotask) when no pass ended within the last {@link debounceMs}, else {@link debounceMs}
+   * after the last pass ended — so a change on an idle speaker costs no wait, and a burst costs
+   * one pass at once plus one per {@link debounceMs} while it lasts. A change during a pass gets
+   * one follow-up pass, the same way. A timer already set (a batch, or the retry after a failed
+   * pass) takes the change along. `delayMs` forces the wait (0 for the carrier-loss recheck).
+   */
+  schedule(delayMs?: number): void {
     if (this.stopped || !this.synced) return;
-    this.dirtySince ??= this.clock.monotonic();
+    const now = this.clock.monotonic();
+    this.dirtySince ??= now;
     if (this.running) {
       this.again = true;
       return;
     }
     if (this.timer) return;
-    this.timer = this.clock.setTimer(delayMs, () => {
+    const wait = delayMs ?? (this.lastPassEnd === undefined ? 0 : Math.max(0, this.lastPassEnd + this.debounceMs - now));
+    this.timer = this.clock.setTimer(wait, () => {
       this.timer = undefined;
       void this.runOnce();
     });
@@ -301,13 +322,18 @@ export class Speaker {
     } catch (e) {
       this.metrics?.client.updateErrors.inc();
       this.log.error('speaker pass failed; retrying', { op: 'reconcile', error: (e as Error).stack ?? String(e) });
-      this.again = true;
+      this.failed = true;
     } finally {
       this.running = false;
+      this.lastPassEnd = this.clock.monotonic();
     }
-    if (this.again) {
+    if (this.failed) {
+      this.failed = false;
       this.again = false;
-      this.schedule(500);
+      this.schedule(RETRY_MS);
+    } else if (this.again) {
+      this.again = false;
+      this.schedule();
     }
   }
 
