@@ -46,6 +46,12 @@ export const KNOWN: readonly Known[] = [
   { ns: 'c07', step: '*', key: 'pool bad status', kind: 'deliberate', why: 'follows from the API server refusing the object' },
   { ns: 'c07', step: '*', key: 'config stale', kind: 'deliberate', why: 'follows from the API server refusing the object (nothing invalid reached the controller)' },
   { ns: 'c07', step: '*', key: 'config state', kind: 'deliberate', why: 'follows from the API server refusing the object' },
+  { ns: 'c09', step: '*', key: 'service f', kind: 'deliberate', why: 'f asks for 2001:db8:9::13,198.51.100.126 (that order): ours keeps the requested order in the status; MetalLB writes that order first, then on its next reconcile isEqualIPs (held vs requested) sorts the held IPs in place as strings and the sorted slice is written back, IPv4 first here (quirk 12, fixed in libs/ipam: the order held never changes behind the user, and it feeds the L2 election key)' },
+  { ns: 'c09', step: 'remove the IPv6 range from dual', key: 'event Service/c Warning AllocationDroppedByConfig', kind: 'deliberate', why: 'beyond MetalLB: a Warning naming the IPs the edit took away (quirk 16); c, PreferDualStack, keeps only an IPv4 address in both' },
+  { ns: 'c09', step: 'remove the IPv6 range from dual', key: 'event Service/d Warning AllocationDroppedByConfig', kind: 'deliberate', why: 'the same for a RequireDualStack Service, left without IPs in both' },
+  { ns: 'c09', step: 'remove the IPv6 range from dual', key: 'event Service/e Warning AllocationDroppedByConfig', kind: 'deliberate', why: 'the same for a RequireDualStack Service with a requested pair' },
+  { ns: 'c09', step: 'remove the IPv6 range from dual', key: 'event Service/f Warning AllocationDroppedByConfig', kind: 'deliberate', why: 'the same for a RequireDualStack Service with a requested pair' },
+  { ns: 'c09', step: 'remove the IPv6 range from dual', key: 'event Service/h Warning AllocationDroppedByConfig', kind: 'deliberate', why: 'the same for a RequireDualStack Service' },
 ];
 
 function flatten(v: View, ourConfigState: string | undefined, impl: string): Map<string, string> {

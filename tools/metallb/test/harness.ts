@@ -7,6 +7,7 @@
  * cluster and every metallb.io object of their namespace; an `--lb-class` split would make the
  * inputs differ (the class is an input) and would still share Namespaces, Events and the
  * ServiceCIDR. Two kube-lab planes cost ~4 s and ~300 MB each and keep the inputs byte-identical.
+ * Both are dual-stack ({@link SERVICE_CIDR}), so Services may be IPv6 or dual-stack.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
@@ -19,6 +20,13 @@ export const NS = 'metallb-system';
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 export const OUR_CONTROLLER = join(REPO, 'dist', 'apps', 'controller', 'main.mjs');
 export const OUR_CRDS = join(REPO, 'deploy', 'crds');
+/**
+ * Both planes are dual-stack (IPv4 first, so a Service without `ipFamilies` is IPv4 as on a
+ * single-stack plane and c01–c08 see what they saw before). Cluster-internal ranges, never
+ * configured on any interface: kube-lab's default IPv4 range and the ULA /112 its README names
+ * for dual-stack; neither overlaps the pools' 198.51.100.0/24, 203.0.113.0/24 and 2001:db8::/32.
+ */
+export const SERVICE_CIDR = '10.96.0.0/16,fd00:10:96::/112';
 
 export type Impl = 'metallb' | 'metallb-ts';
 
@@ -79,7 +87,7 @@ export class Side {
   }
 
   static async create(impl: Impl, dir: string, binary: string, log: (l: string) => void): Promise<Side> {
-    const cp = await up({ dir, etcdUnsafeNoFsync: true, log });
+    const cp = await up({ dir, etcdUnsafeNoFsync: true, serviceCidr: SERVICE_CIDR, log });
     const side = new Side(impl, dir, cp.kubeconfig, binary);
     const crds = impl === 'metallb' ? metallbCrdDir() : OUR_CRDS;
     await side.kubectlOk(['apply', '--server-side', '-f', crds]);

@@ -50,6 +50,10 @@ interface SvcOpts {
   etp?: 'Local' | 'Cluster';
   selector?: Record<string, string>;
   lbClass?: string;
+  /** `spec.ipFamilyPolicy` (the API server's default: SingleStack). */
+  familyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+  /** `spec.ipFamilies` (the API server's default: the plane's first family, IPv4, then IPv6 when dual-stack). */
+  families?: ('IPv4' | 'IPv6')[];
 }
 
 export function svc(ns: string, name: string, o: SvcOpts = {}): string {
@@ -64,6 +68,8 @@ export function svc(ns: string, name: string, o: SvcOpts = {}): string {
       ...(o.etp ? { externalTrafficPolicy: o.etp } : {}),
       ...(o.selector ? { selector: o.selector } : {}),
       ...(o.lbClass ? { loadBalancerClass: o.lbClass } : {}),
+      ...(o.familyPolicy ? { ipFamilyPolicy: o.familyPolicy } : {}),
+      ...(o.families ? { ipFamilies: o.families } : {}),
     },
   });
 }
@@ -91,7 +97,7 @@ export const SCENARIOS: readonly Scenario[] = [
     ],
   },
   {
-    name: 'avoidBuggyIPs and IPv6 pools on an IPv4 cluster',
+    name: 'avoidBuggyIPs and IPv6 pools for IPv4 Services',
     ns: 'c02',
     steps: [
       a('pool avoiding .0/.255, and an IPv6-only pool', pool('buggy', ['198.51.100.255/32', '203.0.113.0/31'], { avoidBuggyIPs: true }), pool('six', ['2001:db8:1::/126'], { autoAssign: false })),
@@ -205,6 +211,33 @@ export const SCENARIOS: readonly Scenario[] = [
       a('svc d after the restart', svc('c08', 'd')),
       a('svc e: exhausted', svc('c08', 'e')),
       { note: 'restart again', restart: true },
+    ],
+  },
+  {
+    // The planes are dual-stack (harness SERVICE_CIDR). One selector-less auto-assign pool only
+    // (dual): with several, MetalLB picks in Go map order (quirk 13). four and six serve only the
+    // Services labelled for them. One waiting Service at a time (see c06).
+    name: 'dual-stack: families and family policies, one family exhausted, requested pairs, IPv6 removed from a pool',
+    ns: 'c09',
+    steps: [
+      a(
+        'pools: four (IPv4, fam=four), six (IPv6, fam=six), dual (an IPv4 /29 and 5 IPv6 addresses, no selector)',
+        pool('four', ['198.51.100.110/31'], { serviceSelectors: [{ fam: 'four' }] }),
+        pool('six', ['2001:db8:9::/127'], { serviceSelectors: [{ fam: 'six' }] }),
+        pool('dual', ['198.51.100.120/29', '2001:db8:9::10-2001:db8:9::14']),
+      ),
+      a('svc a: SingleStack IPv4, fam=four', svc('c09', 'a', { labels: { fam: 'four' }, familyPolicy: 'SingleStack', families: ['IPv4'] })),
+      a('svc b: SingleStack IPv6, fam=six', svc('c09', 'b', { labels: { fam: 'six' }, familyPolicy: 'SingleStack', families: ['IPv6'] })),
+      a('svc c: PreferDualStack', svc('c09', 'c', { familyPolicy: 'PreferDualStack' })),
+      a('svc d: RequireDualStack, IPv6 first', svc('c09', 'd', { familyPolicy: 'RequireDualStack', families: ['IPv6', 'IPv4'] })),
+      a('svc e: RequireDualStack, requests an IPv4 and an IPv6 address', svc('c09', 'e', { familyPolicy: 'RequireDualStack', annotations: { [IPS]: '198.51.100.127,2001:db8:9::14' } })),
+      a('svc f: RequireDualStack, requests an IPv6 and an IPv4 address (that order)', svc('c09', 'f', { familyPolicy: 'RequireDualStack', annotations: { [IPS]: '2001:db8:9::13,198.51.100.126' } })),
+      a('svc g: SingleStack IPv6 (the last IPv6 of dual)', svc('c09', 'g', { familyPolicy: 'SingleStack', families: ['IPv6'] })),
+      a('svc h: RequireDualStack, IPv4 left but no IPv6', svc('c09', 'h', { familyPolicy: 'RequireDualStack' })),
+      { note: 'delete g (frees an IPv6 address)', kubectl: ['delete', 'service', '-n', 'c09', 'g'] },
+      a('svc i: PreferDualStack, IPv4 left but no IPv6', svc('c09', 'i', { familyPolicy: 'PreferDualStack' })),
+      a('svc j: PreferDualStack, fam=four (a pool of one family)', svc('c09', 'j', { labels: { fam: 'four' }, familyPolicy: 'PreferDualStack' })),
+      a('remove the IPv6 range from dual', pool('dual', ['198.51.100.120/29'])),
     ],
   },
 ];
