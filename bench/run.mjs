@@ -2,16 +2,24 @@
 // Runs a TypeScript benchmark with the workspace sources: bundles it with esbuild (workspace
 // libraries bundled from src/ through the `@metallb-ts/source` condition, npm packages left
 // external) and imports the bundle. The benchmark reads its own flags from process.argv.
-// Usage: node bench/run.mjs <dir/file.ts> [flags]   e.g. node bench/run.mjs k8s/list-watch.ts --services 10000
+// Usage: npm run bench -- <dir/file.ts> [flags]   e.g. npm run bench -- k8s/list-watch.ts --services 10000
+// (npm run bench alone lists the benchmarks; node bench/run.mjs … does the same without the set-up step)
 import { build } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rel = process.argv[2];
-if (!rel || rel.startsWith('-') || !existsSync(join(here, rel))) {
-  process.stderr.write(`usage: node bench/run.mjs <dir/file.ts> [flags]  (a file under bench/, e.g. k8s/list-watch.ts)${rel ? `; not found: bench/${rel}` : ''}\n`);
+if (!rel || rel.startsWith('-') || !rel.endsWith('.ts') || !existsSync(join(here, rel))) {
+  const list = readdirSync(here, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => readdirSync(join(here, d.name)).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => `${d.name}/${f}`))
+    .sort();
+  process.stderr.write(
+    `usage: npm run bench -- <dir/file.ts> [flags]   (or: node bench/run.mjs <dir/file.ts> [flags])${rel ? `\nnot a benchmark: bench/${rel}` : ''}\n` +
+      `each benchmark's flags and method are in its directory's README; the benchmarks:\n${list.map((f) => `  ${f}\n`).join('')}`,
+  );
   process.exit(2);
 }
 const out = join(here, '..', 'node_modules', '.cache', 'bench', rel.replace(/[/.]/g, '-') + '.mjs');
