@@ -5,16 +5,22 @@
 // Usage: npm run bench -- <dir/file.ts> [flags]   e.g. npm run bench -- k8s/list-watch.ts --services 10000
 // (npm run bench alone lists the benchmarks; node bench/run.mjs … does the same without the set-up step)
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rel = process.argv[2];
-if (!rel || rel.startsWith('-') || !rel.endsWith('.ts') || !existsSync(join(here, rel))) {
+if (!rel || rel.startsWith('-') || !existsSync(join(here, rel)) || !statSync(join(here, rel)).isFile()) {
+  // Entry points only: a module a sibling imports (`./name.js`) is a shared helper, not a benchmark.
+  const entries = (dir) => {
+    const ts = readdirSync(join(here, dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+    const sources = ts.map((f) => readFileSync(join(here, dir, f), 'utf8')).join('\n');
+    return ts.filter((f) => !sources.includes(`'./${f.replace(/\.ts$/, '.js')}'`)).map((f) => `${dir}/${f}`);
+  };
   const list = readdirSync(here, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .flatMap((d) => readdirSync(join(here, d.name)).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts')).map((f) => `${d.name}/${f}`))
+    .flatMap((d) => entries(d.name))
     .sort();
   process.stderr.write(
     `usage: npm run bench -- <dir/file.ts> [flags]   (or: node bench/run.mjs <dir/file.ts> [flags])${rel ? `\nnot a benchmark: bench/${rel}` : ''}\n` +
