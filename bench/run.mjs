@@ -4,12 +4,25 @@
 // external) and imports the bundle. The benchmark reads its own flags from process.argv.
 // Usage: npm run bench -- <dir/file.ts> [flags]   e.g. npm run bench -- k8s/list-watch.ts --services 10000
 // (npm run bench alone lists the benchmarks; node bench/run.mjs … does the same without the set-up step)
-import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The benchmarks (and the lab tools they start) need Node >= 22.18; `sudo node …` often finds the
+// system's older one: run again with the workspace's Node (the `node` devDependency).
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  const workspaceNode = join(here, '..', 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(workspaceNode) || process.env.METALLB_TS_BENCH_REEXEC) {
+    process.stderr.write(`bench: needs Node >= 22.18 (this is ${process.version}); run \`npm install\` for the workspace's Node 24, or use \`npm run bench -- …\`\n`);
+    process.exit(2);
+  }
+  const r = spawnSync(workspaceNode, process.argv.slice(1), { stdio: 'inherit', env: { ...process.env, METALLB_TS_BENCH_REEXEC: '1' } });
+  process.exit(r.status ?? 1);
+}
+const { build } = await import('esbuild');
 const rel = process.argv[2];
 if (!rel || rel.startsWith('-') || !existsSync(join(here, rel)) || !statSync(join(here, rel)).isFile()) {
   // Entry points only: a module a sibling imports (`./name.js`) is a shared helper, not a benchmark.

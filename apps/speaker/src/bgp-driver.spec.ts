@@ -34,6 +34,7 @@ describe('session options from a BGPPeer', () => {
       gracefulRestart: { restartTime: 120 },
       nextHopV4: '198.51.100.11',
       nextHopV6: '2001:db8::11',
+      awaitRoutes: true,
     });
     expect(peerLabel(d.peer)).toBe('198.51.100.1:1179');
   });
@@ -115,6 +116,26 @@ describe('BgpDriver', () => {
     expect(made[1]!.stopped).toBe(1);
     expect(made).toHaveLength(3);
     expect(made[2]!.options.holdTime).toBe(30);
+  });
+
+  it('openEarly opens the sessions without routes; the first sync keeps those it agrees with and closes the others', () => {
+    const made2: FakeSession[] = [];
+    const d2 = new BgpDriver({ log, nodeName: 'n1', createSession: (o) => (made2.push(new FakeSession(o)), made2.at(-1) as unknown as BgpSession) });
+    d2.openEarly(sessionsOf([peer('a', { peerAddress: '198.51.100.1' }), peer('b', { peerAddress: '198.51.100.2' })]), ['198.51.100.11']);
+    expect(made2.map((s) => [s.options.name, s.started, s.routes.length, s.options.awaitRoutes])).toEqual([
+      ['a', 1, 0, true],
+      ['b', 1, 0, true],
+    ]);
+    // the first pass: `a` as it was, `b` with another hold time, so `b` is replaced
+    d2.sync(sessionsOf([peer('a', { peerAddress: '198.51.100.1' }), peer('b', { peerAddress: '198.51.100.2', holdTime: '30s' })]), new Map([['a', [{ prefix, localPref: undefined, communities: [] }]]]), ['198.51.100.11']);
+    expect(made2.map((s) => [s.options.name, s.stopped, s.routes.length])).toEqual([
+      ['a', 0, 1],
+      ['b', 1, 0],
+      ['b', 0, 1],
+    ]);
+    expect(made2[0]!.routes[0]).toEqual([{ prefix }]);
+    d2.openEarly(sessionsOf([peer('a', { peerAddress: '198.51.100.1' })]), ['198.51.100.11']); // nothing new
+    expect(made2).toHaveLength(3);
   });
 
   it('stopAll closes every session (Cease)', async () => {

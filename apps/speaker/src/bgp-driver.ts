@@ -40,6 +40,9 @@ export function sessionOptions(d: DesiredSession, nodeName: string, nodeAddresse
     ...(p.vrf ? { vrf: p.vrf } : {}),
     ...(v4 ? { nextHopV4: v4 } : {}),
     ...(v6 ? { nextHopV6: v6 } : {}),
+    // A session opened before the first pass sends nothing until that pass gives its routes
+    // (the driver gives them at once to a session opened during a pass).
+    awaitRoutes: true,
   };
 }
 
@@ -108,6 +111,17 @@ export class BgpDriver {
       r.routes = routes.get(name) ?? [];
       this.push(r);
     }
+  }
+
+  /**
+   * Startup, before the first pass: opens the sessions `desired` names that are not open yet.
+   * They connect and reach Established but send nothing (`awaitRoutes`) until {@link sync}
+   * hands them the whole set; a session the first pass no longer wants, or wants with other
+   * parameters, is closed there having announced nothing.
+   */
+  openEarly(desired: ReadonlyMap<string, DesiredSession>, nodeAddresses: readonly string[]): void {
+    this.nodeAddresses = nodeAddresses;
+    for (const [name, d] of desired) if (!this.sessions.has(name)) this.open(d);
   }
 
   /** Closes every session with a Cease (shutdown): routers withdraw our routes at once. */

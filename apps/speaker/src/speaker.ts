@@ -26,13 +26,14 @@ import {
 } from '@metallb-ts/app-runtime';
 import type { ConflictEvent } from '@metallb-ts/arp-responder';
 import { formatRfc3339, systemClock, type Clock, type TimerHandle } from '@metallb-ts/clock';
-import { CONDITION_REASONS, ConfigTracker, vetoDroppedAnnouncements, type Config, type ProposeOutcome } from '@metallb-ts/config';
+import { buildConfig, CONDITION_REASONS, ConfigTracker, isConfigErrors, vetoDroppedAnnouncements, type Config, type ProposeOutcome } from '@metallb-ts/config';
 import { EventRecorder, type ApiClient, type Informer, type KubeObject } from '@metallb-ts/k8s-watch';
 import { existsSync, readFileSync } from 'node:fs';
 import { BgpDriver } from './bgp-driver.js';
 import {
   announcedServices,
   computePlan,
+  desiredSessions,
   eventsBetween,
   GATE_IN,
   l2Changes,
@@ -240,6 +241,25 @@ export class Speaker {
     return [this.services, this.slices, this.nodes, this.namespaces, this.secrets, this.configMaps, ...this.configInformers, ...(this.pods ? [this.pods] : []), this.ownL2Statuses];
   }
 
+  /** The informers the configuration is built from. */
+  private get configSources(): Informer<KubeObject>[] {
+    return [...this.configInformers, this.namespaces, this.secrets, this.nodes];
+  }
+
+  /**
+   * Opens the sessions of the BGPPeers selecting this node, from the configuration as the caches
+   * hold it at startup (side-effect free: no ConfigurationState, no log; the first pass decides
+   * for good and keeps a session whose parameters it agrees with). Nothing when it is invalid.
+   */
+  private openSessionsEarly(): void {
+    const objects: unknown[] = [];
+    for (const inf of this.configSources) for (const o of inf.store.list()) objects.push(o);
+    const config = buildConfig(objects, { namespace: this.flags.namespace, bgpType: 'native', node: this.flags.nodeName });
+    if (isConfigErrors(config)) return;
+    const me = this.nodes.store.list().map(speakerNode).find((n) => n.name === this.flags.nodeName);
+    this.bgp.openEarly(desiredSessions(config, { name: this.flags.nodeName, labels: me?.labels ?? {} }), me?.addresses ?? []);
+  }
+
   /** Why `/readyz` fails, or undefined. */
   notReady(): string | undefined {
     if (!this.synced) return 'informers not synced';
@@ -251,6 +271,11 @@ export class Speaker {
   async start(): Promise<void> {
     this.fileExclude = this.readExcludeFile();
     for (const i of this.allInformers) i.start();
+    // The configuration's caches are small and sync first: open the BGP sessions then, so their
+    // TCP and OPEN exchange overlaps the Service caches and the first pass (the sessions send
+    // nothing before that pass hands them the whole set: `awaitRoutes`).
+    await Promise.all(this.configSources.map((i) => i.waitForSync()));
+    this.openSessionsEarly();
     await Promise.all(this.allInformers.map((i) => i.waitForSync()));
     this.synced = true;
     this.log.info('caches synced', { op: 'startup', services: this.services.store.size(), nodes: this.nodes.store.size() });
@@ -441,7 +466,7 @@ export class Speaker {
   /** The configuration through the tracker, with MetalLB's veto (§2.5) and ConfigurationState. */
   private reconcileConfig(): Config | undefined {
     const objects: unknown[] = [];
-    for (const inf of [...this.configInformers, this.namespaces, this.secrets, this.nodes]) for (const o of inf.store.list()) objects.push(o);
+    for (const inf of this.configSources) for (const o of inf.store.list()) objects.push(o);
     const p: ProposeOutcome = this.tracker.propose(objects);
     switch (p.kind) {
       case 'accept': {

@@ -97,6 +97,13 @@ export interface SessionOptions {
    * then `idleHold` doubling to its cap — MetalLB's native speaker). @default 'rfc4271'
    */
   reconnect?: ReconnectMode;
+  /**
+   * Open the session before the routes are known: once Established it sends nothing (no
+   * initial UPDATEs, no End-of-RIB) until {@link BgpSession.setRoutes} was called once, then the
+   * whole initial set and End-of-RIB. Lets an owner start its TCP and OPEN exchange while it is
+   * still computing the set, without announcing a partial one. @default false
+   */
+  awaitRoutes?: boolean;
   /** A name for logs and events. @default `${peerAddress}:${peerPort}` */
   name?: string;
 }

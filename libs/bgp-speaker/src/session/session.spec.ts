@@ -32,6 +32,36 @@ describe('BgpSession over an in-memory transport', () => {
     expect(session.status().advertisedPrefixes).toBe(3);
   });
 
+  it('awaitRoutes: Established sends nothing until the first setRoutes, then the whole set and End-of-RIB', async () => {
+    const { peer, session } = setup({ awaitRoutes: true });
+    session.start();
+    await settle();
+    expect(session.state).toBe('established');
+    expect(peer.of('update')).toEqual([]); // no initial set, no End-of-RIB: a partial (empty) set would tell a graceful-restart peer we are done
+    session.setRoutes([route('203.0.113.1/32'), route('2001:db8:1::/48')]);
+    await settle();
+    const ups = peer.of('update');
+    expect(ups.map((u) => announcedPrefixes(u).map(String))).toEqual([['203.0.113.1/32'], ['2001:db8:1::/48'], [], []]);
+    expect(ups.slice(2).map((u) => endOfRibFamily(u))).toEqual([{ afi: 1, safi: 1 }, { afi: 2, safi: 1 }]);
+    session.setRoutes([route('203.0.113.1/32')]); // later changes are plain differences
+    await settle();
+    const after = peer.of('update').slice(4);
+    expect(after.map((u) => withdrawnPrefixes(u).map(String))).toEqual([['2001:db8:1::/48']]);
+    expect(after.every((u) => endOfRibFamily(u) === undefined)).toBe(true);
+  });
+
+  it('awaitRoutes: routes given before Established (an empty set too) go out as usual', async () => {
+    for (const initial of [[route('203.0.113.1/32')], []]) {
+      const { peer, session } = setup({ awaitRoutes: true, families: ['ipv4-unicast'] });
+      session.setRoutes(initial);
+      session.start();
+      await settle();
+      const ups = peer.of('update');
+      expect(ups.flatMap((u) => announcedPrefixes(u).map(String))).toEqual(initial.map((r) => r.prefix.toString()));
+      expect(endOfRibFamily(ups.at(-1)!)).toEqual({ afi: 1, safi: 1 });
+    }
+  });
+
   it('a large initial set is written in order over several event-loop turns, End-of-RIB last', async () => {
     const { peer, session, clock } = setup({ families: ['ipv6-unicast'] });
     const many = Array.from({ length: 20_000 }, (_, i) => ({ prefix: Cidr.of(IPAddress.fromBigInt('IPv6', (0x20010db8n << 96n) + BigInt(i)), 128), nextHop: IPAddress.parse('2001:db8::10') }));

@@ -50,6 +50,10 @@ export class BgpSession extends Emitter<SessionEvents> {
   private readonly rib = new AdjRibOut();
   /** The routes given to {@link setRoutes}, duplicates merged; next hops possibly left to us. */
   private wanted: Route[] = [];
+  /** setRoutes was called once (or `awaitRoutes` is off): the initial set may go out. */
+  private routesGiven: boolean;
+  /** Established while `routesGiven` was false: the initial set and End-of-RIB are owed. */
+  private initialOwed = false;
   /** Next-hop-self per family, from the current (or last) connection; undefined before any. */
   private nextHops?: NextHops;
   /** The last negotiation, for `family-not-negotiated`. */
@@ -80,6 +84,7 @@ export class BgpSession extends Emitter<SessionEvents> {
     this.name = options.name ?? `${options.peerAddress}:${options.peerPort ?? SESSION_DEFAULTS.peerPort}`;
     this.localId = initialRouterId(options);
     this.restarting = options.gracefulRestart?.restarting ?? false;
+    this.routesGiven = !options.awaitRoutes;
     this.fsmCfg = this.buildFsmConfig();
   }
 
@@ -149,8 +154,10 @@ export class BgpSession extends Emitter<SessionEvents> {
     const fams = sessionFamilies(this.opts);
     for (const r of list) checkSessionRoute(r, fams);
     this.wanted = mergeDuplicateRoutes(list);
+    this.routesGiven = true;
     this.applyRoutes();
-    if (this.fsm.name === 'established') this.flush();
+    if (this.initialOwed && this.negotiated && this.fsm.name === 'established') this.sendInitial(this.negotiated);
+    else if (this.fsm.name === 'established') this.flush();
   }
 
   /** The routes last given to {@link setRoutes} (duplicates merged; next hops as given). */
@@ -411,8 +418,14 @@ export class BgpSession extends Emitter<SessionEvents> {
     }
     this.emit('established', n);
     this.rib.reset();
+    if (this.routesGiven) this.sendInitial(n);
+    else this.initialOwed = true; // awaitRoutes: nothing until the owner has the whole set
+  }
+
+  /** The initial set, then End-of-RIB for every family (RFC 4724 §2). */
+  private sendInitial(n: Negotiated): void {
+    this.initialOwed = false;
     this.flush();
-    // End-of-RIB after the initial set, for every family (RFC 4724 §2).
     for (const f of n.families) this.outbox.push({ update: endOfRib(f.afi, f.safi), eor: f });
     this.pump();
   }
@@ -443,7 +456,7 @@ export class BgpSession extends Emitter<SessionEvents> {
 
   /** Sends the Adj-RIB-Out difference. */
   private flush(): void {
-    if (!this.negotiated || this.fsm.name !== 'established') return;
+    if (!this.negotiated || this.fsm.name !== 'established' || this.initialOwed) return;
     const ctx = this.peerContext();
     const diff = this.rib.pending(ctx);
     if (diff.announce.length === 0 && diff.withdraw.length === 0) return;
@@ -595,6 +608,7 @@ export class BgpSession extends Emitter<SessionEvents> {
     if (!conn) return;
     this.conn = undefined;
     this.negotiated = undefined;
+    this.initialOwed = false;
     conn.end();
     // onClose still resolves stop() waiters; the FSM already knows the connection is gone.
     conn.setHandlers({
