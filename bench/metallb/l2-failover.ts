@@ -4,7 +4,8 @@
  * One lab (apps/lab, real control plane, 3 nodes), one Layer 2 Service (198.51.100.121, pods on
  * every node), a client probing it (probe.mjs: its neighbour entry every 5 ms, requests back to
  * back with a 300 ms timeout). The speakers are MetalLB v0.15.2's first, then ours (memberlist
- * preset `lan`, the default), then ours with `--ml-preset fast`; the controller stays MetalLB's
+ * preset `balanced`, the default), then ours with `--ml-preset fast` (and, with `--impls … ours-lan`,
+ * ours with MetalLB's own timings, `--ml-preset lan`); the controller stays MetalLB's
  * (allocation is not measured here). For each, `--runs` times each failure of the announcing node:
  *
  * - `kill`: kill -9 of its speaker (the node itself keeps forwarding: requests through the old
@@ -23,7 +24,7 @@
  *
  * Usage (root; builds kube-lab's and MetalLB's binaries when not cached, and needs
  * `npx nx run lab:build`):
- *   node bench/run.mjs metallb/l2-failover.ts [--runs 20] [--modes kill,link,term] [--impls metallb,ours,ours-fast]
+ *   node bench/run.mjs metallb/l2-failover.ts [--runs 20] [--modes kill,link,term] [--impls metallb,ours,ours-fast,ours-lan]
  */
 import { runChild, waitFor } from '@metallb-ts/test-lab';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,7 +42,7 @@ const IP = '198.51.100.121';
 const FAIL_LOGS = process.env['BENCH_FAIL_LOGS'] ?? join(tmpdir(), 'metallb-ts-bench-l2-failover');
 
 type Mode = 'kill' | 'link' | 'term';
-type Variant = 'metallb' | 'ours' | 'ours-fast';
+type Variant = 'metallb' | 'ours' | 'ours-fast' | 'ours-lan';
 
 function flag(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,8 +51,8 @@ function flag(name: string, def: string): string {
 const RUNS = Number(flag('runs', '20'));
 const MODES = flag('modes', 'kill,link,term').split(',') as Mode[];
 const VARIANTS = flag('impls', 'metallb,ours,ours-fast').split(',') as Variant[];
-if (!(RUNS > 0) || MODES.some((m) => !['kill', 'link', 'term'].includes(m)) || VARIANTS.some((v) => !['metallb', 'ours', 'ours-fast'].includes(v))) {
-  console.error('usage: node bench/run.mjs metallb/l2-failover.ts [--runs 20] [--modes kill,link,term] [--impls metallb,ours,ours-fast]');
+if (!(RUNS > 0) || MODES.some((m) => !['kill', 'link', 'term'].includes(m)) || VARIANTS.some((v) => !['metallb', 'ours', 'ours-fast', 'ours-lan'].includes(v))) {
+  console.error('usage: node bench/run.mjs metallb/l2-failover.ts [--runs 20] [--modes kill,link,term] [--impls metallb,ours,ours-fast,ours-lan]');
   process.exit(2);
 }
 if (process.getuid?.() !== 0) {
@@ -64,7 +65,7 @@ if (!existsSync(LAB)) {
 }
 
 const impl = (v: Variant): Impl => (v === 'metallb' ? 'metallb' : 'metallb-ts');
-const extra = (v: Variant): string[] => (v === 'ours-fast' ? ['--ml-preset', 'fast'] : []);
+const extra = (v: Variant): string[] => (v === 'ours-fast' ? ['--ml-preset', 'fast'] : v === 'ours-lan' ? ['--ml-preset', 'lan'] : []);
 
 async function must(argv: string[], what: string, timeoutMs = 3_500_000): Promise<string> {
   const r = await runChild(argv, { cwd: ROOT, timeoutMs });
@@ -225,7 +226,7 @@ spec:
       if (!s.length) continue;
       const a = quantiles(s.map((x) => x.neighMs));
       const b = quantiles(s.map((x) => x.okMs));
-      rows.push(`| ${v === 'metallb' ? 'MetalLB v0.15.2' : v === 'ours' ? 'metallb-ts (lan)' : 'metallb-ts (fast)'} | ${mode === 'kill' ? 'kill -9 of the speaker' : mode === 'link' ? 'node link down' : 'SIGTERM of the speaker'} | ${a.median} / ${a.p90} / ${a.max} | ${b.median} / ${b.p90} / ${b.max} | ${s.reduce((x, y) => x + y.failed, 0)} | ${stuckCount.get(`${v}|${mode}`) ?? 0} |`);
+      rows.push(`| ${v === 'metallb' ? 'MetalLB v0.15.2' : v === 'ours' ? 'metallb-ts (balanced, default)' : v === 'ours-lan' ? 'metallb-ts (lan)' : 'metallb-ts (fast)'} | ${mode === 'kill' ? 'kill -9 of the speaker' : mode === 'link' ? 'node link down' : 'SIGTERM of the speaker'} | ${a.median} / ${a.p90} / ${a.max} | ${b.median} / ${b.p90} / ${b.max} | ${s.reduce((x, y) => x + y.failed, 0)} | ${stuckCount.get(`${v}|${mode}`) ?? 0} |`);
     }
   }
   console.log(rows.join('\n'));

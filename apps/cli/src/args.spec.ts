@@ -148,7 +148,7 @@ describe('memberlist agent arguments', () => {
     [['--name', 'n'], /--bind is required/],
     [['--name', 'n', '--bind', '127.0.40.5'], /expected ADDR:PORT/],
     [['--name', 'n', '--bind', '127.0.40.5:99999'], /out of range/],
-    [['--name', 'n', '--bind', '127.0.40.5:1', '--preset', 'wan2'], /--preset "wan2": expected lan or fast/],
+    [['--name', 'n', '--bind', '127.0.40.5:1', '--preset', 'wan2'], /--preset "wan2": expected lan, balanced or fast/],
     [['--name', 'n', '--bind', '127.0.40.5:1', '--join', 'nohost:1'], /--join "nohost:1"/],
     [['--name', 'n', '--bind', '127.0.40.5:1', '--meta', 'x'.repeat(513)], /at most 512 bytes/],
   ])('refuses %j', (argv, re) => {

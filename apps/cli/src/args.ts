@@ -320,13 +320,13 @@ export interface MemberlistAgentArgs {
   advertise?: string;
   join: string[];
   secretKeyPath?: string;
-  preset: 'lan' | 'fast';
+  preset: 'lan' | 'balanced' | 'fast';
   meta?: string;
 }
 
 /** Help text of `memberlist agent`. */
 export const MEMBERLIST_AGENT_HELP = `Usage: metallb-ts memberlist agent --name NAME --bind ADDR:PORT [--advertise ADDR:PORT]
-         [--join ADDR:PORT]… [--secret-key-path FILE] [--preset lan|fast] [--meta TEXT]
+         [--join ADDR:PORT]… [--secret-key-path FILE] [--preset lan|balanced|fast] [--meta TEXT]
 
 Joins a memberlist cluster (ours or hashicorp/memberlist's, e.g. MetalLB speakers on :7946).
 With --secret-key-path, traffic is encrypted with MetalLB's key derivation (the file, or a
@@ -340,7 +340,8 @@ SIGTERM/SIGINT: graceful leave (1 s), shutdown, exit 0.
   --advertise ADDR:PORT   address to tell others (default: the bound one)
   --join ADDR:PORT        a member to join through; repeatable (default: start a new cluster)
   --secret-key-path FILE  MetalLB memberlist secret (an empty or whitespace-only one is refused)
-  --preset lan|fast       timing: lan = MetalLB's (default), fast = sub-second failure detection
+  --preset lan|balanced|fast  timing: lan = MetalLB's (default), balanced = a silent node dead in 2–3 s
+                          (the speaker's default), fast = sub-second failure detection
   --meta TEXT             node metadata (at most 512 bytes)
 `;
 
@@ -364,7 +365,7 @@ export function parseMemberlistAgent(argv: readonly string[]): MemberlistAgentAr
   const bind = required(v, 'bind');
   hostPortFlag('bind', bind);
   const preset = (v['preset'] as string | undefined) ?? 'lan';
-  if (preset !== 'lan' && preset !== 'fast') throw new UsageError(`--preset ${JSON.stringify(preset)}: expected lan or fast`);
+  if (preset !== 'lan' && preset !== 'balanced' && preset !== 'fast') throw new UsageError(`--preset ${JSON.stringify(preset)}: expected lan, balanced or fast`);
   const join = ((v['join'] as string[] | undefined) ?? []).flatMap((j) => j.split(',')).filter(Boolean);
   for (const j of join) hostPortFlag('join', j, 7946);
   const out: MemberlistAgentArgs = { name, bind, join, preset };

@@ -7,7 +7,7 @@ const run = (argv: string[], env: Record<string, string> = {}) => parseFlags(arg
 describe('speaker flags', () => {
   it('defaults: MetalLB\'s ports and a disabled memberlist', () => {
     const f = run(['--node-name', 'n1', '--namespace', 'metallb-system']);
-    expect(f).toMatchObject({ nodeName: 'n1', port: 7472, mlBindPort: 7946, healthProbePort: 0, logLevel: 'info', mlPreset: 'lan', mlNamespace: 'metallb-system', lbClass: '', ignoreExcludeLb: false });
+    expect(f).toMatchObject({ nodeName: 'n1', port: 7472, mlBindPort: 7946, healthProbePort: 0, logLevel: 'info', mlPreset: 'balanced', mlNamespace: 'metallb-system', lbClass: '', ignoreExcludeLb: false });
     expect(memberlistEnabled(f)).toBe(false);
   });
 

@@ -11,7 +11,7 @@ import { IPAddress } from '@metallb-ts/netaddr';
 export { FlagError };
 
 /** Memberlist timing presets the speaker offers (`--ml-preset`). */
-export const ML_PRESETS = ['lan', 'fast'] as const;
+export const ML_PRESETS = ['balanced', 'lan', 'fast'] as const;
 export type MlPreset = (typeof ML_PRESETS)[number];
 
 /** The parsed flags. */
@@ -58,7 +58,7 @@ export const FLAGS: readonly FlagSpec<SpeakerFlags>[] = [
   { name: 'ml-namespace', key: 'mlNamespace', type: 'string', help: 'namespace of the speaker pods (default: --namespace)', default: '' },
   { name: 'ml-secret-key-path', key: 'mlSecretKeyPath', type: 'string', env: ['METALLB_ML_SECRET_KEY_PATH'], help: 'directory holding the memberlist secret file "secretkey" (empty: unencrypted)', default: '' },
   { name: 'ml-wan-config', key: 'mlWanConfig', type: 'bool', help: 'memberlist WAN timings instead of LAN', default: false },
-  { name: 'ml-preset', key: 'mlPreset', type: 'string', help: `memberlist failure detection: ${ML_PRESETS.join('|')} (fast: sub-second, every speaker must use it)`, default: 'lan' },
+  { name: 'ml-preset', key: 'mlPreset', type: 'string', help: `memberlist failure detection: ${ML_PRESETS.join('|')} (balanced: a silent node is dead in 2–3 s on a small cluster; lan: memberlist's LAN timings as MetalLB, 5–6 s; fast: sub-second, every speaker must use it)`, default: 'balanced' },
   {
     name: 'ml-dead-on-refused',
     key: 'mlDeadOnRefused',

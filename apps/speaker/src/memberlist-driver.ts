@@ -32,7 +32,7 @@ export interface MemberlistDriverOptions {
   bindAddr: string;
   bindPort: number;
   /** `lan`, `fast` or `wan` (`--ml-wan-config`). */
-  preset: 'lan' | 'fast' | 'wan';
+  preset: 'balanced' | 'lan' | 'fast' | 'wan';
   /** `--ml-dead-on-refused`: the library's `deadWhenRefused`, on top of the preset or tuning file. */
   deadOnRefused: boolean;
   /** `--ml-secret-key-path`; empty: unencrypted (warned). */

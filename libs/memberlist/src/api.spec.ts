@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock, SeededRng } from '@metallb-ts/clock/testing';
-import { ConfigError, FAST_PRESET, LAN_PRESET, LOCAL_PRESET, WAN_PRESET, createMemberlist, deriveMetallbKey, parseHostPort, preset, validateTunables } from './index.js';
+import { BALANCED_PRESET, ConfigError, FAST_PRESET, LAN_PRESET, LOCAL_PRESET, WAN_PRESET, createMemberlist, deriveMetallbKey, parseHostPort, preset, validateTunables } from './index.js';
 import { MemoryNetwork, Simulation } from './testing/index.js';
 
 describe('presets equal memberlist DefaultLANConfig / DefaultWANConfig / DefaultLocalConfig (§13.8)', () => {
@@ -25,6 +25,14 @@ describe('presets equal memberlist DefaultLANConfig / DefaultWANConfig / Default
     expect(LAN_PRESET[field]).toBe(lan);
     expect(WAN_PRESET[field]).toBe(wan);
     expect(LOCAL_PRESET[field]).toBe(local);
+  });
+
+  it('balanced preset is valid, refuses-dead, and its minimum suspicion is 1.5 s for a small cluster', () => {
+    validateTunables(BALANCED_PRESET);
+    expect(preset('balanced')).toBe(BALANCED_PRESET);
+    expect(BALANCED_PRESET.deadWhenRefused).toBe(true);
+    expect(BALANCED_PRESET.suspicionMult * BALANCED_PRESET.probeIntervalMs).toBe(1_500);
+    expect(BALANCED_PRESET.probeIntervalMs).toBeLessThan(LAN_PRESET.probeIntervalMs);
   });
 
   it('fast preset is valid and sub-second by construction', () => {

@@ -48,7 +48,7 @@ export interface Tunables {
 }
 
 /** Preset names accepted by {@link preset}. */
-export type PresetName = 'lan' | 'wan' | 'local' | 'fast';
+export type PresetName = 'lan' | 'wan' | 'local' | 'balanced' | 'fast';
 
 /** memberlist `DefaultLANConfig()`: what MetalLB speakers use. */
 export const LAN_PRESET: Tunables = Object.freeze({
@@ -118,11 +118,30 @@ export const FAST_PRESET: Tunables = Object.freeze({
   deadWhenRefused: true,
 });
 
+/**
+ * Our *balanced* preset: a node that goes silent (link down, host off, partition) is dead for
+ * every survivor of a small cluster in about 2–3 s instead of LAN's 5–6 s, at twice LAN's packet
+ * rate and with the same tolerance of a slow peer in proportion to its probe interval. Probe every
+ * 500 ms with a 250 ms ack timeout; suspicion multiplier 3 gives a 1.5 s minimum suspicion timeout
+ * for clusters up to 10 nodes (3 s at 100, 4.5 s at 1,000: memberlist's log10 scaling), 6 × that
+ * without a confirmation; gossip every 100 ms. A process that is gone (its port refused) is dead
+ * at once (`deadWhenRefused`). The speaker's default; mixing it with Go `lan` nodes is fine.
+ */
+export const BALANCED_PRESET: Tunables = Object.freeze({
+  ...LAN_PRESET,
+  suspicionMult: 3,
+  probeTimeoutMs: 250,
+  probeIntervalMs: 500,
+  gossipIntervalMs: 100,
+  deadWhenRefused: true,
+});
+
 /** The presets by name. */
 export const PRESETS: Readonly<Record<PresetName, Tunables>> = Object.freeze({
   lan: LAN_PRESET,
   wan: WAN_PRESET,
   local: LOCAL_PRESET,
+  balanced: BALANCED_PRESET,
   fast: FAST_PRESET,
 });
 

@@ -7,7 +7,7 @@
  * - {@link startMemberlist}: a node on real UDP + TCP in one call (or {@link createMemberlist}
  *   with {@link createNodeTransport} or your own {@link Transport}).
  * - Presets {@link LAN_PRESET} (MetalLB default), {@link WAN_PRESET}, {@link LOCAL_PRESET},
- *   {@link FAST_PRESET} (sub-second detection).
+ *   {@link BALANCED_PRESET} (a silent node dead in 2–3 s), {@link FAST_PRESET} (sub-second detection).
  * - Pure parts: the wire codecs (`encodeMessage`, `decodeMessage`, `sealPacket`, ...), the
  *   state machine {@link NodeTable}, and the Lifeguard maths (`suspicionTimeoutMs`, ...).
  * - `@metallb-ts/memberlist/testing`: `MemoryNetwork` and `Simulation`.
@@ -21,6 +21,7 @@ export {
   LAN_PRESET,
   WAN_PRESET,
   LOCAL_PRESET,
+  BALANCED_PRESET,
   FAST_PRESET,
   PRESETS,
   preset,
