@@ -28,7 +28,7 @@
 import { waitFor } from '@metallb-ts/test-lab';
 import { Resources, type KubeObject } from '@metallb-ts/k8s-watch';
 import { alive, type LabHandle } from '../../apps/lab/src/lab.js';
-import { NODES, apply, commit, flag, fmt, label, labDown, labUp, load, machine, preflight, cpuSeconds, routerRoutes, rssMiB, sleep, stopNodeAgents, tearDownOnSignal, utc, type Variant } from './lab-bench.js';
+import { NODES, apply, commit, flag, fmt, label, labDown, labUp, load, machine, preflight, cpuSeconds, routerRoutes, rssMiB, anonMiB, sleep, stopNodeAgents, tearDownOnSignal, utc, type Variant } from './lab-bench.js';
 
 const N = Number(flag('services', '1000'));
 const RUNS = Number(flag('runs', '5'));
@@ -54,6 +54,7 @@ interface Sample {
   cpu: number[];
   withdrawMs: number;
   rss: number[];
+  anon: number[];
   victim: string;
 }
 
@@ -172,6 +173,7 @@ spec: {myASN: 64500, peerASN: 64501, peerAddress: ${L.topo.router.v4}}
         return expected.every((ip) => [...(routes.get(ip) ?? [])].sort().join(',') === allHops) ? performance.now() - t0 : undefined;
       }, { timeoutMs: 300_000 + N * 120, everyMs: every });
       const rss = recs.map((rec) => rssMiB(rec.pid) ?? NaN);
+      const anon = recs.map((rec) => anonMiB(rec.pid) ?? NaN);
       const cpu = recs.map((rec) => cpuSeconds(rec.pid) ?? NaN);
       // ---- withdraw: kill -9 of one speaker
       const victim = NODES[r % NODES.length]!;
@@ -183,8 +185,8 @@ spec: {myASN: 64500, peerASN: 64501, peerAddress: ${L.topo.router.v4}}
         return expected.every((ip) => !(routes.get(ip) ?? []).includes(hop)) ? performance.now() - t1 : undefined;
       }, { timeoutMs: 300_000, everyMs: every });
       const la1 = load();
-      samples.push({ firstMs: firstMs ?? announceMs, announceMs, cpu, withdrawMs, rss, victim });
-      console.error(`  ${v.padEnd(7)} #${r + 1}: first route after ${((firstMs ?? announceMs) / 1000).toFixed(2)} s, ${expected.length} routes × 3 next hops after ${(announceMs / 1000).toFixed(2)} s; CPU ${cpu.map((x) => x.toFixed(1)).join('/')} s; RSS ${rss.map((x) => x.toFixed(0)).join('/')} MiB; kill -9 ${victim} → withdrawn after ${withdrawMs.toFixed(0)} ms; load ${la0} → ${la1}; ${utc()}`);
+      samples.push({ firstMs: firstMs ?? announceMs, announceMs, cpu, withdrawMs, rss, anon, victim });
+      console.error(`  ${v.padEnd(7)} #${r + 1}: first route after ${((firstMs ?? announceMs) / 1000).toFixed(2)} s, ${expected.length} routes × 3 next hops after ${(announceMs / 1000).toFixed(2)} s; CPU ${cpu.map((x) => x.toFixed(1)).join('/')} s; RSS ${rss.map((x) => x.toFixed(0)).join('/')} MiB (anonymous ${anon.map((x) => x.toFixed(0)).join('/')}); kill -9 ${victim} → withdrawn after ${withdrawMs.toFixed(0)} ms; load ${la0} → ${la1}; ${utc()}`);
       // ---- back to nothing: the other speakers stopped, the router empty
       await Promise.all(NODES.filter((n) => n !== victim).map((n) => L.stopSpeaker(n, 'SIGTERM')));
       await waitFor(`${v} #${r + 1}: the router empty again`, () => routerRoutes(L).size === 0 || undefined, { timeoutMs: 120_000, everyMs: 500 });
@@ -194,12 +196,12 @@ spec: {myASN: 64500, peerASN: 64501, peerAddress: ${L.topo.router.v4}}
   const c = await commit();
   const rows = [
     `BGP with ${N} Services on ${expected.length} IPs (${expected.length} routes at the router), ECMP over 3 nodes; ${RUNS} run(s) each; controller ${CONTROLLER === 'metallb' ? 'MetalLB' : 'metallb-ts'} (allocation once, not measured); commit ${c}; ${machine()}; start ${started.at} (load ${started.load}), end ${utc()} (load ${load()}); ${((performance.now() - t00) / 60_000).toFixed(1)} min`,
-    '| speakers | start → first route (s) | start → every route with 3 next hops (s): median / p90 / max | CPU per speaker until then (s) | kill -9 → next hop withdrawn from every route (ms) | RSS per speaker, all routes announced (MiB) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| speakers | start → first route (s) | start → every route with 3 next hops (s): median / p90 / max | CPU per speaker until then (s) | kill -9 → next hop withdrawn from every route (ms) | RSS per speaker, all routes announced (MiB) | of which anonymous (MiB) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const v of VARIANTS) {
     const s = results.get(v) ?? [];
-    rows.push(`| ${label(v)} | ${fmt(s.map((x) => x.firstMs / 1000), 2)} | ${fmt(s.map((x) => x.announceMs / 1000), 2)} | ${fmt(s.flatMap((x) => x.cpu), 1)} | ${fmt(s.map((x) => x.withdrawMs))} | ${fmt(s.flatMap((x) => x.rss), 0)} |`);
+    rows.push(`| ${label(v)} | ${fmt(s.map((x) => x.firstMs / 1000), 2)} | ${fmt(s.map((x) => x.announceMs / 1000), 2)} | ${fmt(s.flatMap((x) => x.cpu), 1)} | ${fmt(s.map((x) => x.withdrawMs))} | ${fmt(s.flatMap((x) => x.rss), 0)} | ${fmt(s.flatMap((x) => x.anon), 0)} |`);
   }
   console.log(rows.join('\n'));
 }

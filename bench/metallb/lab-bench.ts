@@ -144,6 +144,20 @@ export function routerRoutes(L: LabHandle): Map<string, string[]> {
 }
 
 /** VmRSS of a process in MiB (undefined when it is gone). */
+/**
+ * The anonymous part of a process's RSS (heap, stacks, malloc: memory of its own), MiB, or
+ * undefined. The rest is file-backed: the executable's pages (for Node ~45 MiB, shared by every
+ * process of the same binary file).
+ */
+export function anonMiB(pid: number): number | undefined {
+  try {
+    const m = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function rssMiB(pid: number): number | undefined {
   try {
     const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

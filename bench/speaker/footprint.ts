@@ -81,10 +81,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = (b: number) => (b / 1048576).toFixed(1);
 const metallb = (plural: string, version = 'v1beta1') => ({ group: 'metallb.io', version, plural });
 
-function status(pid: number): { rss: number; hwm: number } {
+/** RSS, peak, and the RSS split: anonymous (heap, stacks, malloc) and file-backed (the node binary's pages, shared with every Node process on the host). */
+function status(pid: number): { rss: number; hwm: number; anon: number; file: number } {
   const t = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(t)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), anon: kb('RssAnon'), file: kb('RssFile') };
 }
 function ticks(pid: number): number {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -383,7 +384,7 @@ try {
   const show = (when: string) => {
     const parts = speakers.map((p) => {
       const s = status(p.pid);
-      return `${p.role} ${MiB(s.rss)} MiB (peak ${MiB(s.hwm)})`;
+      return `${p.role} ${MiB(s.rss)} MiB (peak ${MiB(s.hwm)}; anon ${MiB(s.anon)}, file ${MiB(s.file)})`;
     });
     console.log(`${when}: ${parts.join(', ')}${controller ? `; controller ${MiB(status(controller.pid).rss)} MiB` : ''}`);
   };
