@@ -81,6 +81,9 @@ export function repoRoot(): string {
   return process.cwd();
 }
 
+/** The real control plane's Service CIDRs (cluster-internal; never routed outside the lab's namespaces). */
+export const SERVICE_CIDRS = '10.96.0.0/16,fd00:10:96::/112';
+
 /** The lab directory of a prefix: `/tmp/metallb-ts-lab` for the default, `/tmp/metallb-ts-lab-<prefix>` otherwise. */
 export function labDir(prefix: string): string {
   return prefix === DEFAULT_PREFIX ? '/tmp/metallb-ts-lab' : `/tmp/metallb-ts-lab-${prefix}`;
@@ -267,7 +270,9 @@ export async function up(o: UpOptions = {}): Promise<LabHandle> {
       writeFileSync(inLab, kubeconfigText(`http://${API.v4}:${API.port}`));
       handle.record(spawnDaemon('apiserver', [process.execPath, self, '_apiserver', '--host', API.v4, '--port', String(API.port), '--insecure-allow-remote', '--crds', crds, '--snapshot', join(dir, 'api', 'snapshot.json'), '--durability', 'write'], join(dir, 'logs', 'apiserver.log'), t.cp.ns));
     } else {
-      const r = kubeLab(['up', '--dir', join(dir, 'kube'), '--netns', t.cp.ns, '--address', API.v4, '--port', String(API.port), '--unsafe-no-fsync']);
+      // dual-stack Service CIDRs (a Service is IPv4 unless it asks for IPv6): IPv6 and
+      // dual-stack LoadBalancers work on the real control plane as on apiserver-lite
+      const r = kubeLab(['up', '--dir', join(dir, 'kube'), '--netns', t.cp.ns, '--address', API.v4, '--port', String(API.port), '--service-cidr', SERVICE_CIDRS, '--unsafe-no-fsync']);
       if (r.status !== 0) throw new Error(`the real control plane did not start (kube-lab up): ${r.err.trim().split('\n').slice(-8).join('\n')}`);
       writeFileSync(inLab, readFileSync(join(dir, 'kube', 'admin.kubeconfig'), 'utf8'));
       ca = join(dir, 'kube', 'pki', 'ca.crt');

@@ -55,9 +55,8 @@ function scenarios(kube: 'lite' | 'real'): void {
       });
     }
 
-    // kube-lab's --service-cidr takes one IPv4 range: no IPv6 ClusterIPs on the real control plane yet
-    const v6skip = kube === 'real' ? ' [skipped: kube-lab serves no IPv6 Service CIDR]' : '';
-    it.skipIf(kube === 'real')(`IPv6 and dual-stack: both families get an IP, curl answers on both, the client resolves each through ARP and NDP to the announcing node${v6skip}`, async () => {
+    // the real control plane runs with dual-stack Service CIDRs (lab.ts SERVICE_CIDRS), so this runs on both
+    it('IPv6 and dual-stack: both families get an IP, curl answers on both, the client resolves each through ARP and NDP to the announcing node', async () => {
       e.apply(e.service('dual', { pool: 'dual-pool', dual: true }));
       await e.pods('dual', ['n1', 'n2']);
       try {

@@ -52,6 +52,15 @@ const onNodes = (...names: string[]) => `[{matchExpressions: [{key: kubernetes.i
  * kept by, iBGP peers, so n3's paths are where it shows. `sc-bgp` is advertised by n1 and n3
  * (node selectors), aggregated to /30, with a plain and an aliased community and localPref 150;
  * `sc-bgploc` (no localPref, no communities) only by n3, where its one pod is.
+ *
+ * IPv6 and dual-stack (the lab's real control plane serves dual-stack Service CIDRs): `sc-v6l2`
+ * is an IPv6-only Service and `sc-ds` a RequireDualStack one, both in Layer 2 (ARP and NDP
+ * answers compared). Session settings: `sc-router` asks for a 30 s hold time, `sc-ibgp` for none
+ * (MetalLB's native default, 90 s); the router's negotiated timers per session are compared.
+ * Not here, because MetalLB's native mode refuses the whole configuration for them (its log:
+ * "peer … has keepalive-time set on native bgp mode"; §2.3): IPv6 prefixes over BGP, IPv6 peers'
+ * `dualStackAddressFamily`, `keepaliveTime`, `connectTime`, graceful restart — ours accepts them
+ * (libs/config README, "Native mode accepts what our native speaker supports").
  */
 const CONFIG = (router: string) => `apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
@@ -77,6 +86,22 @@ apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
 metadata: {name: sc-bgploc, namespace: ${MS}}
 spec: {addresses: [198.51.100.140/32], autoAssign: false}
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: sc-v6l2, namespace: ${MS}}
+spec: {addresses: ['2001:db8::100:21/128'], autoAssign: false}
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: sc-ds, namespace: ${MS}}
+spec: {addresses: [198.51.100.144/32, '2001:db8::100:31/128'], autoAssign: false}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: sc-v6l2, namespace: ${MS}}
+spec:
+  ipAddressPools: [sc-v6l2, sc-ds]
 ---
 apiVersion: metallb.io/v1beta1
 kind: L2Advertisement
@@ -121,6 +146,7 @@ spec:
   myASN: 64500
   peerASN: 64501
   peerAddress: ${router}
+  holdTime: 30s
   nodeSelectors: ${onNodes('n1', 'n2')}
 ---
 apiVersion: metallb.io/v1beta2
@@ -138,6 +164,7 @@ const CONFIG_OBJECTS = [
   'ipaddresspools.metallb.io/sc-l2sel', 'ipaddresspools.metallb.io/sc-l2if', 'ipaddresspools.metallb.io/sc-l2loc', 'ipaddresspools.metallb.io/sc-bgp', 'ipaddresspools.metallb.io/sc-bgploc',
   'l2advertisements.metallb.io/sc-l2sel', 'l2advertisements.metallb.io/sc-l2if', 'bgpadvertisements.metallb.io/sc-bgp', 'bgpadvertisements.metallb.io/sc-bgploc',
   'communities.metallb.io/sc-communities', 'bgppeers.metallb.io/sc-router', 'bgppeers.metallb.io/sc-ibgp',
+  'ipaddresspools.metallb.io/sc-v6l2', 'ipaddresspools.metallb.io/sc-ds', 'l2advertisements.metallb.io/sc-v6l2',
 ];
 
 /** The Services: name → pool, app, traffic policy. */
@@ -147,6 +174,8 @@ const SERVICES = [
   { name: 'sc-l2loc', pool: 'sc-l2loc', app: 'loc', local: true },
   { name: 'sc-bgp', pool: 'sc-bgp', app: 'web', local: false },
   { name: 'sc-bgploc', pool: 'sc-bgploc', app: 'loc', local: true },
+  { name: 'sc-v6l2', pool: 'sc-v6l2', app: 'web', local: false, family: 'v6' },
+  { name: 'sc-ds', pool: 'sc-ds', app: 'web', local: false, family: 'dual' },
 ] as const;
 
 /** What a user sees, flattened: key → value (text). */
@@ -157,7 +186,7 @@ interface Known {
   key: string;
   metallb: string;
   ours: string;
-  kind: 'deliberate' | 'bug, to fix';
+  kind: 'deliberate' | 'bug, to fix' | 'MetalLB, cause not established';
   why: string;
 }
 
@@ -170,6 +199,13 @@ const KNOWN: readonly Known[] = [
     kind: 'deliberate',
     why: "an advertisement without localPref: MetalLB's native BGP sends LOCAL_PREF 0 to an iBGP peer (quirk 5), which makes its path the least preferred; ours sends no LOCAL_PREF, so the router applies its default (100) — apps/speaker/README.md, quirks table, 5",
   },
+  ...['sc-v6l2', 'sc-ds'].map((svc): Known => ({
+    key: `${svc} NDP answered by`,
+    metallb: '(nobody)',
+    ours: svc === 'sc-v6l2' ? 'n3' : 'n2',
+    kind: 'MetalLB, cause not established',
+    why: "MetalLB v0.15.2's speakers wrote the ServiceL2Status naming the node (the same node as ours) but answered none of the client's Neighbor Solicitations (ndisc6, 3 tries) for the Service's IPv6 address, here on 2026-12-06; the same Services' IPv4 addresses are answered. Ours answers from the elected node. Whether this is MetalLB's NDP responder (§6.6: ICMPv6 socket bound to the link-local address, solicited-node groups joined per address) or something of the lab MetalLB trips on is not established yet",
+  })),
 ];
 
 interface StatusObject {
@@ -209,9 +245,23 @@ interface FrrPath {
     const v: View = {};
     const sum = JSON.parse(e.lab.vtysh('show bgp ipv4 unicast summary json')) as { peers?: Record<string, { state?: string }> };
     v['router sessions established'] = Object.entries(sum.peers ?? {}).filter(([, p]) => p.state === 'Established').map(([a]) => a).sort().join(' ');
-    const table = JSON.parse(e.lab.vtysh('show bgp ipv4 unicast json')) as { routes?: Record<string, FrrPath[]> };
+    const sum6 = JSON.parse(e.lab.vtysh('show bgp ipv6 unicast summary json')) as { peers?: Record<string, { state?: string }> };
+    const up6 = Object.entries(sum6.peers ?? {}).filter(([, p]) => p.state === 'Established').map(([a]) => a).sort();
+    if (up6.length) v['router IPv6 sessions established'] = up6.join(' ');
+    // the timers each established session negotiated (BGPPeer holdTime / keepaliveTime against the router's 180 / 60 s)
+    const neighbors = JSON.parse(e.lab.vtysh('show bgp neighbors json')) as Record<string, { bgpState?: string; bgpTimerHoldTimeMsecs?: number; bgpTimerKeepAliveIntervalMsecs?: number }>;
+    for (const [a, n] of Object.entries(neighbors).sort(([x], [y]) => (x < y ? -1 : 1))) {
+      if (n.bgpState === 'Established') v[`router session ${a} hold / keepalive (ms)`] = `${n.bgpTimerHoldTimeMsecs ?? '?'} / ${n.bgpTimerKeepAliveIntervalMsecs ?? '?'}`;
+    }
+    for (const fam of ['ipv4', 'ipv6'] as const) tableView(v, fam);
+    return v;
+  }
+
+  /** Per prefix of one family's table: next hops and path attributes. */
+  function tableView(v: View, fam: 'ipv4' | 'ipv6'): void {
+    const table = JSON.parse(e.lab.vtysh(`show bgp ${fam} unicast json`)) as { routes?: Record<string, FrrPath[]> };
     for (const prefix of Object.keys(table.routes ?? {}).sort()) {
-      const detail = JSON.parse(e.lab.vtysh(`show bgp ipv4 unicast ${prefix} json`)) as { paths?: FrrPath[] };
+      const detail = JSON.parse(e.lab.vtysh(`show bgp ${fam} unicast ${prefix} json`)) as { paths?: FrrPath[] };
       const paths = detail.paths ?? [];
       v[`route ${prefix} next hops`] = [...new Set(paths.flatMap((p) => (p.nexthops ?? []).map((n) => n.ip ?? '?')))].sort().join(' ');
       const attr = (f: (p: FrrPath) => string) => [...new Set(paths.map(f))].sort().join(' | ');
@@ -220,7 +270,6 @@ interface FrrPath {
       v[`route ${prefix} AS path`] = attr((p) => p.aspath?.string ?? p.path ?? '?');
       v[`route ${prefix} origin`] = attr((p) => p.origin ?? '?');
     }
-    return v;
   }
 
   /** The speakers' Events of each current Service (by uid: Events of a deleted namesake are not counted). */
@@ -245,7 +294,7 @@ interface FrrPath {
     const events = speakerEvents();
     for (const s of SERVICES) {
       v[`${s.name} speaker Events`] = events.get(s.name)?.join('; ') ?? '(none)';
-      v[`${s.name} IP`] = (await e.lab.ingress(s.name)).join(',') || '(none)';
+      v[`${s.name} IP`] = [...(await e.lab.ingress(s.name))].sort().join(',') || '(none)';
       v[`${s.name} ServiceL2Status`] = (l2.get(s.name) ?? [])
         .map((o) => `${o.status?.node ?? o.metadata.labels?.['metallb.io/node'] ?? '?'}${o.status?.interfaces ? ` interfaces [${o.status.interfaces.map((i) => i.name).sort().join(',')}]` : ''}`)
         .sort().join('; ') || '(none)';
@@ -264,29 +313,51 @@ interface FrrPath {
     let last = '';
     let since = 0;
     let v: View = {};
-    await waitFor(`${who}: the view unchanged for ${quietMs} ms`, async () => {
-      v = await view();
-      const text = JSON.stringify(v);
-      const ready = SERVICES.every((s) => v[`${s.name} IP`] !== '(none)') && v['router sessions established'] !== '';
-      if (!ready || text !== last) {
-        last = ready ? text : '';
-        since = Date.now();
-        return undefined;
-      }
-      return Date.now() - since >= quietMs || undefined;
-    }, { timeoutMs: 120_000, everyMs: 500 });
+    let prev: View = {};
+    let why = '';
+    try {
+      await waitFor(`${who}: the view unchanged for ${quietMs} ms`, async () => {
+        prev = v;
+        v = await view();
+        const text = JSON.stringify(v);
+        const missing = [...SERVICES.filter((s) => v[`${s.name} IP`] === '(none)').map((s) => `${s.name} has no IP`), ...(v['sc-ds IP']!.includes(',') ? [] : ['sc-ds has one family only']), ...(v['router sessions established'] === '' ? ['no router session'] : [])];
+        if (missing.length || text !== last) {
+          why = missing.length ? `not ready: ${missing.join(', ')}` : `still changing: ${Object.keys({ ...prev, ...v }).filter((k) => prev[k] !== v[k]).map((k) => `${k}: ${prev[k] ?? '(absent)'} → ${v[k] ?? '(absent)'}`).join('; ')}`;
+          last = missing.length ? '' : text;
+          since = Date.now();
+          return undefined;
+        }
+        return Date.now() - since >= quietMs || undefined;
+      }, { timeoutMs: 120_000, everyMs: 500 });
+    } catch (err) {
+      const logs = NODES.map((n) => `--- speaker-${n} (${e.lab.impl(`speaker-${n}`)}), last lines:\n${e.lab.tail(`speaker-${n}`, 15)}`).join('\n');
+      throw new Error(`${(err as Error).message}; last seen ${why}\n${Object.entries(v).map(([k, x]) => `  ${k}: ${x}`).join('\n')}\n${logs}`);
+    }
     // and who answers ARP from the client for each Layer 2 IP (once settled: arping takes seconds)
     for (const s of SERVICES.filter((x) => x.name.startsWith('sc-l2'))) {
       const ip = v[`${s.name} IP`]!;
       v[`${s.name} ARP answered by`] = e.arpingMacs(ip, 3).map((m) => e.lab.nodeByMac(m)?.name ?? m).join(' ') || '(nobody)';
     }
+    // and who answers NDP (a Neighbor Solicitation from the client) for the IPv6 Layer 2 IPs
+    for (const name of ['sc-v6l2', 'sc-ds']) {
+      const v6 = v[`${name} IP`]!.split(',').find((ip) => ip.includes(':'))!;
+      v[`${name} NDP answered by`] = ndpMacs(v6).map((m) => e.lab.nodeByMac(m)?.name ?? m).join(' ') || '(nobody)';
+    }
+    const ds4 = v['sc-ds IP']!.split(',').find((ip) => !ip.includes(':'))!;
+    v['sc-ds ARP answered by'] = e.arpingMacs(ds4, 3).map((m) => e.lab.nodeByMac(m)?.name ?? m).join(' ') || '(nobody)';
     return v;
+  }
+
+  /** The MACs answering a Neighbor Solicitation for `ip` from the client (ndisc6, 3 tries). */
+  function ndpMacs(ip: string): string[] {
+    const r = e.lab.exec(e.lab.topo.client.ns, ['ndisc6', '-n', '-r', '3', '-w', '1000', ip, 'eth0'], 15_000);
+    return [...new Set([...r.out.matchAll(/Target link-layer address:\s*([0-9A-Fa-f:]{17})/g)].map((m) => m[1]!.toLowerCase()))].sort();
   }
 
   /** The same inputs for both: configuration, then the Services. */
   function applyInputs(): void {
     e.apply(CONFIG(e.lab.topo.router.v4));
-    for (const s of SERVICES) e.apply(e.service(s.name, { app: s.app, pool: s.pool, local: s.local }));
+    for (const s of SERVICES) e.apply(e.service(s.name, { app: s.app, pool: s.pool, local: s.local, ...('family' in s ? (s.family === 'v6' ? { v6: true } : { dual: true }) : {}) }));
   }
 
   beforeAll(async () => {
