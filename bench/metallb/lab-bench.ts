@@ -143,28 +143,28 @@ export function routerRoutes(L: LabHandle): Map<string, string[]> {
   return out;
 }
 
-/** VmRSS of a process in MiB (undefined when it is gone). */
-/**
- * The anonymous part of a process's RSS (heap, stacks, malloc: memory of its own), MiB, or
- * undefined. The rest is file-backed: the executable's pages (for Node ~45 MiB, shared by every
- * process of the same binary file).
- */
-export function anonMiB(pid: number): number | undefined {
+/** One kB field of `/proc/PID/status` in MiB (undefined when the process is gone). */
+function statusMiB(pid: number, field: 'VmRSS' | 'RssAnon'): number | undefined {
   try {
-    const m = /^RssAnon:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** VmRSS of a process in MiB (undefined when it is gone). */
 export function rssMiB(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+  return statusMiB(pid, 'VmRSS');
+}
+
+/**
+ * The anonymous part of a process's RSS (heap, stacks, malloc: memory of its own), MiB, or
+ * undefined. The rest is file-backed: the executable's pages (for Node ~45 MiB, shared by every
+ * process of the same binary file).
+ */
+export function anonMiB(pid: number): number | undefined {
+  return statusMiB(pid, 'RssAnon');
 }
 
 /** CPU time (user + system) a process has used, in seconds (undefined when it is gone). */

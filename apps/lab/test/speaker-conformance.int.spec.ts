@@ -243,10 +243,12 @@ interface FrrPath {
   /** The router's view: established sessions and, per prefix, next hops and path attributes. */
   function router(): View {
     const v: View = {};
-    const sum = JSON.parse(e.lab.vtysh('show bgp ipv4 unicast summary json')) as { peers?: Record<string, { state?: string }> };
-    v['router sessions established'] = Object.entries(sum.peers ?? {}).filter(([, p]) => p.state === 'Established').map(([a]) => a).sort().join(' ');
-    const sum6 = JSON.parse(e.lab.vtysh('show bgp ipv6 unicast summary json')) as { peers?: Record<string, { state?: string }> };
-    const up6 = Object.entries(sum6.peers ?? {}).filter(([, p]) => p.state === 'Established').map(([a]) => a).sort();
+    const established = (fam: 'ipv4' | 'ipv6') => {
+      const sum = JSON.parse(e.lab.vtysh(`show bgp ${fam} unicast summary json`)) as { peers?: Record<string, { state?: string }> };
+      return Object.entries(sum.peers ?? {}).filter(([, p]) => p.state === 'Established').map(([a]) => a).sort();
+    };
+    v['router sessions established'] = established('ipv4').join(' ');
+    const up6 = established('ipv6');
     if (up6.length) v['router IPv6 sessions established'] = up6.join(' ');
     // the timers each established session negotiated (BGPPeer holdTime / keepaliveTime against the router's 180 / 60 s)
     const neighbors = JSON.parse(e.lab.vtysh('show bgp neighbors json')) as Record<string, { bgpState?: string; bgpTimerHoldTimeMsecs?: number; bgpTimerKeepAliveIntervalMsecs?: number }>;

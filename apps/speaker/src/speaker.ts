@@ -189,7 +189,7 @@ export class Speaker {
       new StatusKeeper({ client: this.client, resource, namespace: ns, node: this.flags.nodeName, generateName, exclusive, owner: pod, fieldManager: FIELD_MANAGER });
     this.l2Keeper = keeper(METALLB_RESOURCES.servicel2statuses, 'l2-', true);
     this.bgpKeeper = keeper(METALLB_RESOURCES.servicebgpstatuses, 'bgp-', false);
-    this.tracker = new ConfigTracker({ namespace: ns, bgpType: 'native', node: this.flags.nodeName }, { veto: vetoDroppedAnnouncements(() => announcedServices(this.plan)) });
+    this.tracker = new ConfigTracker(this.buildOptions, { veto: vetoDroppedAnnouncements(() => announcedServices(this.plan)) });
 
     this.l2 = new L2Driver({
       log: this.log,
@@ -246,15 +246,23 @@ export class Speaker {
     return [...this.configInformers, this.namespaces, this.secrets, this.nodes];
   }
 
+  /** Every object the configuration is built from, as the caches hold them now. */
+  private configObjects(): unknown[] {
+    return this.configSources.flatMap((inf) => inf.store.list());
+  }
+
+  /** How this speaker builds its configuration (the tracker's and the early sessions' alike). */
+  private get buildOptions(): { namespace: string; bgpType: 'native'; node: string } {
+    return { namespace: this.flags.namespace, bgpType: 'native', node: this.flags.nodeName };
+  }
+
   /**
    * Opens the sessions of the BGPPeers selecting this node, from the configuration as the caches
    * hold it at startup (side-effect free: no ConfigurationState, no log; the first pass decides
    * for good and keeps a session whose parameters it agrees with). Nothing when it is invalid.
    */
   private openSessionsEarly(): void {
-    const objects: unknown[] = [];
-    for (const inf of this.configSources) for (const o of inf.store.list()) objects.push(o);
-    const config = buildConfig(objects, { namespace: this.flags.namespace, bgpType: 'native', node: this.flags.nodeName });
+    const config = buildConfig(this.configObjects(), this.buildOptions);
     if (isConfigErrors(config)) return;
     const me = this.nodes.store.list().map(speakerNode).find((n) => n.name === this.flags.nodeName);
     this.bgp.openEarly(desiredSessions(config, { name: this.flags.nodeName, labels: me?.labels ?? {} }), me?.addresses ?? []);
@@ -465,9 +473,7 @@ export class Speaker {
 
   /** The configuration through the tracker, with MetalLB's veto (§2.5) and ConfigurationState. */
   private reconcileConfig(): Config | undefined {
-    const objects: unknown[] = [];
-    for (const inf of this.configSources) for (const o of inf.store.list()) objects.push(o);
-    const p: ProposeOutcome = this.tracker.propose(objects);
+    const p: ProposeOutcome = this.tracker.propose(this.configObjects());
     switch (p.kind) {
       case 'accept': {
         const c = this.tracker.commit();
